@@ -1,0 +1,127 @@
+"""The layout of a whole space: who holds what, conflicts, free space and utilization, from scratch.
+
+The write path keeps free space and utilization current incrementally; this module derives the
+same from nothing but the objects, for bulk imports and for checking the ledger against itself.
+Objects are given as ``Item`` values of one family; nesting is found with one sorted sweep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ipledger.core.ipset import IPSet
+from ipledger.core.ranges import IPRange
+
+__all__ = ["Conflict", "Item", "Kind", "Layout", "find_conflicts", "lay_out"]
+
+
+class Kind(StrEnum):
+    PREFIX = "prefix"
+    RANGE = "range"
+    ADDRESS = "address"
+
+
+_RANK = {Kind.PREFIX: 0, Kind.RANGE: 1, Kind.ADDRESS: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One object of the ledger as the layout sees it: what it is, where, and a label for messages."""
+
+    kind: Kind
+    key: int
+    span: IPRange
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Two objects that cannot coexist in one space, and why."""
+
+    first: Item
+    second: Item | None
+    reason: str
+
+    def describe(self) -> str:
+        if self.second is None:
+            return f"{self.first.label} {self.reason}"
+        return f"{self.first.label} {self.reason} {self.second.label}"
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Owner of each item (the innermost prefix or range holding it) and each owner's free space."""
+
+    owners: dict[tuple[Kind, int], Item | None]
+    free: dict[tuple[Kind, int], IPSet]
+
+
+def _ordered(items: Sequence[Item]) -> list[Item]:
+    return sorted(items, key=lambda item: (item.span.first, -item.span.last, _RANK[item.kind]))
+
+
+def find_conflicts(items: Sequence[Item]) -> list[Conflict]:
+    """Every pair that breaks the ledger's rules, within one space and family.
+
+    The rules: a CIDR or an address appears once; ranges do not overlap; a range lies inside a
+    prefix, and no prefix lies inside or across a range.
+    """
+    conflicts: list[Conflict] = []
+    ordered = _ordered(items)
+    previous: Item | None = None
+    open_prefixes: list[Item] = []
+    last_range: Item | None = None
+    for item in ordered:
+        if previous is not None and previous.kind == item.kind and previous.span == item.span:
+            conflicts.append(Conflict(item, previous, "duplicates"))
+            continue
+        previous = item
+        while open_prefixes and open_prefixes[-1].span.last < item.span.first:
+            open_prefixes.pop()
+        if last_range is not None and last_range.span.last >= item.span.first:
+            if item.kind is Kind.RANGE:
+                conflicts.append(Conflict(item, last_range, "overlaps range"))
+            elif item.kind is Kind.PREFIX:
+                conflicts.append(Conflict(item, last_range, "lies inside or across range"))
+        if item.kind is Kind.PREFIX:
+            open_prefixes.append(item)
+        elif item.kind is Kind.RANGE:
+            if not open_prefixes:
+                conflicts.append(Conflict(item, None, "is not inside any prefix"))
+            elif open_prefixes[-1].span.last < item.span.last:
+                conflicts.append(Conflict(item, open_prefixes[-1], "straddles the end of prefix"))
+            if last_range is None or item.span.last > last_range.span.last:
+                last_range = item
+    return conflicts
+
+
+def lay_out(items: Sequence[Item]) -> Layout:
+    """Owners and free space of conflict-free items of one space and family.
+
+    The owner of a prefix is the innermost prefix around it; of a range, the innermost prefix;
+    of an address, the range holding it or else the innermost prefix. Free space of a prefix or
+    range is its span less the spans of the items it owns.
+    """
+    owners: dict[tuple[Kind, int], Item | None] = {}
+    taken: dict[tuple[Kind, int], list[IPRange]] = {}
+    stack: list[Item] = []
+    for item in _ordered(items):
+        while stack and stack[-1].span.last < item.span.first:
+            stack.pop()
+        owner = stack[-1] if stack else None
+        owners[(item.kind, item.key)] = owner
+        if owner is not None:
+            taken.setdefault((owner.kind, owner.key), []).append(item.span)
+        if item.kind is not Kind.ADDRESS:
+            stack.append(item)
+            taken.setdefault((item.kind, item.key), [])
+    free: dict[tuple[Kind, int], IPSet] = {}
+    for item in items:
+        if item.kind is Kind.ADDRESS:
+            continue
+        version = item.span.version
+        occupied = IPSet.of(version, taken[(item.kind, item.key)])
+        free[(item.kind, item.key)] = IPSet.of(version, [item.span]).difference(occupied)
+    return Layout(owners, free)

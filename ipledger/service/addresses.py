@@ -1,0 +1,267 @@
+"""Addresses: one IP with what holds it, where it was seen, and how it got into the ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ipledger.core.addresses import IPAddress, IPNetwork
+from ipledger.core.allocation import usable_span
+from ipledger.core.errors import ConflictError, InvalidInputError, StaleVersionError
+from ipledger.core.ranges import IPRange
+from ipledger.core.vocabulary import HolderKind, Status, parse_choice
+from ipledger.service import occupancy
+from ipledger.service.convert import address_record, names, snapshot
+from ipledger.service.fields import clean_tags, refuse_unknown_fields
+from ipledger.service.ledger import Ledger, Transaction
+from ipledger.service.locking import lock_chain
+from ipledger.service.lookup import DEFAULT_SPACE, load_address, load_group, load_space
+from ipledger.service.records import AddressRecord
+from ipledger.store import queries
+from ipledger.store.models import Address, Prefix, Range, Space
+
+__all__ = [
+    "AddressFields",
+    "create_address",
+    "delete_address",
+    "insert_address",
+    "list_addresses",
+    "update_address",
+]
+
+_FIELDS = {
+    "status",
+    "holder_kind",
+    "holder_name",
+    "dns_name",
+    "mac",
+    "source",
+    "last_seen",
+    "group",
+    "description",
+    "tags",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AddressFields:
+    """What is recorded about an address besides the address itself."""
+
+    status: str = "active"
+    holder_kind: str = "other"
+    holder_name: str = ""
+    dns_name: str = ""
+    mac: str = ""
+    source: str = "manual"
+    last_seen: datetime | None = None
+    group: str | None = None
+    description: str = ""
+    tags: tuple[str, ...] = ()
+
+
+def create_address(
+    ledger: Ledger,
+    address: IPAddress,
+    *,
+    actor: str,
+    space: str = DEFAULT_SPACE,
+    fields: AddressFields = AddressFields(),
+) -> AddressRecord:
+    """Record one address.
+
+    Raises:
+        ConflictError: the address is already recorded in the space (the message names its holder).
+        InvalidInputError: it is the network or broadcast address (or IPv6 subnet-router anycast
+            address) of the prefix holding it, or a field is invalid.
+    """
+    with ledger.transaction(actor) as tx:
+        row = insert_address(tx, load_space(tx.session, space), address, fields)
+        return address_record(row, names(tx.session))
+
+
+def insert_address(tx: Transaction, space: Space, address: IPAddress, fields: AddressFields) -> Address:
+    session = tx.session
+    value = int(address)
+    span = IPRange(address.version, value, value)
+    chain = lock_chain(session, space, span)
+    existing = queries.find_address(session, space.id, address.version, value)
+    if existing is not None:
+        holder = f", held by {existing.holder_kind} {existing.holder_name}" if existing.holder_name else ""
+        raise ConflictError(
+            f"{address} is already recorded in space {space.name} (address #{existing.id}{holder})",
+            existing=existing,
+        )
+    if chain:
+        _refuse_unusable(chain[-1], address)
+    holder_range = queries.find_range_holding(session, space.id, address.version, value)
+    row = Address(
+        space_id=space.id, family=address.version, value=value, created_at=tx.now, updated_at=tx.now
+    )
+    _apply(session, row, _as_changes(fields))
+    session.add(row)
+    session.flush()
+    owner = _owner(chain, holder_range)
+    occupancy.take_span(session, owner, span, None, space_id=space.id)
+    _count(session, chain, holder_range, row, span, sign=1)
+    tx.record("create", "address", row.id, f"{address} ({space.name})", after=snapshot(row, names(session)))
+    return row
+
+
+def _owner(chain: list[Prefix], holder_range: Range | None) -> tuple[str, int] | None:
+    if holder_range is not None:
+        return ("range", holder_range.id)
+    if chain:
+        return ("prefix", chain[-1].id)
+    return None
+
+
+def _count(
+    session: Session,
+    chain: list[Prefix],
+    holder_range: Range | None,
+    row: Address,
+    span: IPRange,
+    *,
+    sign: int,
+) -> None:
+    if holder_range is not None:
+        holder_range.used += sign
+        return
+    for prefix in chain:
+        prefix.used += sign
+        if prefix.unit_prefixlen is not None:
+            if occupancy.is_smaller_than_unit(prefix):
+                prefix.units_used = 1 if prefix.used else 0
+            else:
+                prefix.units_used += sign * occupancy.count_fresh_units(
+                    session, prefix, span, address_id=row.id
+                )
+        occupancy.refresh_level(prefix)
+
+
+def _refuse_unusable(prefix: Prefix, address: IPAddress) -> None:
+    network: IPNetwork = occupancy.network_of(prefix)
+    usable = usable_span(network, is_pool=prefix.is_pool)
+    if usable is None or not usable.contains_value(int(address)):
+        what = "network" if int(address) == prefix.first else "broadcast"
+        if address.version == 6:
+            what = "subnet-router anycast"
+        raise InvalidInputError(
+            f"{address} is the {what} address of {network} and is not given to hosts; "
+            f"mark the prefix as a pool (--pool) if every address is usable"
+        )
+
+
+def update_address(
+    ledger: Ledger,
+    address: IPAddress,
+    *,
+    actor: str,
+    space: str = DEFAULT_SPACE,
+    expected_version: int | None = None,
+    changes: dict[str, Any],
+) -> AddressRecord:
+    """Change what is recorded about an address (not the address itself)."""
+    refuse_unknown_fields("address", changes, _FIELDS)
+    with ledger.transaction(actor) as tx:
+        session = tx.session
+        row = load_address(session, load_space(session, space), address)
+        lookup = names(session)
+        if expected_version is not None and expected_version != row.version:
+            raise StaleVersionError(
+                f"{address} is at version {row.version}, not {expected_version}; reload and retry",
+                current=address_record(row, lookup),
+            )
+        before = snapshot(row, lookup)
+        _apply(session, row, changes)
+        row.updated_at = tx.now
+        row.version += 1
+        session.flush()
+        tx.record(
+            "update", "address", row.id, f"{address} ({space})", before=before, after=snapshot(row, lookup)
+        )
+        return address_record(row, lookup)
+
+
+def delete_address(
+    ledger: Ledger, address: IPAddress, *, actor: str, space: str = DEFAULT_SPACE
+) -> AddressRecord:
+    with ledger.transaction(actor) as tx:
+        session = tx.session
+        space_row = load_space(session, space)
+        value = int(address)
+        span = IPRange(address.version, value, value)
+        chain = lock_chain(session, space_row, span)
+        row = load_address(session, space_row, address)
+        lookup = names(session)
+        record = address_record(row, lookup)
+        holder_range = queries.find_range_holding(session, space_row.id, address.version, value)
+        occupancy.release_span(session, _owner(chain, holder_range), span, None)
+        tx.record("delete", "address", row.id, f"{address} ({space})", before=snapshot(row, lookup))
+        session.delete(row)
+        session.flush()
+        _count(session, chain, holder_range, row, span, sign=-1)
+        return record
+
+
+def list_addresses(
+    ledger: Ledger,
+    *,
+    space: str | None = None,
+    within: IPRange | None = None,
+    holder: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[AddressRecord]:
+    with ledger.reading() as session:
+        query = select(Address)
+        if space is not None:
+            query = query.where(Address.space_id == load_space(session, space).id)
+        if within is not None:
+            query = query.where(
+                Address.family == within.version, Address.value >= within.first, Address.value <= within.last
+            )
+        if holder is not None:
+            pattern = f"%{holder}%"
+            query = query.where(or_(Address.holder_name.ilike(pattern), Address.dns_name.ilike(pattern)))
+        query = query.order_by(Address.space_id, Address.family, Address.value).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        lookup = names(session)
+        return [address_record(row, lookup) for row in session.scalars(query)]
+
+
+def _as_changes(fields: AddressFields) -> dict[str, Any]:
+    return {name: getattr(fields, name) for name in _FIELDS}
+
+
+def _apply(session: Session, row: Address, changes: dict[str, Any]) -> None:
+    if "status" in changes:
+        row.status = parse_choice(Status, changes["status"], what="status").value
+    if "holder_kind" in changes:
+        row.holder_kind = parse_choice(HolderKind, changes["holder_kind"], what="holder kind").value
+    for text_field in ("holder_name", "dns_name", "source", "description"):
+        if text_field in changes:
+            setattr(row, text_field, str(changes[text_field] or ""))
+    if "mac" in changes:
+        row.mac = _clean_mac(changes["mac"] or "")
+    if "last_seen" in changes:
+        row.last_seen = changes["last_seen"]
+    if "group" in changes:
+        row.group_id = None if changes["group"] is None else load_group(session, changes["group"]).id
+    if "tags" in changes:
+        row.tags = clean_tags(changes["tags"])
+
+
+def _clean_mac(text: str) -> str:
+    """A MAC address as six lower-case pairs joined by colons; empty stays empty."""
+    digits = "".join(char for char in text.lower() if char not in ":-.")
+    if not text:
+        return ""
+    if len(digits) != 12 or any(char not in "0123456789abcdef" for char in digits):
+        raise InvalidInputError(f"{text!r} is not a MAC address (expected e.g. 52:54:00:12:34:56)")
+    return ":".join(digits[index : index + 2] for index in range(0, 12, 2))

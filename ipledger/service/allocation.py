@@ -1,0 +1,245 @@
+"""Allocation: take the next free address or prefix for a holder, preview it, or list free space.
+
+Each allocation runs in one transaction that first locks the parent (see ``locking``), reads the
+parent's free blocks, asks the core where to place the request and records the result with the
+same code path as a manual entry. A preview runs the very same transaction and rolls it back,
+so what it shows is exactly what an allocation would take at that moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from ipledger.core.addresses import IPAddress, IPNetwork, address_from_int, max_prefixlen
+from ipledger.core.allocation import FitPolicy, describe_exhaustion, place_in_block, usable_span
+from ipledger.core.errors import ExhaustedError, InvalidInputError
+from ipledger.core.ranges import IPRange
+from ipledger.core.thresholds import DEFAULT_THRESHOLDS
+from ipledger.service import occupancy
+from ipledger.service.addresses import AddressFields, insert_address
+from ipledger.service.convert import address_record, names, prefix_record
+from ipledger.service.ledger import Ledger
+from ipledger.service.locking import lock_chain
+from ipledger.service.lookup import DEFAULT_SPACE, load_prefix, load_range, load_space
+from ipledger.service.prefixes import insert_prefix
+from ipledger.service.records import AddressRecord, PrefixRecord
+from ipledger.store import free_space
+from ipledger.store.free_space import Owner
+from ipledger.store.models import Address, Prefix, Space
+
+__all__ = [
+    "FreeSpace",
+    "PrefixFields",
+    "allocate_addresses",
+    "allocate_prefixes",
+    "list_free_space",
+    "next_free_address",
+]
+
+Parent = IPNetwork | IPRange
+_MAX_COUNT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class PrefixFields:
+    """What is recorded about each allocated prefix."""
+
+    status: str = "active"
+    role: str = "general"
+    group: str | None = None
+    managed_by: str = "manual"
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    is_pool: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FreeSpace:
+    """The free blocks of a prefix or range (the largest CIDRs covering what nothing takes)."""
+
+    parent: str
+    blocks: tuple[IPNetwork, ...]
+    total_blocks: int
+    free_addresses: int
+
+
+class _Preview(Exception):
+    """Raised to roll a preview's transaction back while keeping what it would have allocated."""
+
+    def __init__(self, result: object) -> None:
+        super().__init__("preview")
+        self.result = result
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    owner: Owner
+    usable: IPRange | None
+    label: str
+    used: int
+    total: int
+
+
+def _target(session: Session, space: Space, parent: Parent) -> _Target:
+    if isinstance(parent, IPRange):
+        chain = lock_chain(session, space, parent)
+        item = load_range(session, space, parent)
+        around = chain[-1]
+        prefix_usable = usable_span(occupancy.network_of(around), is_pool=around.is_pool)
+        usable = None if prefix_usable is None else _clip(parent, prefix_usable)
+        return _Target(("range", item.id), usable, f"range {parent}", item.used, item.size)
+    lock_chain(session, space, IPRange.from_network(parent))
+    prefix = load_prefix(session, space, parent)
+    usable = usable_span(parent, is_pool=prefix.is_pool)
+    return _Target(("prefix", prefix.id), usable, str(parent), prefix.used, prefix.usable)
+
+
+def _clip(span: IPRange, limit: IPRange) -> IPRange | None:
+    first, last = max(span.first, limit.first), min(span.last, limit.last)
+    return IPRange(span.version, first, last) if first <= last else None
+
+
+def _next_value(session: Session, target: _Target) -> int | None:
+    if target.usable is None:
+        return None
+    block = free_space.find_block_for_address(
+        session, target.owner, version=target.usable.version, at_least=target.usable.first
+    )
+    if block is None:
+        return None
+    value = max(block.first, target.usable.first)
+    return value if value <= target.usable.last else None
+
+
+def next_free_address(ledger: Ledger, parent: Parent, *, space: str = DEFAULT_SPACE) -> IPAddress | None:
+    """The address an allocation from ``parent`` would take now, or None when it is full."""
+    with ledger.reading() as session:
+        target = _target(session, load_space(session, space), parent)
+        value = _next_value(session, target)
+        version = parent.version
+        return None if value is None else address_from_int(value, version=version)
+
+
+def allocate_addresses(
+    ledger: Ledger,
+    parent: Parent,
+    *,
+    actor: str,
+    space: str = DEFAULT_SPACE,
+    count: int = 1,
+    fields: AddressFields = AddressFields(),
+    preview: bool = False,
+) -> list[AddressRecord]:
+    """Take the ``count`` lowest free usable addresses of a prefix or range for one holder.
+
+    Raises:
+        ExhaustedError: fewer than ``count`` addresses are free; nothing is taken.
+        NotFoundError: the parent is not recorded.
+    """
+    _check_count(count)
+    try:
+        with ledger.transaction(actor) as tx:
+            space_row = load_space(tx.session, space)
+            target = _target(tx.session, space_row, parent)
+            taken: list[Address] = []
+            for _ in range(count):
+                value = _next_value(tx.session, target)
+                if value is None:
+                    raise ExhaustedError(
+                        f"no free address left in {target.label}: {target.total} usable, "
+                        f"{len(taken)} of {count} requested could be given"
+                    )
+                address = address_from_int(value, version=parent.version)
+                taken.append(insert_address(tx, space_row, address, fields))
+            records = [address_record(row, names(tx.session)) for row in taken]
+            if preview:
+                raise _Preview(records)
+            return records
+    except _Preview as rolled_back:
+        result: list[AddressRecord] = rolled_back.result  # type: ignore[assignment]
+        return result
+
+
+def allocate_prefixes(
+    ledger: Ledger,
+    parent: IPNetwork,
+    *,
+    actor: str,
+    prefixlen: int,
+    space: str = DEFAULT_SPACE,
+    count: int = 1,
+    policy: FitPolicy = FitPolicy.FIRST_FIT,
+    fields: PrefixFields = PrefixFields(),
+    preview: bool = False,
+) -> list[PrefixRecord]:
+    """Take ``count`` aligned /``prefixlen`` blocks from ``parent`` under ``policy``.
+
+    A block is only ever taken from free space: never one that holds a prefix, range or address.
+
+    Raises:
+        InvalidInputError: the length is out of bounds or not longer than the parent's.
+        ExhaustedError: fewer than ``count`` blocks fit; nothing is taken. The message says how
+            full the parent is and the largest block still free.
+    """
+    _check_count(count)
+    bits = max_prefixlen(parent.version)
+    if not parent.prefixlen < prefixlen <= bits:
+        raise InvalidInputError(
+            f"a /{prefixlen} cannot be allocated inside {parent}: "
+            f"ask for a length from /{parent.prefixlen + 1} to /{bits}"
+        )
+    try:
+        with ledger.transaction(actor) as tx:
+            session = tx.session
+            space_row = load_space(session, space)
+            lock_chain(session, space_row, IPRange.from_network(parent))
+            owner: Owner = ("prefix", load_prefix(session, space_row, parent).id)
+            taken: list[Prefix] = []
+            for _ in range(count):
+                block = free_space.find_block_for_prefix(session, owner, prefixlen=prefixlen, policy=policy)
+                if block is None:
+                    blocks = free_space.list_blocks(session, owner, version=parent.version).iter_blocks()
+                    raise ExhaustedError(describe_exhaustion(parent, prefixlen=prefixlen, free_blocks=blocks))
+                network = place_in_block(*block, prefixlen=prefixlen, version=parent.version, policy=policy)
+                taken.append(
+                    insert_prefix(
+                        tx,
+                        space_row,
+                        network,
+                        status=fields.status,
+                        role=fields.role,
+                        group=fields.group,
+                        managed_by=fields.managed_by,
+                        description=fields.description,
+                        tags=fields.tags,
+                        is_pool=fields.is_pool,
+                        thresholds=DEFAULT_THRESHOLDS,
+                        unit_prefixlen=None,
+                    )
+                )
+            records = [prefix_record(row, names(session)) for row in taken]
+            if preview:
+                raise _Preview(records)
+            return records
+    except _Preview as rolled_back:
+        result: list[PrefixRecord] = rolled_back.result  # type: ignore[assignment]
+        return result
+
+
+def list_free_space(
+    ledger: Ledger, parent: Parent, *, space: str = DEFAULT_SPACE, limit: int | None = None, offset: int = 0
+) -> FreeSpace:
+    """The largest CIDR blocks that cover the free space of a prefix or range, lowest first."""
+    with ledger.reading() as session:
+        target = _target(session, load_space(session, space), parent)
+        free = free_space.list_blocks(session, target.owner, version=parent.version)
+        blocks = free.to_networks()
+        end = None if limit is None else offset + limit
+        return FreeSpace(target.label, tuple(blocks[offset:end]), len(blocks), free.num_addresses)
+
+
+def _check_count(count: int) -> None:
+    if not 1 <= count <= _MAX_COUNT:
+        raise InvalidInputError(f"count must be from 1 to {_MAX_COUNT}, not {count}")

@@ -1,0 +1,74 @@
+"""Finding the objects a request names, or saying precisely what does not exist."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ipledger.core.addresses import IPAddress, IPNetwork
+from ipledger.core.errors import InvalidInputError, NotFoundError
+from ipledger.core.ranges import IPRange
+from ipledger.store import queries
+from ipledger.store.models import Address, Group, Prefix, Range, Role, Space
+
+__all__ = [
+    "DEFAULT_SPACE",
+    "load_address",
+    "load_group",
+    "load_prefix",
+    "load_range",
+    "load_space",
+    "require_role",
+]
+
+DEFAULT_SPACE = "global"
+
+
+def load_space(session: Session, name: str) -> Space:
+    space = queries.find_space(session, name)
+    if space is None:
+        known = ", ".join(session.scalars(select(Space.name).order_by(Space.name)))
+        raise NotFoundError(f"no space named {name!r} (spaces: {known})")
+    return space
+
+
+def load_group(session: Session, path: str) -> Group:
+    group = queries.find_group_by_path(session, normalise_path(path))
+    if group is None:
+        raise NotFoundError(f"no group {path!r}; create it with `ipledger group create {path}`")
+    return group
+
+
+def normalise_path(path: str) -> str:
+    parts = [part.strip() for part in path.strip().strip("/").split("/")]
+    if not parts or any(not part for part in parts):
+        raise InvalidInputError(f"group path {path!r} is empty or has an empty part")
+    return "/".join(parts)
+
+
+def require_role(session: Session, name: str) -> str:
+    if session.get(Role, name) is None:
+        known = ", ".join(session.scalars(select(Role.name).order_by(Role.name)))
+        raise InvalidInputError(f"unknown role {name!r}: expected one of {known}")
+    return name
+
+
+def load_prefix(session: Session, space: Space, network: IPNetwork) -> Prefix:
+    prefix = queries.find_prefix(session, space.id, IPRange.from_network(network))
+    if prefix is None:
+        raise NotFoundError(f"no prefix {network} in space {space.name}")
+    return prefix
+
+
+def load_range(session: Session, space: Space, span: IPRange) -> Range:
+    found = queries.find_range_holding(session, space.id, span.version, span.first)
+    if found is None or found.first != span.first or found.last != span.last:
+        raise NotFoundError(f"no range {span} in space {space.name}")
+    return found
+
+
+def load_address(session: Session, space: Space, address: IPAddress) -> Address:
+    found = queries.find_address(session, space.id, address.version, int(address))
+    if found is None:
+        raise NotFoundError(f"no address {address} in space {space.name}")
+    return found

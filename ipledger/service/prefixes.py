@@ -1,0 +1,412 @@
+"""Prefixes: record, change, remove, show with their nesting, and list with filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, Text, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from ipledger.core.addresses import IPAddress, IPNetwork, max_prefixlen
+from ipledger.core.allocation import usable_span
+from ipledger.core.errors import ConflictError, InvalidInputError, StaleVersionError
+from ipledger.core.ranges import IPRange
+from ipledger.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from ipledger.core.utilization import direct_parents
+from ipledger.core.vocabulary import Status, parse_choice
+from ipledger.service import occupancy
+from ipledger.service.convert import names, prefix_record, snapshot
+from ipledger.service.fields import clean_tags, refuse_unknown_fields
+from ipledger.service.ledger import Ledger, Transaction
+from ipledger.service.locking import lock_chain, lock_within
+from ipledger.service.lookup import DEFAULT_SPACE, load_group, load_prefix, load_space, require_role
+from ipledger.service.records import PrefixRecord
+from ipledger.store import queries
+from ipledger.store.models import Group, Prefix, Space
+
+__all__ = [
+    "PrefixDetail",
+    "PrefixFilter",
+    "create_prefix",
+    "delete_prefix",
+    "insert_prefix",
+    "list_prefixes",
+    "show_prefix",
+    "update_prefix",
+]
+
+_DEFAULT_UNIT = 64
+_FIELDS = {
+    "status",
+    "role",
+    "group",
+    "managed_by",
+    "description",
+    "tags",
+    "is_pool",
+    "thresholds",
+    "unit_prefixlen",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PrefixDetail:
+    """A prefix with the chain of prefixes around it (outermost first) and its direct children."""
+
+    prefix: PrefixRecord
+    parents: tuple[PrefixRecord, ...]
+    children: tuple[PrefixRecord, ...]
+    ranges: int
+    addresses: int
+
+
+@dataclass(frozen=True, slots=True)
+class PrefixFilter:
+    """What a listing keeps; every field left at its default keeps everything."""
+
+    space: str | None = None
+    group: str | None = None
+    include_descendant_groups: bool = True
+    role: str | None = None
+    status: str | None = None
+    tag: str | None = None
+    family: int | None = None
+    contains: IPAddress | None = None
+    within: IPNetwork | None = None
+    utilization_gte: float | None = None
+    level: str | None = None
+    text: str | None = None
+    sort: str = "prefix"
+    limit: int | None = None
+    offset: int = 0
+
+
+def create_prefix(
+    ledger: Ledger,
+    network: IPNetwork,
+    *,
+    actor: str,
+    space: str = DEFAULT_SPACE,
+    status: str = "active",
+    role: str = "general",
+    group: str | None = None,
+    managed_by: str = "manual",
+    description: str = "",
+    tags: tuple[str, ...] = (),
+    is_pool: bool = False,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    unit_prefixlen: int | None = None,
+) -> PrefixRecord:
+    """Record ``network`` in ``space``.
+
+    Raises:
+        ConflictError: the CIDR is already recorded in the space, or it would cut through a range.
+        NotFoundError: unknown space or group.
+        InvalidInputError: unknown role or status, or a bad unit length.
+    """
+    with ledger.transaction(actor) as tx:
+        prefix = insert_prefix(
+            tx,
+            load_space(tx.session, space),
+            network,
+            status=status,
+            role=role,
+            group=group,
+            managed_by=managed_by,
+            description=description,
+            tags=tags,
+            is_pool=is_pool,
+            thresholds=thresholds,
+            unit_prefixlen=unit_prefixlen,
+        )
+        return prefix_record(prefix, names(tx.session))
+
+
+def insert_prefix(
+    tx: Transaction,
+    space: Space,
+    network: IPNetwork,
+    *,
+    status: str,
+    role: str,
+    group: str | None,
+    managed_by: str,
+    description: str,
+    tags: tuple[str, ...],
+    is_pool: bool,
+    thresholds: Thresholds,
+    unit_prefixlen: int | None,
+) -> Prefix:
+    """Insert one prefix inside an open transaction, keeping free space and utilization current."""
+    session = tx.session
+    span = IPRange.from_network(network)
+    chain = lock_chain(session, space, span)
+    lock_within(session, space, span)
+    if chain and chain[-1].prefixlen == network.prefixlen:
+        raise ConflictError(
+            f"{network} already exists in space {space.name} ({_describe(chain[-1], session)})",
+            existing=chain[-1],
+        )
+    _refuse_cut_ranges(session, space, span, network)
+    prefix = Prefix(
+        space_id=space.id,
+        family=network.version,
+        first=span.first,
+        last=span.last,
+        prefixlen=network.prefixlen,
+        status=parse_choice(Status, status, what="status").value,
+        role=require_role(session, role),
+        group_id=None if group is None else load_group(session, group).id,
+        managed_by=managed_by,
+        description=description,
+        tags=clean_tags(tags),
+        is_pool=is_pool,
+        warning=thresholds.warning,
+        critical=thresholds.critical,
+        emergency=thresholds.emergency,
+        unit_prefixlen=_unit_for(network, unit_prefixlen),
+        size=span.num_addresses,
+        usable=_usable_count(network, is_pool),
+        created_at=tx.now,
+        updated_at=tx.now,
+    )
+    session.add(prefix)
+    session.flush()
+    owner = chain[-1] if chain else None
+    occupancy.take_span(
+        session,
+        None if owner is None else ("prefix", owner.id),
+        span,
+        ("prefix", prefix.id),
+        space_id=space.id,
+    )
+    occupancy.store_usage(prefix, occupancy.measure_one(session, prefix))
+    if owner is not None:
+        owner.covered += prefix.size - prefix.covered
+        occupancy.refresh_level(owner)
+    tx.record(
+        "create", "prefix", prefix.id, f"{network} ({space.name})", after=snapshot(prefix, names(session))
+    )
+    return prefix
+
+
+def update_prefix(
+    ledger: Ledger,
+    network: IPNetwork,
+    *,
+    actor: str,
+    space: str = DEFAULT_SPACE,
+    expected_version: int | None = None,
+    changes: dict[str, Any],
+) -> PrefixRecord:
+    """Change fields of a prefix (not its CIDR: record a new prefix for that).
+
+    Accepted fields: status, role, group (a path, or None to clear), managed_by, description,
+    tags, is_pool, thresholds (a Thresholds), unit_prefixlen.
+
+    Raises:
+        StaleVersionError: ``expected_version`` is given and the prefix has moved on.
+        InvalidInputError: an unknown field or a bad value.
+    """
+    with ledger.transaction(actor) as tx:
+        session = tx.session
+        space_row = load_space(session, space)
+        prefix = load_prefix(session, space_row, network)
+        lookup = names(session)
+        if expected_version is not None and expected_version != prefix.version:
+            raise StaleVersionError(
+                f"{network} is at version {prefix.version}, not {expected_version}; reload and retry",
+                current=prefix_record(prefix, lookup),
+            )
+        before = snapshot(prefix, lookup)
+        _apply_changes(session, prefix, changes)
+        prefix.updated_at = tx.now
+        prefix.version += 1
+        session.flush()
+        tx.record(
+            "update",
+            "prefix",
+            prefix.id,
+            f"{network} ({space})",
+            before=before,
+            after=snapshot(prefix, lookup),
+        )
+        return prefix_record(prefix, lookup)
+
+
+def _apply_changes(session: Session, prefix: Prefix, changes: dict[str, Any]) -> None:
+    refuse_unknown_fields("prefix", changes, _FIELDS)
+    network = occupancy.network_of(prefix)
+    if "status" in changes:
+        prefix.status = parse_choice(Status, changes["status"], what="status").value
+    if "role" in changes:
+        prefix.role = require_role(session, changes["role"])
+    if "group" in changes:
+        prefix.group_id = None if changes["group"] is None else load_group(session, changes["group"]).id
+    for text_field in ("managed_by", "description"):
+        if text_field in changes:
+            setattr(prefix, text_field, str(changes[text_field]))
+    if "tags" in changes:
+        prefix.tags = clean_tags(changes["tags"])
+    if "thresholds" in changes:
+        marks: Thresholds = changes["thresholds"]
+        prefix.warning, prefix.critical, prefix.emergency = marks.warning, marks.critical, marks.emergency
+    remeasure = False
+    if "is_pool" in changes:
+        prefix.is_pool = bool(changes["is_pool"])
+        prefix.usable = _usable_count(network, prefix.is_pool)
+    if "unit_prefixlen" in changes:
+        prefix.unit_prefixlen = _unit_for(network, changes["unit_prefixlen"])
+        remeasure = True
+    if remeasure:
+        occupancy.store_usage(prefix, occupancy.measure_one(session, prefix))
+    occupancy.refresh_level(prefix)
+
+
+def delete_prefix(
+    ledger: Ledger, network: IPNetwork, *, actor: str, space: str = DEFAULT_SPACE
+) -> PrefixRecord:
+    """Remove a prefix; what it held stays and now belongs to the prefix around it."""
+    with ledger.transaction(actor) as tx:
+        session = tx.session
+        space_row = load_space(session, space)
+        span = IPRange.from_network(network)
+        chain = lock_chain(session, space_row, span)
+        prefix = load_prefix(session, space_row, network)
+        lookup = names(session)
+        record = prefix_record(prefix, lookup)
+        owner = chain[-2] if len(chain) > 1 else None
+        occupancy.release_span(
+            session, None if owner is None else ("prefix", owner.id), span, ("prefix", prefix.id)
+        )
+        if owner is not None:
+            owner.covered -= prefix.size - prefix.covered
+            occupancy.refresh_level(owner)
+        tx.record("delete", "prefix", prefix.id, f"{network} ({space})", before=snapshot(prefix, lookup))
+        session.delete(prefix)
+        return record
+
+
+def show_prefix(ledger: Ledger, network: IPNetwork, *, space: str = DEFAULT_SPACE) -> PrefixDetail:
+    with ledger.reading() as session:
+        space_row = load_space(session, space)
+        prefix = load_prefix(session, space_row, network)
+        span = IPRange.from_network(network)
+        lookup = names(session)
+        parents = [
+            item
+            for item in queries.list_prefixes_containing(session, space_row.id, span)
+            if item.id != prefix.id
+        ]
+        inside = [
+            item for item in queries.list_prefixes_within(session, space_row.id, span) if item.id != prefix.id
+        ]
+        spans = [occupancy.span_of_prefix(item) for item in inside]
+        children = [
+            item for item, parent in zip(inside, direct_parents(spans), strict=True) if parent is None
+        ]
+        return PrefixDetail(
+            prefix=prefix_record(prefix, lookup),
+            parents=tuple(prefix_record(item, lookup) for item in parents),
+            children=tuple(prefix_record(item, lookup) for item in children),
+            ranges=len(queries.list_ranges_within(session, space_row.id, span)),
+            addresses=queries.count_addresses_within(session, space_row.id, span),
+        )
+
+
+def list_prefixes(ledger: Ledger, criteria: PrefixFilter = PrefixFilter()) -> tuple[list[PrefixRecord], int]:
+    """The prefixes that match, in the asked order, with the total count before paging."""
+    with ledger.reading() as session:
+        query = _filtered(session, criteria)
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        query = query.order_by(*_ordering(criteria.sort)).offset(criteria.offset)
+        if criteria.limit is not None:
+            query = query.limit(criteria.limit)
+        lookup = names(session)
+        return [prefix_record(item, lookup) for item in session.scalars(query)], total
+
+
+def _filtered(session: Session, criteria: PrefixFilter) -> Select[Prefix]:
+    query = select(Prefix)
+    if criteria.space is not None:
+        query = query.where(Prefix.space_id == load_space(session, criteria.space).id)
+    if criteria.group is not None:
+        group = load_group(session, criteria.group)
+        if criteria.include_descendant_groups:
+            inner = select(Group.id).where(or_(Group.id == group.id, Group.path.startswith(group.path + "/")))
+            query = query.where(Prefix.group_id.in_(inner))
+        else:
+            query = query.where(Prefix.group_id == group.id)
+    if criteria.role is not None:
+        query = query.where(Prefix.role == criteria.role)
+    if criteria.status is not None:
+        query = query.where(Prefix.status == parse_choice(Status, criteria.status, what="status").value)
+    if criteria.family is not None:
+        query = query.where(Prefix.family == criteria.family)
+    if criteria.contains is not None:
+        value = int(criteria.contains)
+        query = query.where(
+            Prefix.family == criteria.contains.version, Prefix.first <= value, Prefix.last >= value
+        )
+    if criteria.within is not None:
+        span = IPRange.from_network(criteria.within)
+        query = query.where(
+            Prefix.family == span.version, Prefix.first >= span.first, Prefix.last <= span.last
+        )
+    if criteria.utilization_gte is not None:
+        query = query.where(Prefix.utilization_percent >= criteria.utilization_gte)
+    if criteria.level is not None:
+        query = query.where(Prefix.level == criteria.level)
+    if criteria.text is not None:
+        pattern = f"%{criteria.text}%"
+        query = query.where(or_(Prefix.description.ilike(pattern), Prefix.managed_by.ilike(pattern)))
+    if criteria.tag is not None:
+        # Tags are stored as a JSON list of strings; a quoted match finds whole tags only.
+        query = query.where(cast(Prefix.tags, Text).like(f'%"{criteria.tag}"%'))
+    return query
+
+
+def _ordering(sort: str) -> list[Any]:
+    orderings: dict[str, list[Any]] = {
+        "prefix": [Prefix.space_id, Prefix.family, Prefix.first, Prefix.prefixlen],
+        "utilization": [Prefix.utilization_percent.desc(), Prefix.family, Prefix.first],
+        "-utilization": [Prefix.utilization_percent, Prefix.family, Prefix.first],
+        "created": [Prefix.created_at, Prefix.id],
+    }
+    if sort not in orderings:
+        raise InvalidInputError(f"unknown sort {sort!r}: expected one of {', '.join(orderings)}")
+    return orderings[sort]
+
+
+def _describe(prefix: Prefix, session: Session) -> str:
+    group = names(session).group(prefix.group_id)
+    where = f", group {group}" if group else ""
+    return f"prefix #{prefix.id}, role {prefix.role}, status {prefix.status}{where}"
+
+
+def _refuse_cut_ranges(session: Session, space: Space, span: IPRange, network: IPNetwork) -> None:
+    for item in queries.list_ranges_overlapping(session, space.id, span):
+        if not span.contains(occupancy.span_of_range(item)):
+            raise ConflictError(
+                f"{network} would cut through range {occupancy.span_of_range(item)} (range #{item.id}): "
+                "a prefix must contain a range whole or stay clear of it",
+                existing=item,
+            )
+
+
+def _usable_count(network: IPNetwork, is_pool: bool) -> int:
+    usable = usable_span(network, is_pool=is_pool)
+    return 0 if usable is None else usable.num_addresses
+
+
+def _unit_for(network: IPNetwork, unit_prefixlen: int | None) -> int | None:
+    """IPv6 prefixes count allocation units (default /64); IPv4 prefixes have none."""
+    if network.version == 4:
+        if unit_prefixlen is not None:
+            raise InvalidInputError(f"{network}: allocation units apply to IPv6 prefixes only")
+        return None
+    unit = _DEFAULT_UNIT if unit_prefixlen is None else unit_prefixlen
+    if not 1 <= unit <= max_prefixlen(6):
+        raise InvalidInputError(f"allocation unit /{unit} is out of bounds (1 to 128)")
+    return unit

@@ -1,0 +1,113 @@
+"""Read models the service hands out: frozen values with core types, never database rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ipledger.core.addresses import IPAddress, IPNetwork
+from ipledger.core.ranges import IPRange
+from ipledger.core.thresholds import Level, Thresholds
+from ipledger.core.utilization import Usage
+
+__all__ = [
+    "AddressRecord",
+    "ChangeRecord",
+    "GroupRecord",
+    "PrefixRecord",
+    "RangeRecord",
+    "SpaceRecord",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceRecord:
+    id: int
+    name: str
+    description: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRecord:
+    id: int
+    path: str
+    name: str
+    parent_path: str | None
+    description: str
+    owner: str
+    environment: str
+    tags: tuple[str, ...]
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class PrefixRecord:
+    id: int
+    space: str
+    network: IPNetwork
+    status: str
+    role: str
+    group: str | None
+    managed_by: str
+    description: str
+    tags: tuple[str, ...]
+    is_pool: bool
+    thresholds: Thresholds
+    unit_prefixlen: int | None
+    usage: Usage
+    level: Level
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class RangeRecord:
+    id: int
+    space: str
+    span: IPRange
+    status: str
+    role: str
+    group: str | None
+    managed_by: str
+    description: str
+    tags: tuple[str, ...]
+    used: int
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class AddressRecord:
+    id: int
+    space: str
+    address: IPAddress
+    status: str
+    holder_kind: str
+    holder_name: str
+    dns_name: str
+    mac: str
+    source: str
+    last_seen: datetime | None
+    group: str | None
+    description: str
+    tags: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRecord:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    object_kind: str
+    object_id: int | None
+    object_label: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None

@@ -1,0 +1,73 @@
+"""Opening the ledger's database: SQLite (a file, WAL mode) by default, PostgreSQL by URL.
+
+On SQLite every write transaction starts with ``BEGIN IMMEDIATE``, which takes the write lock up
+front: two processes allocating at once then queue instead of both reading the same free space.
+Read-only work asks for a plain deferred ``BEGIN`` so it never waits for a writer (WAL).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection
+
+from ipledger.core.errors import InvalidInputError
+
+__all__ = ["READ_ONLY", "database_url_for_path", "migrate", "open_engine"]
+
+READ_ONLY = "ipledger_read_only"
+_MIGRATIONS = Path(__file__).with_name("migrations")
+_BUSY_TIMEOUT_SECONDS = 60
+
+
+def database_url_for_path(path: Path) -> str:
+    return f"sqlite+pysqlite:///{path}"
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for ``url``: ``sqlite+pysqlite:///path`` or ``postgresql+psycopg://...``.
+
+    Raises:
+        InvalidInputError: the URL names an engine other than SQLite or PostgreSQL.
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": _BUSY_TIMEOUT_SECONDS})
+        _configure_sqlite(engine)
+        return engine
+    if url.startswith("postgresql"):
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return create_engine(url, pool_pre_ping=True)
+    raise InvalidInputError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://...")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself, so that it can be IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def migrate(engine: Engine) -> None:
+    """Create the schema or bring it up to the newest migration; never loses data."""
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

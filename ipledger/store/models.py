@@ -1,0 +1,208 @@
+"""Mapped classes: what the ledger keeps, and nothing else (no queries, no rules, no presentation).
+
+Nesting of prefixes is never stored: it is derived by containment when read. What is stored per
+prefix besides its own fields is its measured utilization, which the service keeps current on
+every write so that listings can filter and sort by it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ipledger.store.types import AddressValue, BigCount, UTCDateTime
+
+__all__ = [
+    "Address",
+    "Base",
+    "Change",
+    "FreeBlock",
+    "Group",
+    "Prefix",
+    "Range",
+    "Role",
+    "Space",
+]
+
+_NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=_NAMING)
+
+
+class Space(Base):
+    __tablename__ = "spaces"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Group(Base):
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    path: Mapped[str] = mapped_column(String(2000), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    environment: Mapped[str] = mapped_column(String(100), default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Role(Base):
+    __tablename__ = "roles"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Prefix(Base):
+    __tablename__ = "prefixes"
+    __table_args__ = (
+        UniqueConstraint("space_id", "family", "first", "prefixlen"),
+        Index("ix_prefixes_space_family_first", "space_id", "family", "first"),
+        Index("ix_prefixes_utilization", "utilization_percent"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"))
+    family: Mapped[int] = mapped_column(Integer)
+    first: Mapped[int] = mapped_column(AddressValue)
+    last: Mapped[int] = mapped_column(AddressValue)
+    prefixlen: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(ForeignKey("roles.name"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
+    managed_by: Mapped[str] = mapped_column(String(200), default="manual")
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    is_pool: Mapped[bool] = mapped_column(Boolean, default=False)
+    warning: Mapped[float] = mapped_column(Float, default=70.0)
+    critical: Mapped[float] = mapped_column(Float, default=85.0)
+    emergency: Mapped[float] = mapped_column(Float, default=95.0)
+    unit_prefixlen: Mapped[int | None] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigCount)
+    usable: Mapped[int] = mapped_column(BigCount)
+    used: Mapped[int] = mapped_column(BigCount, default=0)
+    covered: Mapped[int] = mapped_column(BigCount, default=0)
+    units_total: Mapped[int] = mapped_column(BigCount, default=0)
+    units_used: Mapped[int] = mapped_column(BigCount, default=0)
+    utilization_percent: Mapped[float] = mapped_column(Float, default=0.0)
+    level: Mapped[str] = mapped_column(String(20), default="ok")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Range(Base):
+    __tablename__ = "ranges"
+    __table_args__ = (
+        UniqueConstraint("space_id", "family", "first"),
+        Index("ix_ranges_space_family_last", "space_id", "family", "last"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"))
+    family: Mapped[int] = mapped_column(Integer)
+    first: Mapped[int] = mapped_column(AddressValue)
+    last: Mapped[int] = mapped_column(AddressValue)
+    status: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(ForeignKey("roles.name"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
+    managed_by: Mapped[str] = mapped_column(String(200), default="manual")
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    size: Mapped[int] = mapped_column(BigCount)
+    used: Mapped[int] = mapped_column(BigCount, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Address(Base):
+    __tablename__ = "addresses"
+    __table_args__ = (UniqueConstraint("space_id", "family", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"))
+    family: Mapped[int] = mapped_column(Integer)
+    value: Mapped[int] = mapped_column(AddressValue)
+    status: Mapped[str] = mapped_column(String(20))
+    holder_kind: Mapped[str] = mapped_column(String(20), default="other")
+    holder_name: Mapped[str] = mapped_column(String(300), default="")
+    dns_name: Mapped[str] = mapped_column(String(300), default="")
+    mac: Mapped[str] = mapped_column(String(17), default="")
+    source: Mapped[str] = mapped_column(String(100), default="manual")
+    last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class FreeBlock(Base):
+    """One of the largest CIDR blocks covering the free space of a prefix or a range.
+
+    Free space is what no direct child prefix, range or address takes. Keeping it as blocks makes
+    the next free address or prefix of any policy a single indexed query, however large the parent.
+    """
+
+    __tablename__ = "free_blocks"
+    __table_args__ = (
+        Index("ix_free_blocks_owner_prefixlen_first", "owner_kind", "owner_id", "prefixlen", "first"),
+    )
+
+    owner_kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first: Mapped[int] = mapped_column(AddressValue, primary_key=True)
+    last: Mapped[int] = mapped_column(AddressValue)
+    prefixlen: Mapped[int] = mapped_column(Integer)
+
+
+class Change(Base):
+    """One entry of the audit log, written in the same transaction as the change it records."""
+
+    __tablename__ = "changes"
+    __table_args__ = (
+        Index("ix_changes_object", "object_kind", "object_id"),
+        Index("ix_changes_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(20))
+    object_kind: Mapped[str] = mapped_column(String(20))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    object_label: Mapped[str] = mapped_column(String(300))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
