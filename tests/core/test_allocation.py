@@ -531,7 +531,7 @@ def test_find_free_prefix_in_the_empty_set_is_none(policy: FitPolicy, version: i
     [
         pytest.param("10.0.0.0/8", "::/0", 24, id="ipv4-parent-ipv6-free-space"),
         pytest.param("10.0.0.0/8", "2001:db8::/32", 24, id="ipv4-parent-small-ipv6-free-space"),
-        pytest.param("2001:db8::/32", "0.0.0.0/0", 48, id="ipv6-parent-ipv4-free-space"),
+        pytest.param("2001:db8::/32", "0.0.0.0/0", 32, id="ipv6-parent-ipv4-free-space"),
     ],
 )
 def test_allocate_prefix_rejects_free_space_of_the_other_family(parent: str, free: str, prefixlen: int) -> None:

@@ -1,0 +1,235 @@
+"""Groups: a tree of any depth (e.g. Kubernetes/prod/eu-west/cluster-a) that owns address space.
+
+A group is named by its path. Moving or renaming a group rewrites the stored paths of its whole
+subtree in the same transaction, so a path lookup is always one indexed query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from ipledger.core.errors import ConflictError, InvalidInputError, StaleVersionError
+from ipledger.service.convert import group_record, names, snapshot
+from ipledger.service.fields import clean_tags, refuse_unknown_fields
+from ipledger.service.ledger import Ledger, Transaction
+from ipledger.service.lookup import load_group, normalise_path
+from ipledger.service.records import GroupRecord
+from ipledger.store import queries
+from ipledger.store.models import Address, Group, Prefix, Range
+
+__all__ = [
+    "GroupNode",
+    "create_group",
+    "delete_group",
+    "group_tree",
+    "list_groups",
+    "move_group",
+    "rename_group",
+    "update_group",
+]
+
+_FIELDS = {"description", "owner", "environment", "tags"}
+
+
+@dataclass(frozen=True, slots=True)
+class GroupNode:
+    group: GroupRecord
+    children: tuple[GroupNode, ...]
+
+
+def create_group(
+    ledger: Ledger,
+    path: str,
+    *,
+    actor: str,
+    parents: bool = False,
+    description: str = "",
+    owner: str = "",
+    environment: str = "",
+    tags: tuple[str, ...] = (),
+) -> GroupRecord:
+    """Create the group at ``path``; with ``parents``, also any missing groups above it.
+
+    Raises:
+        ConflictError: the group exists.
+        NotFoundError: the parent group is missing and ``parents`` is false.
+    """
+    cleaned = normalise_path(path)
+    with ledger.transaction(actor) as tx:
+        if queries.find_group_by_path(tx.session, cleaned) is not None:
+            raise ConflictError(f"group {cleaned} already exists")
+        parent_path, _, name = cleaned.rpartition("/")
+        parent = _ensure_parent(tx, parent_path, create=parents)
+        group = _insert(tx, parent, name)
+        group.description, group.owner, group.environment = description, owner, environment
+        group.tags = clean_tags(tags)
+        tx.session.flush()
+        tx.record("create", "group", group.id, group.path, after=snapshot(group, names(tx.session)))
+        return group_record(group)
+
+
+def _ensure_parent(tx: Transaction, parent_path: str, *, create: bool) -> Group | None:
+    if not parent_path:
+        return None
+    found = queries.find_group_by_path(tx.session, parent_path)
+    if found is not None:
+        return found
+    if not create:
+        return load_group(tx.session, parent_path)
+    grandparent_path, _, name = parent_path.rpartition("/")
+    group = _insert(tx, _ensure_parent(tx, grandparent_path, create=True), name)
+    tx.record("create", "group", group.id, group.path, after=snapshot(group, names(tx.session)))
+    return group
+
+
+def _insert(tx: Transaction, parent: Group | None, name: str) -> Group:
+    path = name if parent is None else f"{parent.path}/{name}"
+    group = Group(
+        parent_id=None if parent is None else parent.id,
+        name=name,
+        path=path,
+        description="",
+        owner="",
+        environment="",
+        tags=[],
+        created_at=tx.now,
+        updated_at=tx.now,
+        version=1,
+    )
+    tx.session.add(group)
+    tx.session.flush()
+    return group
+
+
+def update_group(
+    ledger: Ledger, path: str, *, actor: str, changes: dict[str, Any], expected_version: int | None = None
+) -> GroupRecord:
+    """Change a group's description, owner, environment or tags."""
+    refuse_unknown_fields("group", changes, _FIELDS)
+    with ledger.transaction(actor) as tx:
+        group = load_group(tx.session, path)
+        if expected_version is not None and expected_version != group.version:
+            raise StaleVersionError(
+                f"group {group.path} is at version {group.version}, not {expected_version}; reload and retry",
+                current=group_record(group),
+            )
+        before = snapshot(group, names(tx.session))
+        for text_field in ("description", "owner", "environment"):
+            if text_field in changes:
+                setattr(group, text_field, str(changes[text_field]))
+        if "tags" in changes:
+            group.tags = clean_tags(changes["tags"])
+        group.version += 1
+        group.updated_at = tx.now
+        tx.session.flush()
+        tx.record(
+            "update", "group", group.id, group.path, before=before, after=snapshot(group, names(tx.session))
+        )
+        return group_record(group)
+
+
+def move_group(ledger: Ledger, path: str, *, actor: str, new_parent: str | None) -> GroupRecord:
+    """Move a group and its whole subtree under ``new_parent`` (None: to the top).
+
+    Raises:
+        InvalidInputError: the new parent is the group itself or inside it.
+        ConflictError: the new parent already has a group of that name.
+    """
+    with ledger.transaction(actor) as tx:
+        group = load_group(tx.session, path)
+        parent = None if new_parent is None else load_group(tx.session, new_parent)
+        if parent is not None and (parent.id == group.id or parent.path.startswith(group.path + "/")):
+            raise InvalidInputError(f"cannot move group {group.path} into itself ({parent.path})")
+        new_path = group.name if parent is None else f"{parent.path}/{group.name}"
+        return _repath(tx, group, parent, new_path)
+
+
+def rename_group(ledger: Ledger, path: str, *, actor: str, new_name: str) -> GroupRecord:
+    """Give a group a new name; its subtree follows."""
+    cleaned = new_name.strip()
+    if not cleaned or "/" in cleaned:
+        raise InvalidInputError(f"group name {new_name!r} must be non-empty and without slashes")
+    with ledger.transaction(actor) as tx:
+        group = load_group(tx.session, path)
+        parent = None if group.parent_id is None else tx.session.get(Group, group.parent_id)
+        new_path = cleaned if parent is None else f"{parent.path}/{cleaned}"
+        group.name = cleaned
+        return _repath(tx, group, parent, new_path)
+
+
+def _repath(tx: Transaction, group: Group, parent: Group | None, new_path: str) -> GroupRecord:
+    session = tx.session
+    if new_path != group.path and queries.find_group_by_path(session, new_path) is not None:
+        raise ConflictError(f"group {new_path} already exists")
+    before = snapshot(group, names(session))
+    old_path = group.path
+    for member in session.scalars(select(Group).where(Group.path.startswith(old_path + "/", autoescape=True))):
+        member.path = new_path + member.path[len(old_path) :]
+    group.path = new_path
+    group.parent_id = None if parent is None else parent.id
+    group.version += 1
+    group.updated_at = tx.now
+    session.flush()
+    tx.record(
+        "move",
+        "group",
+        group.id,
+        f"{old_path} -> {new_path}",
+        before=before,
+        after=snapshot(group, names(session)),
+    )
+    return group_record(group)
+
+
+def delete_group(ledger: Ledger, path: str, *, actor: str) -> GroupRecord:
+    """Delete a group that has no child groups and holds nothing.
+
+    Raises:
+        ConflictError: it has child groups, or prefixes, ranges or addresses belong to it.
+    """
+    with ledger.transaction(actor) as tx:
+        session = tx.session
+        group = load_group(session, path)
+        _refuse_if_used(session, group)
+        record = group_record(group)
+        tx.record("delete", "group", group.id, group.path, before=snapshot(group, names(session)))
+        session.delete(group)
+        return record
+
+
+def _refuse_if_used(session: Session, group: Group) -> None:
+    children = session.scalars(select(Group.path).where(Group.parent_id == group.id).limit(3)).all()
+    if children:
+        raise ConflictError(f"group {group.path} is not empty: it has child groups ({', '.join(children)})")
+    for model, word in ((Prefix, "prefixes"), (Range, "ranges"), (Address, "addresses")):
+        if session.scalar(select(exists().where(model.group_id == group.id))):
+            raise ConflictError(
+                f"group {group.path} is not empty: {word} belong to it; move or delete them first"
+            )
+
+
+def list_groups(ledger: Ledger, *, under: str | None = None) -> list[GroupRecord]:
+    """Groups in path order; with ``under``, that group and everything below it."""
+    with ledger.reading() as session:
+        query = select(Group).order_by(Group.path)
+        if under is not None:
+            top = load_group(session, under)
+            query = query.where(or_(Group.id == top.id, Group.path.startswith(top.path + "/", autoescape=True)))
+        return [group_record(group) for group in session.scalars(query)]
+
+
+def group_tree(ledger: Ledger) -> list[GroupNode]:
+    """The groups as a forest, children in name order."""
+    records = list_groups(ledger)
+    by_parent: dict[str | None, list[GroupRecord]] = {}
+    for record in records:
+        by_parent.setdefault(record.parent_path, []).append(record)
+
+    def build(parent: str | None) -> tuple[GroupNode, ...]:
+        return tuple(GroupNode(record, build(record.path)) for record in by_parent.get(parent, []))
+
+    return list(build(None))

@@ -1,0 +1,47 @@
+"""Roles: the purposes a prefix or range serves (pod, service, node, ...); a list users can extend."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, or_, select
+
+from ipledger.core.errors import ConflictError, InvalidInputError
+from ipledger.service.ledger import Ledger
+from ipledger.service.lookup import require_role
+from ipledger.store.models import Prefix, Range, Role
+
+__all__ = ["create_role", "delete_role", "list_roles"]
+
+
+def list_roles(ledger: Ledger) -> list[tuple[str, str]]:
+    with ledger.reading() as session:
+        return [(role.name, role.description) for role in session.scalars(select(Role).order_by(Role.name))]
+
+
+def create_role(ledger: Ledger, name: str, *, actor: str, description: str = "") -> str:
+    cleaned = name.strip().lower()
+    if not cleaned or any(char.isspace() for char in cleaned):
+        raise InvalidInputError(f"role name {name!r} must be one word")
+    with ledger.transaction(actor) as tx:
+        if tx.session.get(Role, cleaned) is not None:
+            raise ConflictError(f"role {cleaned} already exists")
+        tx.session.add(Role(name=cleaned, description=description))
+        tx.record("create", "role", None, cleaned, after={"name": cleaned, "description": description})
+        return cleaned
+
+
+def delete_role(ledger: Ledger, name: str, *, actor: str) -> str:
+    with ledger.transaction(actor) as tx:
+        require_role(tx.session, name)
+        in_use = or_(exists().where(Prefix.role == name), exists().where(Range.role == name))
+        if tx.session.scalar(select(in_use)):
+            raise ConflictError(f"role {name} is still used by prefixes or ranges")
+        role = tx.session.get(Role, name)
+        tx.record(
+            "delete",
+            "role",
+            None,
+            name,
+            before={"name": name, "description": role.description if role else ""},
+        )
+        tx.session.delete(role)
+        return name

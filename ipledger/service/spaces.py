@@ -1,0 +1,57 @@
+"""Spaces (VRFs): routing domains inside which every address is unique."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+
+from ipledger.core.errors import ConflictError, InvalidInputError
+from ipledger.service.convert import names, snapshot, space_record
+from ipledger.service.ledger import Ledger
+from ipledger.service.lookup import load_space
+from ipledger.service.records import SpaceRecord
+from ipledger.store import queries
+from ipledger.store.models import Address, Prefix, Range, Space
+
+__all__ = ["create_space", "delete_space", "list_spaces"]
+
+
+def create_space(ledger: Ledger, name: str, *, actor: str, description: str = "") -> SpaceRecord:
+    """Create a space.
+
+    Raises:
+        ConflictError: a space of that name exists.
+        InvalidInputError: the name is empty or has spaces or slashes.
+    """
+    cleaned = name.strip()
+    if not cleaned or any(char.isspace() or char == "/" for char in cleaned):
+        raise InvalidInputError(f"space name {name!r} must be one word without slashes")
+    with ledger.transaction(actor) as tx:
+        if queries.find_space(tx.session, cleaned) is not None:
+            raise ConflictError(f"space {cleaned} already exists")
+        space = Space(name=cleaned, description=description, created_at=tx.now, version=1)
+        tx.session.add(space)
+        tx.session.flush()
+        tx.record("create", "space", space.id, cleaned, after=snapshot(space, names(tx.session)))
+        return space_record(space)
+
+
+def delete_space(ledger: Ledger, name: str, *, actor: str) -> SpaceRecord:
+    """Delete an empty space.
+
+    Raises:
+        ConflictError: it still holds prefixes, ranges or addresses.
+    """
+    with ledger.transaction(actor) as tx:
+        space = load_space(tx.session, name)
+        for model, word in ((Prefix, "prefixes"), (Range, "ranges"), (Address, "addresses")):
+            if tx.session.scalar(select(exists().where(model.space_id == space.id))):
+                raise ConflictError(f"space {name} still holds {word}; remove them first")
+        record = space_record(space)
+        tx.record("delete", "space", space.id, name, before=snapshot(space, names(tx.session)))
+        tx.session.delete(space)
+        return record
+
+
+def list_spaces(ledger: Ledger) -> list[SpaceRecord]:
+    with ledger.reading() as session:
+        return [space_record(space) for space in session.scalars(select(Space).order_by(Space.name))]
