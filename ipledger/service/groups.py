@@ -167,7 +167,9 @@ def _repath(tx: Transaction, group: Group, parent: Group | None, new_path: str) 
         raise ConflictError(f"group {new_path} already exists")
     before = snapshot(group, names(session))
     old_path = group.path
-    for member in session.scalars(select(Group).where(Group.path.startswith(old_path + "/", autoescape=True))):
+    for member in session.scalars(
+        select(Group).where(Group.path.startswith(old_path + "/", autoescape=True))
+    ):
         member.path = new_path + member.path[len(old_path) :]
     group.path = new_path
     group.parent_id = None if parent is None else parent.id
@@ -218,7 +220,9 @@ def list_groups(ledger: Ledger, *, under: str | None = None) -> list[GroupRecord
         query = select(Group).order_by(Group.path)
         if under is not None:
             top = load_group(session, under)
-            query = query.where(or_(Group.id == top.id, Group.path.startswith(top.path + "/", autoescape=True)))
+            query = query.where(
+                or_(Group.id == top.id, Group.path.startswith(top.path + "/", autoescape=True))
+            )
         return [group_record(group) for group in session.scalars(query)]
 
 

@@ -334,7 +334,9 @@ def _filtered(session: Session, criteria: PrefixFilter) -> Select[Prefix]:
     if criteria.group is not None:
         group = load_group(session, criteria.group)
         if criteria.include_descendant_groups:
-            inner = select(Group.id).where(or_(Group.id == group.id, Group.path.startswith(group.path + "/", autoescape=True)))
+            inner = select(Group.id).where(
+                or_(Group.id == group.id, Group.path.startswith(group.path + "/", autoescape=True))
+            )
             query = query.where(Prefix.group_id.in_(inner))
         else:
             query = query.where(Prefix.group_id == group.id)

@@ -16,12 +16,15 @@ from hypothesis import strategies as st
 
 from ipledger.core.addresses import IPNetwork
 from ipledger.core.ranges import IPRange
+from ipledger.core.utilization import PrefixShape
 
 __all__ = [
     "PROPERTY",
     "SMALL_SPACES",
     "AllocationCase",
+    "MeasureCase",
     "allocation_cases",
+    "measure_cases",
     "members",
     "networks",
     "small_spaces",
@@ -104,3 +107,34 @@ def allocation_cases(draw: st.DrawFn) -> AllocationCase:
     used = draw(st.lists(children, max_size=6))
     prefixlen = draw(st.integers(parent.prefixlen, parent.max_prefixlen))
     return AllocationCase(parent, used, prefixlen)
+
+
+class MeasureCase(NamedTuple):
+    """Distinct prefixes of one small space with the addresses and ranges held in that space."""
+
+    prefixes: list[PrefixShape]
+    addresses: list[int]
+    ranges: list[IPRange]
+
+
+@st.composite
+def measure_cases(draw: st.DrawFn) -> MeasureCase:
+    """Ranges are disjoint and never straddle a prefix boundary, as the ledger guarantees."""
+    space = draw(small_spaces())
+    bits = space.max_prefixlen
+    units = st.sampled_from([None, bits - 6, bits - 4, bits - 2, bits])
+    networks_ = draw(st.lists(networks(within=space), unique=True, max_size=8))
+    # measure_prefixes passes ``usable`` through untouched, so any count will do.
+    prefixes = [
+        PrefixShape(IPRange.from_network(network), network.num_addresses, draw(units)) for network in networks_
+    ]
+    values = st.integers(int(space.network_address), int(space.broadcast_address))
+    addresses = sorted(draw(st.sets(values, max_size=24)))
+    ranges: list[IPRange] = []
+    for candidate in draw(st.lists(spans(within=space), max_size=6)):
+        straddles = any(
+            candidate.overlaps(shape.span) and not shape.span.contains(candidate) for shape in prefixes
+        )
+        if not straddles and not any(candidate.overlaps(kept) for kept in ranges):
+            ranges.append(candidate)
+    return MeasureCase(prefixes, addresses, ranges)

@@ -1,0 +1,134 @@
+"""Loading a whole space as core values, and rebuilding its derived state from scratch.
+
+The write path keeps free blocks and utilization current step by step; bulk imports instead
+insert rows directly and then call :func:`rebuild_space`, and checks compare the stored state
+with what :func:`derive_space` computes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from ipledger.core.addresses import network_from_ints
+from ipledger.core.allocation import usable_span
+from ipledger.core.layout import Item, Kind, Layout, lay_out
+from ipledger.core.ranges import IPRange
+from ipledger.core.thresholds import Thresholds, level_of
+from ipledger.core.utilization import PrefixShape, Usage, measure_prefixes
+from ipledger.store import free_space
+from ipledger.store.models import Address, FreeBlock, Prefix, Range
+
+__all__ = ["DerivedState", "Inventory", "derive_space", "load_inventory", "rebuild_space"]
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    """Everything of one space and family, as layout items plus what measuring needs."""
+
+    version: int
+    items: tuple[Item, ...]
+    shapes: dict[int, PrefixShape]
+    thresholds: dict[int, Thresholds]
+    range_sizes: dict[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedState:
+    layout: Layout
+    usages: dict[int, Usage]
+    range_used: dict[int, int]
+
+
+def load_inventory(session: Session, space_id: int, version: int) -> Inventory:
+    items: list[Item] = []
+    shapes: dict[int, PrefixShape] = {}
+    thresholds: dict[int, Thresholds] = {}
+    prefix_rows = session.execute(
+        select(
+            Prefix.id,
+            Prefix.first,
+            Prefix.last,
+            Prefix.prefixlen,
+            Prefix.is_pool,
+            Prefix.unit_prefixlen,
+            Prefix.warning,
+            Prefix.critical,
+            Prefix.emergency,
+        ).where(Prefix.space_id == space_id, Prefix.family == version)
+    ).all()
+    for row in prefix_rows:
+        network = network_from_ints(row.first, row.prefixlen, version=version)
+        usable = usable_span(network, is_pool=row.is_pool)
+        span = IPRange(version, row.first, row.last)
+        shapes[row.id] = PrefixShape(span, 0 if usable is None else usable.num_addresses, row.unit_prefixlen)
+        thresholds[row.id] = Thresholds(row.warning, row.critical, row.emergency)
+        items.append(Item(Kind.PREFIX, row.id, span, f"prefix {network}"))
+    range_sizes = {}
+    for range_row in session.execute(
+        select(Range.id, Range.first, Range.last).where(Range.space_id == space_id, Range.family == version)
+    ):
+        span = IPRange(version, range_row.first, range_row.last)
+        range_sizes[range_row.id] = span.num_addresses
+        items.append(Item(Kind.RANGE, range_row.id, span, f"range {span}"))
+    for address_row in session.execute(
+        select(Address.id, Address.value).where(Address.space_id == space_id, Address.family == version)
+    ):
+        span = IPRange(version, address_row.value, address_row.value)
+        items.append(Item(Kind.ADDRESS, address_row.id, span, f"address {span}"))
+    return Inventory(version, tuple(items), shapes, thresholds, range_sizes)
+
+
+def derive_space(inventory: Inventory) -> DerivedState:
+    """Free space, owners and utilization as they follow from the objects alone."""
+    layout = lay_out(inventory.items)
+    ids = list(inventory.shapes)
+    addresses = [item.span.first for item in inventory.items if item.kind is Kind.ADDRESS]
+    ranges = [item.span for item in inventory.items if item.kind is Kind.RANGE]
+    usages = measure_prefixes([inventory.shapes[key] for key in ids], addresses=addresses, ranges=ranges)
+    range_used = dict.fromkeys(inventory.range_sizes, 0)
+    for item in inventory.items:
+        owner = layout.owners.get((item.kind, item.key))
+        if item.kind is Kind.ADDRESS and owner is not None and owner.kind is Kind.RANGE:
+            range_used[owner.key] += 1
+    return DerivedState(layout, dict(zip(ids, usages, strict=True)), range_used)
+
+
+def rebuild_space(session: Session, space_id: int, version: int) -> None:
+    """Recompute and store free blocks and utilization of every prefix and range of a space."""
+    inventory = load_inventory(session, space_id, version)
+    state = derive_space(inventory)
+    prefix_ids = list(inventory.shapes)
+    range_ids = list(inventory.range_sizes)
+    for kind, ids in (("prefix", prefix_ids), ("range", range_ids)):
+        for start in range(0, len(ids), 500):
+            session.execute(
+                delete(FreeBlock).where(
+                    FreeBlock.owner_kind == kind, FreeBlock.owner_id.in_(ids[start : start + 500])
+                )
+            )
+    for (kind, key), free in state.layout.free.items():
+        free_space.insert_blocks(session, (kind.value, key), free)
+    rows = []
+    for key, usage in state.usages.items():
+        level = level_of(usage.percent, inventory.thresholds[key])
+        rows.append(
+            {
+                "id": key,
+                "size": usage.size,
+                "usable": usage.usable,
+                "used": usage.used,
+                "covered": usage.covered,
+                "units_total": usage.units_total,
+                "units_used": usage.units_used,
+                "utilization_percent": usage.percent,
+                "level": level.value,
+            }
+        )
+    if rows:
+        session.execute(update(Prefix), rows)
+    range_rows = [{"id": key, "used": used} for key, used in state.range_used.items()]
+    if range_rows:
+        session.execute(update(Range), range_rows)

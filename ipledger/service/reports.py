@@ -1,0 +1,175 @@
+"""Reports: utilization as a tree with group roll-ups, and who holds an address (whois)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ipledger.core.addresses import IPAddress
+from ipledger.core.ranges import IPRange
+from ipledger.core.thresholds import Level, level_of
+from ipledger.core.utilization import Usage, direct_parents
+from ipledger.service.convert import address_record, names, prefix_record, range_record
+from ipledger.service.ledger import Ledger
+from ipledger.service.lookup import load_space
+from ipledger.service.records import AddressRecord, PrefixRecord, RangeRecord
+from ipledger.store import queries
+from ipledger.store.models import Group, Prefix, Space
+
+__all__ = [
+    "GroupUsage",
+    "UtilizationReport",
+    "UtilizationRow",
+    "WhoisAnswer",
+    "utilization_report",
+    "whois",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class UtilizationRow:
+    """One prefix in the tree; ``depth`` counts the prefixes around it."""
+
+    prefix: PrefixRecord
+    depth: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupUsage:
+    """A group's address space (its prefixes and those of groups below it), counted once."""
+
+    path: str
+    prefixes: int
+    usage: Usage
+    level: Level
+
+
+@dataclass(frozen=True, slots=True)
+class UtilizationReport:
+    rows: tuple[UtilizationRow, ...]
+    groups: tuple[GroupUsage, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WhoisAnswer:
+    """Everything the ledger knows about one address in one space."""
+
+    space: str
+    address: IPAddress
+    prefixes: tuple[PrefixRecord, ...]
+    range: RangeRecord | None
+    record: AddressRecord | None
+
+
+def utilization_report(
+    ledger: Ledger, *, space: str | None = None, min_percent: float | None = None
+) -> UtilizationReport:
+    """Every prefix with its utilization, nested, and the roll-up of every group."""
+    with ledger.reading() as session:
+        query = select(Prefix).order_by(Prefix.space_id, Prefix.family, Prefix.first, Prefix.prefixlen)
+        if space is not None:
+            query = query.where(Prefix.space_id == load_space(session, space).id)
+        prefixes = list(session.scalars(query))
+        lookup = names(session)
+        records = [prefix_record(prefix, lookup) for prefix in prefixes]
+        groups = {group.id: group.path for group in session.scalars(select(Group))}
+    parents = _parents(records)
+    depths = [_depth(index, parents) for index in range(len(records))]
+    rows = tuple(
+        UtilizationRow(record, depth)
+        for record, depth in zip(records, depths, strict=True)
+        if min_percent is None or record.usage.percent >= min_percent
+    )
+    return UtilizationReport(rows, _roll_up(records, parents, sorted(groups.values())))
+
+
+def _parents(records: list[PrefixRecord]) -> list[int | None]:
+    """Index of each prefix's direct parent, per space and family."""
+    parents: list[int | None] = [None] * len(records)
+    buckets: dict[tuple[str, int], list[int]] = {}
+    for index, record in enumerate(records):
+        buckets.setdefault((record.space, record.network.version), []).append(index)
+    for indexes in buckets.values():
+        spans = [IPRange.from_network(records[index].network) for index in indexes]
+        for index, parent in zip(indexes, direct_parents(spans), strict=True):
+            parents[index] = None if parent is None else indexes[parent]
+    return parents
+
+
+def _depth(index: int, parents: list[int | None]) -> int:
+    depth = 0
+    parent = parents[index]
+    while parent is not None:
+        depth += 1
+        parent = parents[parent]
+    return depth
+
+
+def _roll_up(
+    records: list[PrefixRecord], parents: list[int | None], paths: list[str]
+) -> tuple[GroupUsage, ...]:
+    """Sum each group's outermost prefixes, so nested prefixes of the same group count once."""
+    members: dict[str, set[int]] = {path: set() for path in paths}
+    for index, record in enumerate(records):
+        if record.group is None:
+            continue
+        path = record.group
+        while True:
+            members.setdefault(path, set()).add(index)
+            if "/" not in path:
+                break
+            path = path.rpartition("/")[0]
+    rolled = []
+    for path in sorted(members):
+        indexes = members[path]
+        roots = [index for index in indexes if not _has_ancestor_in(index, parents, indexes)]
+        usage = Usage(
+            size=sum(records[index].usage.size for index in roots),
+            usable=sum(records[index].usage.usable for index in roots),
+            used=sum(records[index].usage.used for index in roots),
+            covered=sum(records[index].usage.covered for index in roots),
+        )
+        rolled.append(GroupUsage(path, len(indexes), usage, level_of(usage.percent)))
+    return tuple(rolled)
+
+
+def _has_ancestor_in(index: int, parents: list[int | None], members: set[int]) -> bool:
+    parent = parents[index]
+    while parent is not None:
+        if parent in members:
+            return True
+        parent = parents[parent]
+    return False
+
+
+def whois(ledger: Ledger, address: IPAddress, *, space: str | None = None) -> list[WhoisAnswer]:
+    """For each space (or the one named): the prefixes holding ``address``, its range and record.
+
+    Spaces where the ledger knows nothing of the address are left out.
+    """
+    value = int(address)
+    span = IPRange(address.version, value, value)
+    answers = []
+    with ledger.reading() as session:
+        if space is None:
+            spaces = list(session.scalars(select(Space).order_by(Space.name)))
+        else:
+            spaces = [load_space(session, space)]
+        lookup = names(session)
+        for space_row in spaces:
+            chain = queries.list_prefixes_containing(session, space_row.id, span)
+            holder_range = queries.find_range_holding(session, space_row.id, address.version, value)
+            row = queries.find_address(session, space_row.id, address.version, value)
+            if not chain and holder_range is None and row is None:
+                continue
+            answers.append(
+                WhoisAnswer(
+                    space_row.name,
+                    address,
+                    tuple(prefix_record(prefix, lookup) for prefix in chain),
+                    None if holder_range is None else range_record(holder_range, lookup),
+                    None if row is None else address_record(row, lookup),
+                )
+            )
+    return answers
