@@ -25,6 +25,7 @@ __all__ = [
     "find_free_address",
     "find_free_prefix",
     "place_in_block",
+    "usable_range",
     "usable_span",
 ]
 
@@ -53,10 +54,14 @@ def usable_span(network: IPNetwork, *, is_pool: bool = False) -> IPRange | None:
       broadcast in IPv6, so the last address is usable. /127 (RFC 6164) and /128: all usable.
     - A prefix marked as a pool (e.g. a NAT or load-balancer pool) uses every address.
     """
-    span = IPRange.from_network(network)
-    if is_pool or network.prefixlen >= network.max_prefixlen - 1:
+    return usable_range(IPRange.from_network(network), prefixlen=network.prefixlen, is_pool=is_pool)
+
+
+def usable_range(span: IPRange, *, prefixlen: int, is_pool: bool = False) -> IPRange | None:
+    """:func:`usable_span` for a prefix given as its span and length, without building a network."""
+    if is_pool or prefixlen >= max_prefixlen(span.version) - 1:
         return span
-    if network.version == 4:
+    if span.version == 4:
         return IPRange(4, span.first + 1, span.last - 1)
     return IPRange(6, span.first + 1, span.last)
 

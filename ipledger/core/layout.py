@@ -28,12 +28,18 @@ _RANK = {Kind.PREFIX: 0, Kind.RANGE: 1, Kind.ADDRESS: 2}
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One object of the ledger as the layout sees it: what it is, where, and a label for messages."""
+    """One object of the ledger as the layout sees it: what it is and where."""
 
     kind: Kind
     key: int
     span: IPRange
-    label: str
+
+    @property
+    def label(self) -> str:
+        """How messages name it, e.g. ``prefix 10.0.0.0/24``; built only when a message needs it."""
+        if self.kind is Kind.PREFIX:
+            return f"prefix {self.span.to_networks()[0]}"
+        return f"{self.kind.value} {self.span}"
 
 
 @dataclass(frozen=True, slots=True)

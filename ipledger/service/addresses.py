@@ -16,7 +16,7 @@ from ipledger.core.ranges import IPRange
 from ipledger.core.vocabulary import HolderKind, Status, parse_choice
 from ipledger.service import occupancy
 from ipledger.service.convert import address_record, names, snapshot
-from ipledger.service.fields import clean_tags, refuse_unknown_fields
+from ipledger.service.fields import clean_mac, clean_tags, refuse_unknown_fields
 from ipledger.service.ledger import Ledger, Transaction
 from ipledger.service.locking import lock_chain
 from ipledger.service.lookup import DEFAULT_SPACE, load_address, load_group, load_space
@@ -248,20 +248,10 @@ def _apply(session: Session, row: Address, changes: dict[str, Any]) -> None:
         if text_field in changes:
             setattr(row, text_field, str(changes[text_field] or ""))
     if "mac" in changes:
-        row.mac = _clean_mac(changes["mac"] or "")
+        row.mac = clean_mac(changes["mac"] or "")
     if "last_seen" in changes:
         row.last_seen = changes["last_seen"]
     if "group" in changes:
         row.group_id = None if changes["group"] is None else load_group(session, changes["group"]).id
     if "tags" in changes:
         row.tags = clean_tags(changes["tags"])
-
-
-def _clean_mac(text: str) -> str:
-    """A MAC address as six lower-case pairs joined by colons; empty stays empty."""
-    digits = "".join(char for char in text.lower() if char not in ":-.")
-    if not text:
-        return ""
-    if len(digits) != 12 or any(char not in "0123456789abcdef" for char in digits):
-        raise InvalidInputError(f"{text!r} is not a MAC address (expected e.g. 52:54:00:12:34:56)")
-    return ":".join(digits[index : index + 2] for index in range(0, 12, 2))

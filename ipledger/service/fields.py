@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from ipledger.core.errors import InvalidInputError
 
-__all__ = ["clean_tags", "refuse_unknown_fields"]
+__all__ = ["clean_mac", "clean_tags", "parse_time", "refuse_unknown_fields"]
 
 
 def clean_tags(tags: Any) -> list[str]:
@@ -27,3 +28,30 @@ def refuse_unknown_fields(kind: str, given: Iterable[str], known: Iterable[str])
         raise InvalidInputError(
             f"unknown {kind} field(s): {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})"
         )
+
+
+def clean_mac(text: str) -> str:
+    """A MAC address as six lower-case pairs joined by colons; empty stays empty.
+
+    Raises:
+        InvalidInputError: not twelve hex digits (separators ``:``, ``-`` and ``.`` are accepted).
+    """
+    if not text:
+        return ""
+    digits = "".join(char for char in text.lower() if char not in ":-.")
+    if len(digits) != 12 or any(char not in "0123456789abcdef" for char in digits):
+        raise InvalidInputError(f"{text!r} is not a MAC address (expected e.g. 52:54:00:12:34:56)")
+    return ":".join(digits[index : index + 2] for index in range(0, 12, 2))
+
+
+def parse_time(where: str, value: Any) -> datetime | None:
+    """An ISO 8601 time with a zone; None stays None."""
+    if value is None or value == "":
+        return None
+    try:
+        stamp = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise InvalidInputError(f"{where}: {value!r} is not an ISO 8601 time") from exc
+    if stamp.tzinfo is None:
+        raise InvalidInputError(f"{where}: {value!r} has no time zone (add Z or +00:00)")
+    return stamp

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from ipledger.core.addresses import network_from_ints
-from ipledger.core.allocation import usable_span
+from ipledger.core.allocation import usable_range
 from ipledger.core.layout import Item, Kind, Layout, lay_out
 from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import Thresholds, level_of
@@ -60,24 +59,23 @@ def load_inventory(session: Session, space_id: int, version: int) -> Inventory:
         ).where(Prefix.space_id == space_id, Prefix.family == version)
     ).all()
     for row in prefix_rows:
-        network = network_from_ints(row.first, row.prefixlen, version=version)
-        usable = usable_span(network, is_pool=row.is_pool)
         span = IPRange(version, row.first, row.last)
+        usable = usable_range(span, prefixlen=row.prefixlen, is_pool=row.is_pool)
         shapes[row.id] = PrefixShape(span, 0 if usable is None else usable.num_addresses, row.unit_prefixlen)
         thresholds[row.id] = Thresholds(row.warning, row.critical, row.emergency)
-        items.append(Item(Kind.PREFIX, row.id, span, f"prefix {network}"))
+        items.append(Item(Kind.PREFIX, row.id, span))
     range_sizes = {}
     for range_row in session.execute(
         select(Range.id, Range.first, Range.last).where(Range.space_id == space_id, Range.family == version)
     ):
         span = IPRange(version, range_row.first, range_row.last)
         range_sizes[range_row.id] = span.num_addresses
-        items.append(Item(Kind.RANGE, range_row.id, span, f"range {span}"))
+        items.append(Item(Kind.RANGE, range_row.id, span))
     for address_row in session.execute(
         select(Address.id, Address.value).where(Address.space_id == space_id, Address.family == version)
     ):
         span = IPRange(version, address_row.value, address_row.value)
-        items.append(Item(Kind.ADDRESS, address_row.id, span, f"address {span}"))
+        items.append(Item(Kind.ADDRESS, address_row.id, span))
     return Inventory(version, tuple(items), shapes, thresholds, range_sizes)
 
 
@@ -109,8 +107,9 @@ def rebuild_space(session: Session, space_id: int, version: int) -> None:
                     FreeBlock.owner_kind == kind, FreeBlock.owner_id.in_(ids[start : start + 500])
                 )
             )
-    for (kind, key), free in state.layout.free.items():
-        free_space.insert_blocks(session, (kind.value, key), free)
+    free_space.insert_many(
+        session, {(kind.value, key): free for (kind, key), free in state.layout.free.items()}
+    )
     rows = []
     for key, usage in state.usages.items():
         level = level_of(usage.percent, inventory.thresholds[key])

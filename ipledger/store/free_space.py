@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ipledger.core.addresses import max_prefixlen
 from ipledger.core.allocation import FitPolicy
 from ipledger.core.ipset import IPSet
 from ipledger.core.ranges import IPRange
+from ipledger.store.bulk_insert import insert_rows
 from ipledger.store.models import FreeBlock
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "find_block_for_address",
     "find_block_for_prefix",
     "insert_blocks",
+    "insert_many",
     "largest_free_prefixlen",
     "list_blocks",
     "list_blocks_overlapping",
@@ -118,19 +120,26 @@ def delete_blocks(session: Session, owner: Owner, firsts: Iterable[int] | None =
 
 def insert_blocks(session: Session, owner: Owner, free: IPSet) -> None:
     """Store the canonical CIDR cover of ``free`` as the owner's blocks (none stored for it yet)."""
-    bits = max_prefixlen(free.version)
-    rows = [
-        {
-            "owner_kind": owner[0],
-            "owner_id": owner[1],
-            "first": first,
-            "last": first + (1 << (bits - prefixlen)) - 1,
-            "prefixlen": prefixlen,
-        }
-        for first, prefixlen in free.iter_blocks()
-    ]
+    insert_many(session, {owner: free})
+
+
+def insert_many(session: Session, free_by_owner: dict[Owner, IPSet]) -> None:
+    """:func:`insert_blocks` for many owners in one batch."""
+    rows: list[dict[str, object]] = []
+    for (kind, key), free in free_by_owner.items():
+        bits = max_prefixlen(free.version)
+        rows.extend(
+            {
+                "owner_kind": kind,
+                "owner_id": key,
+                "first": first,
+                "last": first + (1 << (bits - length)) - 1,
+                "prefixlen": length,
+            }
+            for first, length in free.iter_blocks()
+        )
     if rows:
-        session.execute(insert(FreeBlock), rows)
+        insert_rows(session, FreeBlock.metadata.tables[FreeBlock.__tablename__], rows)
 
 
 def find_block_for_address(session: Session, owner: Owner, *, version: int, at_least: int) -> IPRange | None:
