@@ -53,6 +53,9 @@ def parse_address(text: str) -> IPAddress:
     cleaned = text.strip()
     if "/" in cleaned:
         raise InvalidInputError(f"{text!r}: expected a single address, not a prefix")
+    if "%" in cleaned:
+        # A zone (fe80::1%eth0) names an interface of one host; the ledger records addresses only.
+        raise InvalidInputError(f"{text!r}: leave out the zone (%...); the ledger records addresses only")
     try:
         return ipaddress.ip_address(cleaned)
     except ValueError as exc:
@@ -72,7 +75,7 @@ def parse_prefix(text: str) -> IPNetwork:
         raise InvalidInputError(f"{text!r}: a prefix needs a length, e.g. {cleaned}/24")
     address = parse_address(address_text)
     bits = max_prefixlen(address.version)
-    if not length_text.isdigit() or int(length_text) > bits:
+    if not (length_text.isascii() and length_text.isdigit()) or int(length_text) > bits:
         raise InvalidInputError(
             f"{text!r}: prefix length must be a whole number from 0 to {bits} for IPv{address.version}"
         )

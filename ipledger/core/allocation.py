@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from ipledger.core.addresses import IPNetwork, max_prefixlen, network_from_ints
-from ipledger.core.errors import ExhaustedError, InvalidInputError
+from ipledger.core.errors import ExhaustedError, FamilyMismatchError, InvalidInputError
 from ipledger.core.ipset import IPSet
 from ipledger.core.ranges import IPRange
 
@@ -135,6 +135,10 @@ def allocate_prefix(
         InvalidInputError: the length is out of bounds or not longer than the parent's.
         ExhaustedError: no aligned block of that length is free.
     """
+    if free.version != parent.version:
+        raise FamilyMismatchError(
+            f"free space of IPv{free.version} given for IPv{parent.version} parent {parent}"
+        )
     if prefixlen < parent.prefixlen:
         raise InvalidInputError(f"a /{prefixlen} cannot fit inside {parent}")
     network = find_free_prefix(free, prefixlen=prefixlen, policy=policy)

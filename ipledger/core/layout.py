@@ -88,16 +88,16 @@ def find_conflicts(items: Sequence[Item]) -> list[Conflict]:
             open_prefixes.pop()
         if last_range is not None and last_range.span.last >= item.span.first:
             if item.kind is Kind.RANGE:
-                conflicts.append(Conflict(item, last_range, "overlaps range"))
+                conflicts.append(Conflict(item, last_range, "overlaps"))
             elif item.kind is Kind.PREFIX:
-                conflicts.append(Conflict(item, last_range, "lies inside or across range"))
+                conflicts.append(Conflict(item, last_range, "lies inside or across"))
         if item.kind is Kind.PREFIX:
             open_prefixes.append(item)
         elif item.kind is Kind.RANGE:
             if not open_prefixes:
                 conflicts.append(Conflict(item, None, "is not inside any prefix"))
             elif open_prefixes[-1].span.last < item.span.last:
-                conflicts.append(Conflict(item, open_prefixes[-1], "straddles the end of prefix"))
+                conflicts.append(Conflict(item, open_prefixes[-1], "straddles the end of"))
             if last_range is None or item.span.last > last_range.span.last:
                 last_range = item
     return conflicts

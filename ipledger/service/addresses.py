@@ -6,9 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
-
 from ipledger.core.addresses import IPAddress, IPNetwork
 from ipledger.core.allocation import usable_span
 from ipledger.core.errors import ConflictError, InvalidInputError, StaleVersionError
@@ -21,7 +18,8 @@ from ipledger.service.ledger import Ledger, Transaction
 from ipledger.service.locking import lock_chain
 from ipledger.service.lookup import DEFAULT_SPACE, load_address, load_group, load_space
 from ipledger.service.records import AddressRecord
-from ipledger.store import queries
+from ipledger.store import listing, queries
+from ipledger.store.database import Session
 from ipledger.store.models import Address, Prefix, Range, Space
 
 __all__ = [
@@ -218,21 +216,12 @@ def list_addresses(
     offset: int = 0,
 ) -> list[AddressRecord]:
     with ledger.reading() as session:
-        query = select(Address)
-        if space is not None:
-            query = query.where(Address.space_id == load_space(session, space).id)
-        if within is not None:
-            query = query.where(
-                Address.family == within.version, Address.value >= within.first, Address.value <= within.last
-            )
-        if holder is not None:
-            pattern = f"%{holder}%"
-            query = query.where(or_(Address.holder_name.ilike(pattern), Address.dns_name.ilike(pattern)))
-        query = query.order_by(Address.space_id, Address.family, Address.value).offset(offset)
-        if limit is not None:
-            query = query.limit(limit)
+        space_id = None if space is None else load_space(session, space).id
+        rows = listing.list_addresses(
+            session, space_id=space_id, within=within, holder=holder, limit=limit, offset=offset
+        )
         lookup = names(session)
-        return [address_record(row, lookup) for row in session.scalars(query)]
+        return [address_record(row, lookup) for row in rows]
 
 
 def _as_changes(fields: AddressFields) -> dict[str, Any]:

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from ipledger.core.addresses import IPAddress, IPNetwork, address_from_int, max_prefixlen
 from ipledger.core.allocation import FitPolicy, describe_exhaustion, place_in_block, usable_span
-from ipledger.core.errors import ExhaustedError, InvalidInputError
+from ipledger.core.errors import ExhaustedError, InvalidInputError, NotFoundError
 from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import DEFAULT_THRESHOLDS
 from ipledger.service import occupancy
@@ -25,7 +23,8 @@ from ipledger.service.locking import lock_chain
 from ipledger.service.lookup import DEFAULT_SPACE, load_prefix, load_range, load_space
 from ipledger.service.prefixes import insert_prefix
 from ipledger.service.records import AddressRecord, PrefixRecord
-from ipledger.store import free_space
+from ipledger.store import free_space, queries
+from ipledger.store.database import Session
 from ipledger.store.free_space import Owner
 from ipledger.store.models import Address, Prefix, Space
 
@@ -36,6 +35,7 @@ __all__ = [
     "allocate_prefixes",
     "list_free_space",
     "next_free_address",
+    "next_free_prefix",
 ]
 
 Parent = IPNetwork | IPRange
@@ -82,18 +82,27 @@ class _Target:
     total: int
 
 
-def _target(session: Session, space: Space, parent: Parent) -> _Target:
+def _target(session: Session, space: Space, parent: Parent, *, lock: bool) -> _Target:
+    """The parent to allocate from; ``lock`` serialises writers on it (not needed to read)."""
     if isinstance(parent, IPRange):
-        chain = lock_chain(session, space, parent)
+        chain = lock_chain(session, space, parent) if lock else []
         item = load_range(session, space, parent)
-        around = chain[-1]
+        around = chain[-1] if chain else _innermost(session, space, parent)
         prefix_usable = usable_span(occupancy.network_of(around), is_pool=around.is_pool)
         usable = None if prefix_usable is None else _clip(parent, prefix_usable)
         return _Target(("range", item.id), usable, f"range {parent}", item.used, item.size)
-    lock_chain(session, space, IPRange.from_network(parent))
+    if lock:
+        lock_chain(session, space, IPRange.from_network(parent))
     prefix = load_prefix(session, space, parent)
     usable = usable_span(parent, is_pool=prefix.is_pool)
     return _Target(("prefix", prefix.id), usable, str(parent), prefix.used, prefix.usable)
+
+
+def _innermost(session: Session, space: Space, span: IPRange) -> Prefix:
+    chain = queries.list_prefixes_containing(session, space.id, span)
+    if not chain:
+        raise NotFoundError(f"no prefix holds range {span} in space {space.name}")
+    return chain[-1]
 
 
 def _clip(span: IPRange, limit: IPRange) -> IPRange | None:
@@ -116,10 +125,28 @@ def _next_value(session: Session, target: _Target) -> int | None:
 def next_free_address(ledger: Ledger, parent: Parent, *, space: str = DEFAULT_SPACE) -> IPAddress | None:
     """The address an allocation from ``parent`` would take now, or None when it is full."""
     with ledger.reading() as session:
-        target = _target(session, load_space(session, space), parent)
+        target = _target(session, load_space(session, space), parent, lock=False)
         value = _next_value(session, target)
         version = parent.version
         return None if value is None else address_from_int(value, version=version)
+
+
+def next_free_prefix(
+    ledger: Ledger,
+    parent: IPNetwork,
+    *,
+    prefixlen: int,
+    space: str = DEFAULT_SPACE,
+    policy: FitPolicy = FitPolicy.FIRST_FIT,
+) -> IPNetwork | None:
+    """The block an allocation of a /``prefixlen`` from ``parent`` would take now, or None."""
+    _check_length(parent, prefixlen)
+    with ledger.reading() as session:
+        owner: Owner = ("prefix", load_prefix(session, load_space(session, space), parent).id)
+        block = free_space.find_block_for_prefix(session, owner, prefixlen=prefixlen, policy=policy)
+        if block is None:
+            return None
+        return place_in_block(*block, prefixlen=prefixlen, version=parent.version, policy=policy)
 
 
 def allocate_addresses(
@@ -142,7 +169,7 @@ def allocate_addresses(
     try:
         with ledger.transaction(actor) as tx:
             space_row = load_space(tx.session, space)
-            target = _target(tx.session, space_row, parent)
+            target = _target(tx.session, space_row, parent, lock=True)
             taken: list[Address] = []
             for _ in range(count):
                 value = _next_value(tx.session, target)
@@ -184,12 +211,7 @@ def allocate_prefixes(
             full the parent is and the largest block still free.
     """
     _check_count(count)
-    bits = max_prefixlen(parent.version)
-    if not parent.prefixlen < prefixlen <= bits:
-        raise InvalidInputError(
-            f"a /{prefixlen} cannot be allocated inside {parent}: "
-            f"ask for a length from /{parent.prefixlen + 1} to /{bits}"
-        )
+    _check_length(parent, prefixlen)
     try:
         with ledger.transaction(actor) as tx:
             session = tx.session
@@ -233,11 +255,20 @@ def list_free_space(
 ) -> FreeSpace:
     """The largest CIDR blocks that cover the free space of a prefix or range, lowest first."""
     with ledger.reading() as session:
-        target = _target(session, load_space(session, space), parent)
+        target = _target(session, load_space(session, space), parent, lock=False)
         free = free_space.list_blocks(session, target.owner, version=parent.version)
         blocks = free.to_networks()
         end = None if limit is None else offset + limit
         return FreeSpace(target.label, tuple(blocks[offset:end]), len(blocks), free.num_addresses)
+
+
+def _check_length(parent: IPNetwork, prefixlen: int) -> None:
+    bits = max_prefixlen(parent.version)
+    if not parent.prefixlen < prefixlen <= bits:
+        raise InvalidInputError(
+            f"a /{prefixlen} cannot be allocated inside {parent}: "
+            f"ask for a length from /{parent.prefixlen + 1} to /{bits}"
+        )
 
 
 def _check_count(count: int) -> None:

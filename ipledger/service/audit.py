@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-
 from ipledger.service.ledger import Ledger
 from ipledger.service.records import ChangeRecord
-from ipledger.store.models import Change
+from ipledger.store import catalog
 
 __all__ = ["list_changes"]
 
@@ -27,22 +25,17 @@ def list_changes(
 ) -> list[ChangeRecord]:
     """Changes, newest first, filtered by object, actor and time (``since`` inclusive, ``until`` not)."""
     with ledger.reading() as session:
-        query = select(Change)
-        if object_kind is not None:
-            query = query.where(Change.object_kind == object_kind)
-        if object_id is not None:
-            query = query.where(Change.object_id == object_id)
-        if label is not None:
-            query = query.where(Change.object_label.contains(label))
-        if actor is not None:
-            query = query.where(Change.actor == actor)
-        if since is not None:
-            query = query.where(Change.at >= since)
-        if until is not None:
-            query = query.where(Change.at < until)
-        query = query.order_by(Change.id.desc()).offset(offset)
-        if limit is not None:
-            query = query.limit(limit)
+        rows = catalog.list_changes(
+            session,
+            object_kind=object_kind,
+            object_id=object_id,
+            label=label,
+            actor=actor,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
         return [
             ChangeRecord(
                 row.id,
@@ -55,5 +48,5 @@ def list_changes(
                 row.before,
                 row.after,
             )
-            for row in session.scalars(query)
+            for row in rows
         ]

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select
-
 from ipledger.core.addresses import IPAddress, IPNetwork, max_prefixlen, network_from_ints
 from ipledger.core.allocation import usable_range
 from ipledger.core.errors import ConflictError, InvalidInputError
@@ -25,8 +23,9 @@ from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from ipledger.service.inventory import load_inventory, rebuild_space
 from ipledger.service.ledger import Transaction
+from ipledger.store import catalog, objects
 from ipledger.store.bulk_insert import insert_rows
-from ipledger.store.models import Address, Base, Change, Group, Prefix, Range, Role, Space
+from ipledger.store.models import Address, Change, Prefix, Range
 
 __all__ = ["ImportSummary", "NewAddress", "NewPrefix", "NewRange", "Progress", "load_objects"]
 
@@ -120,9 +119,9 @@ def load_objects(
         ConflictError: an object collides with the ledger or with another new object.
     """
     session = tx.session
-    spaces = {space.name: space.id for space in session.scalars(select(Space))}
-    groups = {group.path: group.id for group in session.scalars(select(Group))}
-    roles = set(session.scalars(select(Role.name)))
+    spaces = {name: key for key, name in catalog.space_names_by_id(session).items()}
+    groups = catalog.group_paths(session)
+    roles = set(catalog.list_role_names(session))
     batches: dict[tuple[str, int], _Batch] = {}
     for prefix in prefixes:
         _require(prefix.where, spaces, groups, roles, prefix.space, prefix.group, prefix.role)
@@ -144,8 +143,8 @@ def load_objects(
     ):
         for start in range(0, len(rows), _BATCH):
             chunk = rows[start : start + _BATCH]
-            insert_rows(session, _table(model), [row for row, _ in chunk])
-            insert_rows(session, _table(Change), [_change(tx, kind, label, row) for row, label in chunk])
+            insert_rows(session, model, [row for row, _ in chunk])
+            insert_rows(session, Change, [_change(tx, kind, label, row) for row, label in chunk])
             done += len(chunk)
             if progress is not None:
                 progress(done, total)
@@ -194,11 +193,7 @@ def _check(tx: Transaction, space_id: int, version: int, batch: _Batch) -> None:
         other = conflict.second if culprit is conflict.first else conflict.first
         suffix = "" if other is None or other.key < 0 else " (already in the ledger)"
         raise ConflictError(f"{origins[(culprit.kind, culprit.key)]}: {conflict.describe()}{suffix}")
-    pools = set(
-        tx.session.scalars(
-            select(Prefix.id).where(Prefix.space_id == space_id, Prefix.family == version, Prefix.is_pool)
-        )
-    )
+    pools = objects.list_pool_prefix_ids(tx.session, space_id, version)
     pools |= {-index - 1 for index, prefix in enumerate(batch.prefixes) if prefix.is_pool}
     owners = lay_out(items).owners
     for index, address in enumerate(batch.addresses):
@@ -213,11 +208,6 @@ def _check(tx: Transaction, space_id: int, version: int, batch: _Batch) -> None:
                 f"{address.where}: {address.address} is the network or broadcast (IPv6: subnet-router anycast) "
                 f"address of {network}; mark the prefix as a pool if every address is usable"
             )
-
-
-def _table(model: type[Base]) -> Table:
-    """The model's table: Core inserts skip the ORM's per-row bookkeeping, which matters at 100,000 rows."""
-    return Base.metadata.tables[model.__tablename__]
 
 
 def _stamps(tx: Transaction, created: datetime | None, updated: datetime | None) -> dict[str, datetime]:

@@ -3,18 +3,17 @@ and prefixes past their utilization thresholds."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from ipledger.core.findings import Finding, Severity
 from ipledger.core.ipset import IPSet
 from ipledger.core.layout import Kind, find_conflicts
+from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import Level
 from ipledger.service.inventory import derive_space, load_inventory, rebuild_space
 from ipledger.service.ledger import Ledger
 from ipledger.service.occupancy import network_of
-from ipledger.store import free_space
-from ipledger.store.models import Prefix, Range, Space
+from ipledger.store import catalog, listing, objects
+from ipledger.store.database import Session
+from ipledger.store.models import Space
 
 __all__ = ["check_ledger", "repair_ledger"]
 
@@ -31,10 +30,10 @@ def check_ledger(ledger: Ledger) -> list[Finding]:
     warning threshold (info or warning)."""
     findings: list[Finding] = []
     with ledger.reading() as session:
-        for space in session.scalars(select(Space).order_by(Space.name)):
+        for space in catalog.list_spaces(session):
             for version in (4, 6):
                 findings.extend(_check_space(session, space, version))
-        for prefix in session.scalars(select(Prefix).where(Prefix.level != Level.OK.value)):
+        for prefix in listing.list_prefixes_above_ok(session):
             level = Level(prefix.level)
             findings.append(
                 Finding(
@@ -60,33 +59,31 @@ def _check_space(session: Session, space: Space, version: int) -> list[Finding]:
     if findings:
         return findings
     state = derive_space(inventory)
-    for (kind, key), expected in state.layout.free.items():
-        stored = free_space.list_blocks(session, (kind.value, key), version=version)
-        if stored != expected:
-            findings.append(_drift(space, kind, key, "free space", stored, expected))
-    for prefix in session.scalars(
-        select(Prefix).where(Prefix.space_id == space.id, Prefix.family == version)
-    ):
-        usage = state.usages[prefix.id]
-        stored_counts = (prefix.used, prefix.covered, prefix.units_used)
-        if stored_counts != (usage.used, usage.covered, usage.units_used):
+    for kind, ids in ((Kind.PREFIX, list(inventory.shapes)), (Kind.RANGE, list(inventory.range_sizes))):
+        stored_blocks = objects.load_free_blocks_of(session, kind.value, ids)
+        for key in ids:
+            stored = IPSet.of(version, (IPRange(version, first, last) for first, last in stored_blocks[key]))
+            expected = state.layout.free[(kind, key)]
+            if stored != expected:
+                findings.append(_drift(space, kind, key, "free space", stored, expected))
+    for key, stored_counts in objects.load_prefix_counters(session, space.id, version).items():
+        usage = state.usages[key]
+        derived = (usage.used, usage.covered, usage.units_used)
+        if stored_counts != derived:
             findings.append(
                 Finding(
                     Severity.ERROR,
                     "drift",
-                    f"prefix #{prefix.id}",
-                    f"stored used/covered/units {stored_counts} differ from the objects "
-                    f"{(usage.used, usage.covered, usage.units_used)}; run `ipledger check --repair`",
+                    f"prefix #{key}",
+                    f"stored used/covered/units {stored_counts} differ from the objects {derived} "
+                    f"in space {space.name}; run `ipledger check --repair`",
                 )
             )
-    for item in session.scalars(select(Range).where(Range.space_id == space.id, Range.family == version)):
-        if item.used != state.range_used[item.id]:
+    for key, used in objects.load_range_counters(session, space.id, version).items():
+        if used != state.range_used[key]:
             findings.append(
                 Finding(
-                    Severity.ERROR,
-                    "drift",
-                    f"range #{item.id}",
-                    "stored used count differs from its addresses",
+                    Severity.ERROR, "drift", f"range #{key}", "stored used count differs from its addresses"
                 )
             )
     return findings
@@ -105,7 +102,7 @@ def _drift(space: Space, kind: Kind, key: int, what: str, stored: IPSet, expecte
 def repair_ledger(ledger: Ledger, *, actor: str) -> int:
     """Rebuild free space and counters of every space from the objects; returns spaces rebuilt."""
     with ledger.transaction(actor) as tx:
-        spaces = list(tx.session.scalars(select(Space)))
+        spaces = list(catalog.list_spaces(tx.session))
         for space in spaces:
             for version in (4, 6):
                 rebuild_space(tx.session, space.id, version)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from ipledger.core.addresses import address_from_int
 from ipledger.core.thresholds import Level, Thresholds
 from ipledger.service.occupancy import network_of, span_of_range, usage_of
 from ipledger.service.records import AddressRecord, GroupRecord, PrefixRecord, RangeRecord, SpaceRecord
+from ipledger.store.database import Session
 from ipledger.store.models import Address, Group, Prefix, Range, Space
 
 __all__ = [

@@ -33,13 +33,20 @@ def refuse_unknown_fields(kind: str, given: Iterable[str], known: Iterable[str])
 def clean_mac(text: str) -> str:
     """A MAC address as six lower-case pairs joined by colons; empty stays empty.
 
+    Accepted: ``52:54:00:12:34:56``, ``52-54-00-12-34-56``, ``5254.0012.3456`` and ``525400123456``.
+
     Raises:
-        InvalidInputError: not twelve hex digits (separators ``:``, ``-`` and ``.`` are accepted).
+        InvalidInputError: anything else.
     """
     if not text:
         return ""
-    digits = "".join(char for char in text.lower() if char not in ":-.")
-    if len(digits) != 12 or any(char not in "0123456789abcdef" for char in digits):
+    lowered = text.strip().lower()
+    groups = (
+        lowered.replace("-", ":").split(":") if ("-" in lowered or ":" in lowered) else lowered.split(".")
+    )
+    sizes = {1: [12], 3: [4, 4, 4], 6: [2] * 6}.get(len(groups))
+    digits = "".join(groups)
+    if sizes != [len(group) for group in groups] or any(char not in "0123456789abcdef" for char in digits):
         raise InvalidInputError(f"{text!r} is not a MAC address (expected e.g. 52:54:00:12:34:56)")
     return ":".join(digits[index : index + 2] for index in range(0, 12, 2))
 

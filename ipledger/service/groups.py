@@ -9,17 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import Session
-
 from ipledger.core.errors import ConflictError, InvalidInputError, StaleVersionError
 from ipledger.service.convert import group_record, names, snapshot
 from ipledger.service.fields import clean_tags, refuse_unknown_fields
 from ipledger.service.ledger import Ledger, Transaction
 from ipledger.service.lookup import load_group, normalise_path
 from ipledger.service.records import GroupRecord
-from ipledger.store import queries
-from ipledger.store.models import Address, Group, Prefix, Range
+from ipledger.store import catalog, queries
+from ipledger.store.database import Session
+from ipledger.store.models import Group
 
 __all__ = [
     "GroupNode",
@@ -167,9 +165,7 @@ def _repath(tx: Transaction, group: Group, parent: Group | None, new_path: str) 
         raise ConflictError(f"group {new_path} already exists")
     before = snapshot(group, names(session))
     old_path = group.path
-    for member in session.scalars(
-        select(Group).where(Group.path.startswith(old_path + "/", autoescape=True))
-    ):
+    for member in catalog.list_groups_below(session, group, include_self=False):
         member.path = new_path + member.path[len(old_path) :]
     group.path = new_path
     group.parent_id = None if parent is None else parent.id
@@ -204,26 +200,23 @@ def delete_group(ledger: Ledger, path: str, *, actor: str) -> GroupRecord:
 
 
 def _refuse_if_used(session: Session, group: Group) -> None:
-    children = session.scalars(select(Group.path).where(Group.parent_id == group.id).limit(3)).all()
+    children = catalog.list_child_group_paths(session, group.id, limit=3)
     if children:
         raise ConflictError(f"group {group.path} is not empty: it has child groups ({', '.join(children)})")
-    for model, word in ((Prefix, "prefixes"), (Range, "ranges"), (Address, "addresses")):
-        if session.scalar(select(exists().where(model.group_id == group.id))):
-            raise ConflictError(
-                f"group {group.path} is not empty: {word} belong to it; move or delete them first"
-            )
+    holding = catalog.what_uses_group(session, group.id)
+    if holding is not None:
+        raise ConflictError(
+            f"group {group.path} is not empty: {holding} belong to it; move or delete them first"
+        )
 
 
 def list_groups(ledger: Ledger, *, under: str | None = None) -> list[GroupRecord]:
     """Groups in path order; with ``under``, that group and everything below it."""
     with ledger.reading() as session:
-        query = select(Group).order_by(Group.path)
-        if under is not None:
-            top = load_group(session, under)
-            query = query.where(
-                or_(Group.id == top.id, Group.path.startswith(top.path + "/", autoescape=True))
-            )
-        return [group_record(group) for group in session.scalars(query)]
+        if under is None:
+            return [group_record(group) for group in catalog.list_groups(session)]
+        top = load_group(session, under)
+        return [group_record(group) for group in catalog.list_groups_below(session, top, include_self=True)]
 
 
 def group_tree(ledger: Ledger) -> list[GroupNode]:

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
-
 from ipledger.core.allocation import usable_range
 from ipledger.core.layout import Item, Kind, Layout, lay_out
 from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import Thresholds, level_of
 from ipledger.core.utilization import PrefixShape, Usage, measure_prefixes
-from ipledger.store import free_space
-from ipledger.store.models import Address, FreeBlock, Prefix, Range
+from ipledger.store import free_space, objects
+from ipledger.store.database import Session
 
 __all__ = ["DerivedState", "Inventory", "derive_space", "load_inventory", "rebuild_space"]
 
@@ -45,37 +42,21 @@ def load_inventory(session: Session, space_id: int, version: int) -> Inventory:
     items: list[Item] = []
     shapes: dict[int, PrefixShape] = {}
     thresholds: dict[int, Thresholds] = {}
-    prefix_rows = session.execute(
-        select(
-            Prefix.id,
-            Prefix.first,
-            Prefix.last,
-            Prefix.prefixlen,
-            Prefix.is_pool,
-            Prefix.unit_prefixlen,
-            Prefix.warning,
-            Prefix.critical,
-            Prefix.emergency,
-        ).where(Prefix.space_id == space_id, Prefix.family == version)
-    ).all()
-    for row in prefix_rows:
+    for row in objects.load_prefix_rows(session, space_id, version):
         span = IPRange(version, row.first, row.last)
         usable = usable_range(span, prefixlen=row.prefixlen, is_pool=row.is_pool)
         shapes[row.id] = PrefixShape(span, 0 if usable is None else usable.num_addresses, row.unit_prefixlen)
         thresholds[row.id] = Thresholds(row.warning, row.critical, row.emergency)
         items.append(Item(Kind.PREFIX, row.id, span))
     range_sizes = {}
-    for range_row in session.execute(
-        select(Range.id, Range.first, Range.last).where(Range.space_id == space_id, Range.family == version)
-    ):
+    for range_row in objects.load_range_rows(session, space_id, version):
         span = IPRange(version, range_row.first, range_row.last)
         range_sizes[range_row.id] = span.num_addresses
         items.append(Item(Kind.RANGE, range_row.id, span))
-    for address_row in session.execute(
-        select(Address.id, Address.value).where(Address.space_id == space_id, Address.family == version)
-    ):
-        span = IPRange(version, address_row.value, address_row.value)
-        items.append(Item(Kind.ADDRESS, address_row.id, span))
+    for address_row in objects.load_address_rows(session, space_id, version):
+        items.append(
+            Item(Kind.ADDRESS, address_row.id, IPRange(version, address_row.value, address_row.value))
+        )
     return Inventory(version, tuple(items), shapes, thresholds, range_sizes)
 
 
@@ -100,13 +81,8 @@ def rebuild_space(session: Session, space_id: int, version: int) -> None:
     state = derive_space(inventory)
     prefix_ids = list(inventory.shapes)
     range_ids = list(inventory.range_sizes)
-    for kind, ids in (("prefix", prefix_ids), ("range", range_ids)):
-        for start in range(0, len(ids), 500):
-            session.execute(
-                delete(FreeBlock).where(
-                    FreeBlock.owner_kind == kind, FreeBlock.owner_id.in_(ids[start : start + 500])
-                )
-            )
+    objects.delete_free_blocks_of(session, "prefix", prefix_ids)
+    objects.delete_free_blocks_of(session, "range", range_ids)
     free_space.insert_many(
         session, {(kind.value, key): free for (kind, key), free in state.layout.free.items()}
     )
@@ -126,8 +102,7 @@ def rebuild_space(session: Session, space_id: int, version: int) -> None:
                 "level": level.value,
             }
         )
-    if rows:
-        session.execute(update(Prefix), rows)
-    range_rows = [{"id": key, "used": used} for key, used in state.range_used.items()]
-    if range_rows:
-        session.execute(update(Range), range_rows)
+    objects.update_prefix_counters(session, rows)
+    objects.update_range_counters(
+        session, [{"id": key, "used": used} for key, used in state.range_used.items()]
+    )

@@ -13,13 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
-
-from ipledger.core.errors import ConflictError, LedgerError
-from ipledger.store.database import READ_ONLY, migrate, open_engine
-from ipledger.store.models import Change, Space
+from ipledger.store import catalog
+from ipledger.store.database import Database, Engine, Session
+from ipledger.store.models import Change
 
 __all__ = ["Event", "Ledger", "Transaction"]
 
@@ -73,35 +69,33 @@ class Transaction:
 class Ledger:
     """The ledger on one database. Create with :meth:`open`, which also migrates the schema."""
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
-        self.engine = engine
-        self.dialect = engine.dialect.name
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+    def __init__(self, database: Database | Engine, *, clock: Callable[[], datetime] | None = None) -> None:
+        """``clock`` gives the time of each change (tests pass their own)."""
+        self.database = database if isinstance(database, Database) else Database(database)
+        self.dialect = database.dialect
         self._clock = clock or (lambda: datetime.now(UTC))
         self.listeners: list[Callable[[Event], None]] = []
 
     @classmethod
     def open(cls, url: str) -> Ledger:
-        engine = open_engine(url)
-        migrate(engine)
-        return cls(engine)
+        return cls(Database.open(url))
+
+    @property
+    def engine(self) -> Engine:
+        return self.database.engine
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.database.close()
 
     @contextmanager
     def transaction(self, actor: str) -> Iterator[Transaction]:
-        """A write transaction; serialised on SQLite (BEGIN IMMEDIATE), row-locked on PostgreSQL."""
-        tx = Transaction(self._sessions(), actor, self._clock())
-        try:
-            with tx.session.begin():
-                yield tx
-        except IntegrityError as exc:
-            raise ConflictError(_integrity_message(exc)) from exc
-        except OperationalError as exc:
-            raise LedgerError(f"database error: {exc.orig}") from exc
-        finally:
-            tx.session.close()
+        """A write transaction; serialised on SQLite (BEGIN IMMEDIATE), row-locked on PostgreSQL.
+
+        Its events reach the listeners only once it has committed.
+        """
+        with self.database.writing() as session:
+            tx = Transaction(session, actor, self._clock())
+            yield tx
         for event in tx.events:
             for listener in self.listeners:
                 listener(event)
@@ -109,18 +103,9 @@ class Ledger:
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A read-only session that never waits for a writer."""
-        session = self._sessions(bind=self.engine.execution_options(**{READ_ONLY: True}))
-        try:
-            with session.begin():
-                yield session
-        finally:
-            session.close()
+        with self.database.reading() as session:
+            yield session
 
     def space_names(self) -> list[str]:
         with self.reading() as session:
-            return list(session.scalars(select(Space.name).order_by(Space.name)))
-
-
-def _integrity_message(exc: IntegrityError) -> str:
-    text = str(exc.orig).splitlines()[0]
-    return f"the change collides with an existing object ({text})"
+            return [space.name for space in catalog.list_spaces(session)]

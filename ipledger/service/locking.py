@@ -9,12 +9,10 @@ the new chain instead. The unique constraints remain the last guard.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from ipledger.core.errors import LedgerError
 from ipledger.core.ranges import IPRange
-from ipledger.store import queries
+from ipledger.store import locks, queries
+from ipledger.store.database import Session
 from ipledger.store.models import Prefix, Space
 
 __all__ = ["lock_chain", "lock_within"]
@@ -24,21 +22,17 @@ _ATTEMPTS = 5
 
 def lock_chain(session: Session, space: Space, span: IPRange) -> list[Prefix]:
     """Lock and return every prefix containing ``span`` (outermost first)."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not locks.takes_row_locks(session):
         return queries.list_prefixes_containing(session, space.id, span)
     for _ in range(_ATTEMPTS):
         chain = queries.list_prefixes_containing(session, space.id, span)
         if not chain:
-            session.execute(select(Space.id).where(Space.id == space.id).with_for_update())
-            session.expire_all()
+            locks.lock_space(session, space.id)
             if not queries.list_prefixes_containing(session, space.id, span):
                 return []
             continue
         ids = [prefix.id for prefix in chain]
-        session.execute(
-            select(Prefix.id).where(Prefix.id.in_(ids)).order_by(Prefix.prefixlen).with_for_update()
-        )
-        session.expire_all()
+        locks.lock_prefixes(session, ids)
         again = queries.list_prefixes_containing(session, space.id, span)
         if [prefix.id for prefix in again] == ids:
             return again
@@ -47,15 +41,4 @@ def lock_chain(session: Session, space: Space, span: IPRange) -> list[Prefix]:
 
 def lock_within(session: Session, space: Space, span: IPRange) -> None:
     """Also lock the prefixes inside ``span``: a new prefix around them changes what they count."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            select(Prefix.id)
-            .where(
-                Prefix.space_id == space.id,
-                Prefix.family == span.version,
-                Prefix.first >= span.first,
-                Prefix.first <= span.last,
-            )
-            .order_by(Prefix.prefixlen, Prefix.first)
-            .with_for_update()
-        )
+    locks.lock_prefixes_within(session, space.id, span)

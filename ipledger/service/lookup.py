@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from ipledger.core.addresses import IPAddress, IPNetwork
 from ipledger.core.errors import InvalidInputError, NotFoundError
 from ipledger.core.ranges import IPRange
-from ipledger.store import queries
-from ipledger.store.models import Address, Group, Prefix, Range, Role, Space
+from ipledger.store import catalog, queries
+from ipledger.store.database import Session
+from ipledger.store.models import Address, Group, Prefix, Range, Space
 
 __all__ = [
     "DEFAULT_SPACE",
@@ -27,7 +25,7 @@ DEFAULT_SPACE = "global"
 def load_space(session: Session, name: str) -> Space:
     space = queries.find_space(session, name)
     if space is None:
-        known = ", ".join(session.scalars(select(Space.name).order_by(Space.name)))
+        known = ", ".join(space.name for space in catalog.list_spaces(session))
         raise NotFoundError(f"no space named {name!r} (spaces: {known})")
     return space
 
@@ -47,8 +45,8 @@ def normalise_path(path: str) -> str:
 
 
 def require_role(session: Session, name: str) -> str:
-    if session.get(Role, name) is None:
-        known = ", ".join(session.scalars(select(Role.name).order_by(Role.name)))
+    if catalog.find_role(session, name) is None:
+        known = ", ".join(catalog.list_role_names(session))
         raise InvalidInputError(f"unknown role {name!r}: expected one of {known}")
     return name
 

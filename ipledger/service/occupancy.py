@@ -12,8 +12,6 @@ so no write rescans a large prefix.
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from ipledger.core.addresses import IPNetwork, network_from_ints
 from ipledger.core.allocation import usable_span
 from ipledger.core.ipset import IPSet
@@ -21,6 +19,7 @@ from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import Thresholds, level_of
 from ipledger.core.utilization import PrefixShape, Usage, direct_parents, measure_prefixes
 from ipledger.store import free_space, queries
+from ipledger.store.database import Session
 from ipledger.store.free_space import Owner
 from ipledger.store.models import Prefix, Range
 

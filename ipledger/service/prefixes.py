@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Text, cast, func, or_, select
-from sqlalchemy.orm import Session
-
 from ipledger.core.addresses import IPAddress, IPNetwork, max_prefixlen
 from ipledger.core.allocation import usable_span
 from ipledger.core.errors import ConflictError, InvalidInputError, StaleVersionError
@@ -22,8 +19,9 @@ from ipledger.service.ledger import Ledger, Transaction
 from ipledger.service.locking import lock_chain, lock_within
 from ipledger.service.lookup import DEFAULT_SPACE, load_group, load_prefix, load_space, require_role
 from ipledger.service.records import PrefixRecord
-from ipledger.store import queries
-from ipledger.store.models import Group, Prefix, Space
+from ipledger.store import catalog, listing, queries
+from ipledger.store.database import Session
+from ipledger.store.models import Prefix, Space
 
 __all__ = [
     "PrefixDetail",
@@ -317,68 +315,41 @@ def show_prefix(ledger: Ledger, network: IPNetwork, *, space: str = DEFAULT_SPAC
 
 def list_prefixes(ledger: Ledger, criteria: PrefixFilter = PrefixFilter()) -> tuple[list[PrefixRecord], int]:
     """The prefixes that match, in the asked order, with the total count before paging."""
+    if criteria.sort not in listing.PREFIX_SORTS:
+        raise InvalidInputError(
+            f"unknown sort {criteria.sort!r}: expected one of {', '.join(listing.PREFIX_SORTS)}"
+        )
     with ledger.reading() as session:
-        query = _filtered(session, criteria)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        query = query.order_by(*_ordering(criteria.sort)).offset(criteria.offset)
-        if criteria.limit is not None:
-            query = query.limit(criteria.limit)
-        lookup = names(session)
-        return [prefix_record(item, lookup) for item in session.scalars(query)], total
-
-
-def _filtered(session: Session, criteria: PrefixFilter) -> Select[Prefix]:
-    query = select(Prefix)
-    if criteria.space is not None:
-        query = query.where(Prefix.space_id == load_space(session, criteria.space).id)
-    if criteria.group is not None:
-        group = load_group(session, criteria.group)
-        if criteria.include_descendant_groups:
-            inner = select(Group.id).where(
-                or_(Group.id == group.id, Group.path.startswith(group.path + "/", autoescape=True))
+        group_ids = None
+        if criteria.group is not None:
+            group = load_group(session, criteria.group)
+            members = catalog.list_groups_below(session, group, include_self=True)
+            group_ids = (
+                [member.id for member in members] if criteria.include_descendant_groups else [group.id]
             )
-            query = query.where(Prefix.group_id.in_(inner))
-        else:
-            query = query.where(Prefix.group_id == group.id)
-    if criteria.role is not None:
-        query = query.where(Prefix.role == criteria.role)
-    if criteria.status is not None:
-        query = query.where(Prefix.status == parse_choice(Status, criteria.status, what="status").value)
-    if criteria.family is not None:
-        query = query.where(Prefix.family == criteria.family)
-    if criteria.contains is not None:
-        value = int(criteria.contains)
-        query = query.where(
-            Prefix.family == criteria.contains.version, Prefix.first <= value, Prefix.last >= value
+        query = listing.PrefixQuery(
+            space_id=None if criteria.space is None else load_space(session, criteria.space).id,
+            group_ids=group_ids,
+            role=criteria.role,
+            status=None
+            if criteria.status is None
+            else parse_choice(Status, criteria.status, what="status").value,
+            tag=criteria.tag,
+            family=criteria.family,
+            contains=None
+            if criteria.contains is None
+            else (criteria.contains.version, int(criteria.contains)),
+            within=None if criteria.within is None else IPRange.from_network(criteria.within),
+            utilization_gte=criteria.utilization_gte,
+            level=criteria.level,
+            text=criteria.text,
+            sort=criteria.sort,
+            limit=criteria.limit,
+            offset=criteria.offset,
         )
-    if criteria.within is not None:
-        span = IPRange.from_network(criteria.within)
-        query = query.where(
-            Prefix.family == span.version, Prefix.first >= span.first, Prefix.last <= span.last
-        )
-    if criteria.utilization_gte is not None:
-        query = query.where(Prefix.utilization_percent >= criteria.utilization_gte)
-    if criteria.level is not None:
-        query = query.where(Prefix.level == criteria.level)
-    if criteria.text is not None:
-        pattern = f"%{criteria.text}%"
-        query = query.where(or_(Prefix.description.ilike(pattern), Prefix.managed_by.ilike(pattern)))
-    if criteria.tag is not None:
-        # Tags are stored as a JSON list of strings; a quoted match finds whole tags only.
-        query = query.where(cast(Prefix.tags, Text).like(f'%"{criteria.tag}"%'))
-    return query
-
-
-def _ordering(sort: str) -> list[Any]:
-    orderings: dict[str, list[Any]] = {
-        "prefix": [Prefix.space_id, Prefix.family, Prefix.first, Prefix.prefixlen],
-        "utilization": [Prefix.utilization_percent.desc(), Prefix.family, Prefix.first],
-        "-utilization": [Prefix.utilization_percent, Prefix.family, Prefix.first],
-        "created": [Prefix.created_at, Prefix.id],
-    }
-    if sort not in orderings:
-        raise InvalidInputError(f"unknown sort {sort!r}: expected one of {', '.join(orderings)}")
-    return orderings[sort]
+        rows, total = listing.list_prefixes(session, query)
+        lookup = names(session)
+        return [prefix_record(item, lookup) for item in rows], total
 
 
 def _describe(prefix: Prefix, session: Session) -> str:

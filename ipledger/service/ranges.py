@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from ipledger.core.errors import ConflictError, InvalidInputError, StaleVersionError
 from ipledger.core.ranges import IPRange
 from ipledger.core.vocabulary import Status, parse_choice
@@ -17,7 +14,8 @@ from ipledger.service.ledger import Ledger, Transaction
 from ipledger.service.locking import lock_chain
 from ipledger.service.lookup import DEFAULT_SPACE, load_group, load_range, load_space, require_role
 from ipledger.service.records import RangeRecord
-from ipledger.store import queries
+from ipledger.store import listing, queries
+from ipledger.store.database import Session
 from ipledger.store.models import Prefix, Range, Space
 
 __all__ = ["create_range", "delete_range", "insert_range", "list_ranges", "update_range"]
@@ -189,50 +187,21 @@ def list_ranges(
     offset: int = 0,
 ) -> list[RangeRecord]:
     with ledger.reading() as session:
-        query = select(Range)
-        if space is not None:
-            query = query.where(Range.space_id == load_space(session, space).id)
-        if within is not None:
-            query = query.where(
-                Range.family == within.version, Range.first >= within.first, Range.last <= within.last
-            )
-        query = query.order_by(Range.space_id, Range.family, Range.first).offset(offset)
-        if limit is not None:
-            query = query.limit(limit)
+        space_id = None if space is None else load_space(session, space).id
+        rows = listing.list_ranges(session, space_id=space_id, within=within, limit=limit, offset=offset)
         lookup = names(session)
-        return [range_record(item, lookup) for item in session.scalars(query)]
+        return [range_record(item, lookup) for item in rows]
 
 
 def _refuse_crossing_prefixes(session: Session, space: Space, span: IPRange) -> None:
     around_start = queries.list_prefixes_containing(
         session, space.id, IPRange(span.version, span.first, span.first)
     )
-    starting_inside = queries.list_prefixes_within(
-        session, space.id, IPRange(span.version, span.first, span.last)
-    )
-    candidates = [*around_start, *starting_inside]
-    candidates += [
-        prefix
-        for prefix in _prefixes_starting_in(session, space, span)
-        if prefix.id not in {item.id for item in candidates}
-    ]
-    for prefix in candidates:
+    # A prefix crosses the range if it holds the range's start but not all of it, or starts inside it.
+    for prefix in [*around_start, *queries.list_prefixes_starting_inside(session, space.id, span)]:
         if not occupancy.span_of_prefix(prefix).contains(span):
             raise ConflictError(
                 f"range {span} would cut through prefix {occupancy.network_of(prefix)} (prefix #{prefix.id}): "
                 "a range must lie inside one prefix with no prefix inside or across it",
                 existing=prefix,
             )
-
-
-def _prefixes_starting_in(session: Session, space: Space, span: IPRange) -> list[Prefix]:
-    return list(
-        session.scalars(
-            select(Prefix).where(
-                Prefix.space_id == space.id,
-                Prefix.family == span.version,
-                Prefix.first > span.first,
-                Prefix.first <= span.last,
-            )
-        )
-    )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from ipledger.core.addresses import IPAddress
 from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import Level, level_of
@@ -14,8 +12,7 @@ from ipledger.service.convert import address_record, names, prefix_record, range
 from ipledger.service.ledger import Ledger
 from ipledger.service.lookup import load_space
 from ipledger.service.records import AddressRecord, PrefixRecord, RangeRecord
-from ipledger.store import queries
-from ipledger.store.models import Group, Prefix, Space
+from ipledger.store import catalog, listing, queries
 
 __all__ = [
     "GroupUsage",
@@ -67,13 +64,11 @@ def utilization_report(
 ) -> UtilizationReport:
     """Every prefix with its utilization, nested, and the roll-up of every group."""
     with ledger.reading() as session:
-        query = select(Prefix).order_by(Prefix.space_id, Prefix.family, Prefix.first, Prefix.prefixlen)
-        if space is not None:
-            query = query.where(Prefix.space_id == load_space(session, space).id)
-        prefixes = list(session.scalars(query))
+        space_id = None if space is None else load_space(session, space).id
+        prefixes = listing.list_all_prefixes(session, space_id=space_id)
         lookup = names(session)
         records = [prefix_record(prefix, lookup) for prefix in prefixes]
-        groups = {group.id: group.path for group in session.scalars(select(Group))}
+        paths = [group.path for group in catalog.list_groups(session)]
     parents = _parents(records)
     depths = [_depth(index, parents) for index in range(len(records))]
     rows = tuple(
@@ -81,7 +76,7 @@ def utilization_report(
         for record, depth in zip(records, depths, strict=True)
         if min_percent is None or record.usage.percent >= min_percent
     )
-    return UtilizationReport(rows, _roll_up(records, parents, sorted(groups.values())))
+    return UtilizationReport(rows, _roll_up(records, parents, paths))
 
 
 def _parents(records: list[PrefixRecord]) -> list[int | None]:
@@ -152,10 +147,7 @@ def whois(ledger: Ledger, address: IPAddress, *, space: str | None = None) -> li
     span = IPRange(address.version, value, value)
     answers = []
     with ledger.reading() as session:
-        if space is None:
-            spaces = list(session.scalars(select(Space).order_by(Space.name)))
-        else:
-            spaces = [load_space(session, space)]
+        spaces = list(catalog.list_spaces(session)) if space is None else [load_space(session, space)]
         lookup = names(session)
         for space_row in spaces:
             chain = queries.list_prefixes_containing(session, space_row.id, span)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, or_, select
-
 from ipledger.core.errors import ConflictError, InvalidInputError
 from ipledger.service.ledger import Ledger
 from ipledger.service.lookup import require_role
-from ipledger.store.models import Prefix, Range, Role
+from ipledger.store import catalog
+from ipledger.store.models import Role
 
 __all__ = ["create_role", "delete_role", "list_roles"]
 
 
 def list_roles(ledger: Ledger) -> list[tuple[str, str]]:
     with ledger.reading() as session:
-        return [(role.name, role.description) for role in session.scalars(select(Role).order_by(Role.name))]
+        return [(role.name, role.description) for role in catalog.list_roles(session)]
 
 
 def create_role(ledger: Ledger, name: str, *, actor: str, description: str = "") -> str:
@@ -22,7 +21,7 @@ def create_role(ledger: Ledger, name: str, *, actor: str, description: str = "")
     if not cleaned or any(char.isspace() for char in cleaned):
         raise InvalidInputError(f"role name {name!r} must be one word")
     with ledger.transaction(actor) as tx:
-        if tx.session.get(Role, cleaned) is not None:
+        if catalog.find_role(tx.session, cleaned) is not None:
             raise ConflictError(f"role {cleaned} already exists")
         tx.session.add(Role(name=cleaned, description=description))
         tx.record("create", "role", None, cleaned, after={"name": cleaned, "description": description})
@@ -32,10 +31,9 @@ def create_role(ledger: Ledger, name: str, *, actor: str, description: str = "")
 def delete_role(ledger: Ledger, name: str, *, actor: str) -> str:
     with ledger.transaction(actor) as tx:
         require_role(tx.session, name)
-        in_use = or_(exists().where(Prefix.role == name), exists().where(Range.role == name))
-        if tx.session.scalar(select(in_use)):
+        if catalog.role_in_use(tx.session, name):
             raise ConflictError(f"role {name} is still used by prefixes or ranges")
-        role = tx.session.get(Role, name)
+        role = catalog.find_role(tx.session, name)
         tx.record(
             "delete",
             "role",

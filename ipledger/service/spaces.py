@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
-
 from ipledger.core.errors import ConflictError, InvalidInputError
 from ipledger.service.convert import names, snapshot, space_record
 from ipledger.service.ledger import Ledger
 from ipledger.service.lookup import load_space
 from ipledger.service.records import SpaceRecord
-from ipledger.store import queries
-from ipledger.store.models import Address, Prefix, Range, Space
+from ipledger.store import catalog, queries
+from ipledger.store.models import Space
 
 __all__ = ["create_space", "delete_space", "list_spaces"]
 
@@ -43,9 +41,9 @@ def delete_space(ledger: Ledger, name: str, *, actor: str) -> SpaceRecord:
     """
     with ledger.transaction(actor) as tx:
         space = load_space(tx.session, name)
-        for model, word in ((Prefix, "prefixes"), (Range, "ranges"), (Address, "addresses")):
-            if tx.session.scalar(select(exists().where(model.space_id == space.id))):
-                raise ConflictError(f"space {name} still holds {word}; remove them first")
+        holding = catalog.what_uses_space(tx.session, space.id)
+        if holding is not None:
+            raise ConflictError(f"space {name} still holds {holding}; remove them first")
         record = space_record(space)
         tx.record("delete", "space", space.id, name, before=snapshot(space, names(tx.session)))
         tx.session.delete(space)
@@ -54,4 +52,4 @@ def delete_space(ledger: Ledger, name: str, *, actor: str) -> SpaceRecord:
 
 def list_spaces(ledger: Ledger) -> list[SpaceRecord]:
     with ledger.reading() as session:
-        return [space_record(space) for space in session.scalars(select(Space).order_by(Space.name))]
+        return [space_record(space) for space in catalog.list_spaces(session)]

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from ipledger.core.addresses import address_from_int, parse_address, parse_prefix
 from ipledger.core.errors import InvalidInputError, LedgerError
 from ipledger.core.ranges import IPRange, parse_range
@@ -24,7 +22,8 @@ from ipledger.service.csv_import import import_csv
 from ipledger.service.fields import clean_mac, clean_tags, parse_time
 from ipledger.service.ledger import Ledger, Transaction
 from ipledger.service.occupancy import network_of
-from ipledger.store.models import Address, Group, Prefix, Range, Role, Space
+from ipledger.store import catalog, listing, queries
+from ipledger.store.models import Group, Role, Space
 
 __all__ = ["FORMAT", "ImportSummary", "export_ledger", "import_csv", "import_ledger"]
 
@@ -52,25 +51,25 @@ def export_ledger(ledger: Ledger) -> dict[str, Any]:
     """The whole ledger as a JSON-safe document, in a stable order."""
     with ledger.reading() as session:
         lookup = names(session)
-        spaces = list(session.scalars(select(Space).order_by(Space.name)))
+        spaces = list(catalog.list_spaces(session))
         order = {space.id: space.name for space in spaces}
         prefixes = sorted(
-            session.scalars(select(Prefix)),
+            listing.list_all_prefixes(session),
             key=lambda row: (order[row.space_id], row.family, row.first, row.prefixlen),
         )
         ranges = sorted(
-            session.scalars(select(Range)), key=lambda row: (order[row.space_id], row.family, row.first)
+            listing.list_all_ranges(session), key=lambda row: (order[row.space_id], row.family, row.first)
         )
         addresses = sorted(
-            session.scalars(select(Address)), key=lambda row: (order[row.space_id], row.family, row.value)
+            listing.list_addresses(session, space_id=None, within=None, holder=None, limit=None, offset=0),
+            key=lambda row: (order[row.space_id], row.family, row.value),
         )
         return {
             "format": FORMAT,
             "version": _VERSION,
             "spaces": [{"name": space.name, "description": space.description} for space in spaces],
             "roles": [
-                {"name": role.name, "description": role.description}
-                for role in session.scalars(select(Role).order_by(Role.name))
+                {"name": role.name, "description": role.description} for role in catalog.list_roles(session)
             ],
             "groups": [
                 {
@@ -80,7 +79,7 @@ def export_ledger(ledger: Ledger) -> dict[str, Any]:
                     "environment": group.environment,
                     "tags": list(group.tags),
                 }
-                for group in session.scalars(select(Group).order_by(Group.path))
+                for group in catalog.list_groups(session)
             ],
             "prefixes": [
                 {
@@ -293,7 +292,7 @@ def _merge_spaces(tx: Transaction, entries: list[dict[str, Any]]) -> int:
         name = _text(where, entry, "name")
         if not name:
             raise InvalidInputError(f"{where}.name: a space needs a name")
-        found = tx.session.scalars(select(Space).where(Space.name == name)).one_or_none()
+        found = queries.find_space(tx.session, name)
         description = _text(where, entry, "description")
         if found is None:
             tx.session.add(Space(name=name, description=description, created_at=tx.now, version=1))
@@ -320,7 +319,7 @@ def _merge_roles(tx: Transaction, entries: list[dict[str, Any]]) -> None:
         name = _text(where, entry, "name")
         if not name:
             raise InvalidInputError(f"{where}.name: a role needs a name")
-        found = tx.session.get(Role, name)
+        found = catalog.find_role(tx.session, name)
         description = _text(where, entry, "description")
         if found is None:
             tx.session.add(Role(name=name, description=description))
@@ -332,7 +331,7 @@ def _merge_roles(tx: Transaction, entries: list[dict[str, Any]]) -> None:
 
 def _merge_groups(tx: Transaction, entries: list[dict[str, Any]]) -> int:
     created = 0
-    known = {group.path: group for group in tx.session.scalars(select(Group))}
+    known = {group.path: group for group in catalog.list_groups(tx.session)}
     parsed = []
     for index, entry in enumerate(entries):
         where = f"groups[{index}]"

@@ -11,16 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.orm import Session
+
+from ipledger.store.models import Base
 
 __all__ = ["insert_rows"]
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert ``rows`` (all with the same keys) into ``table`` in the session's transaction."""
+def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (all with the same keys) into the model's table in the session's transaction."""
     if not rows:
         return
+    table = Base.metadata.tables[model.__tablename__]
     connection = session.connection()
     dialect = connection.dialect
     names = list(rows[0].keys())

@@ -7,6 +7,8 @@ Read-only work asks for a plain deferred ``BEGIN`` so it never waits for a write
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +16,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
-from ipledger.core.errors import InvalidInputError
+from ipledger.core.errors import ConflictError, InvalidInputError, LedgerError
 
-__all__ = ["READ_ONLY", "database_url_for_path", "migrate", "open_engine"]
+__all__ = ["READ_ONLY", "Database", "Engine", "Session", "database_url_for_path", "migrate", "open_engine"]
 
 READ_ONLY = "ipledger_read_only"
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -71,3 +75,53 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+class Database:
+    """Sessions on one engine: write transactions that turn database errors into domain errors,
+    and read-only ones that never wait for a writer."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._reader = engine.execution_options(**{READ_ONLY: True})
+
+    @classmethod
+    def open(cls, url: str) -> Database:
+        """Open the database at ``url`` and bring its schema up to date."""
+        engine = open_engine(url)
+        migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A write transaction, committed when the block ends without an error.
+
+        Raises:
+            ConflictError: a unique constraint refused the change (the last guard against races).
+            LedgerError: the database failed (locked for too long, connection lost, ...).
+        """
+        session = self._sessions()
+        try:
+            with session.begin():
+                yield session
+        except IntegrityError as exc:
+            text = str(exc.orig).splitlines()[0]
+            raise ConflictError(f"the change collides with an existing object ({text})") from exc
+        except OperationalError as exc:
+            raise LedgerError(f"database error: {exc.orig}") from exc
+        finally:
+            session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        session = self._sessions(bind=self._reader)
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()

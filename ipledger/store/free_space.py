@@ -139,7 +139,7 @@ def insert_many(session: Session, free_by_owner: dict[Owner, IPSet]) -> None:
             for first, length in free.iter_blocks()
         )
     if rows:
-        insert_rows(session, FreeBlock.metadata.tables[FreeBlock.__tablename__], rows)
+        insert_rows(session, FreeBlock, rows)
 
 
 def find_block_for_address(session: Session, owner: Owner, *, version: int, at_least: int) -> IPRange | None:

@@ -27,6 +27,7 @@ __all__ = [
     "find_space",
     "list_addresses_within",
     "list_prefixes_containing",
+    "list_prefixes_starting_inside",
     "list_prefixes_within",
     "list_ranges_overlapping",
     "list_ranges_within",
@@ -90,6 +91,18 @@ def list_prefixes_within(session: Session, space_id: int, span: IPRange) -> list
             .order_by(Prefix.first, Prefix.prefixlen)
         )
     )
+
+
+def list_prefixes_starting_inside(session: Session, space_id: int, span: IPRange) -> Sequence[Prefix]:
+    """Prefixes whose first address lies in ``span`` after its first address."""
+    return session.scalars(
+        select(Prefix).where(
+            Prefix.space_id == space_id,
+            Prefix.family == span.version,
+            Prefix.first > span.first,
+            Prefix.first <= span.last,
+        )
+    ).all()
 
 
 def find_range_holding(session: Session, space_id: int, version: int, value: int) -> Range | None:

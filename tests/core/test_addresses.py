@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 import pytest
 from hypothesis import given
@@ -21,7 +22,7 @@ from ipledger.core.addresses import (
     require_same_family,
 )
 from ipledger.core.errors import FamilyMismatchError, InvalidInputError
-from tests.core.strategies import PROPERTY, networks, small_spaces
+from tests.core.strategies import PROPERTY, networks, small_networks
 
 V4_TOP = "255.255.255.255"
 V6_TOP = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
@@ -81,7 +82,9 @@ def test_parse_address_accepts_edges_of_both_families(text: str, expected: IPAdd
     ],
 )
 def test_parse_address_rejects_malformed_text_quoting_it(text: str) -> None:
-    with pytest.raises(InvalidInputError, match=f"^{text!r} is not a valid IPv4 or IPv6 address$"):
+    with pytest.raises(
+        InvalidInputError, match=f"^{re.escape(repr(text))} is not a valid IPv4 or IPv6 address$"
+    ):
         parse_address(text)
 
 
@@ -101,14 +104,16 @@ def test_parse_prefix_round_trips_the_canonical_form(network: IPNetwork) -> None
 
 
 @PROPERTY
-@given(small_spaces().flatmap(lambda space: networks(within=space)))
+@given(small_networks())
 def test_parse_prefix_round_trips_in_small_spaces(network: IPNetwork) -> None:
     assert parse_prefix(str(network)) == network
 
 
 @PROPERTY
 @given(networks().filter(lambda network: network.num_addresses > 1), st.data())
-def test_parse_prefix_with_host_bits_names_the_corrected_network(network: IPNetwork, data: st.DataObject) -> None:
+def test_parse_prefix_with_host_bits_names_the_corrected_network(
+    network: IPNetwork, data: st.DataObject
+) -> None:
     offset = data.draw(st.integers(1, network.num_addresses - 1), label="host bits")
     text = f"{network.network_address + offset}/{network.prefixlen}"
 
@@ -151,7 +156,9 @@ def test_parse_prefix_ignores_surrounding_whitespace() -> None:
     ],
 )
 def test_parse_prefix_rejects_host_bits_naming_the_corrected_form(text: str, corrected: str) -> None:
-    with pytest.raises(InvalidInputError, match=f"^{text}: host bits set; did you mean {corrected}\\?$"):
+    with pytest.raises(
+        InvalidInputError, match=f"^{re.escape(f'{text}: host bits set; did you mean {corrected}?')}$"
+    ):
         parse_prefix(text)
 
 
@@ -207,7 +214,9 @@ def test_parse_prefix_rejects_a_malformed_address(text: str) -> None:
     "text",
     [
         pytest.param("10.0.0.0/\N{SUPERSCRIPT TWO}", id="superscript-digit"),
-        pytest.param("10.0.0.0/\N{ARABIC-INDIC DIGIT TWO}\N{ARABIC-INDIC DIGIT FOUR}", id="arabic-indic-digits"),
+        pytest.param(
+            "10.0.0.0/\N{ARABIC-INDIC DIGIT TWO}\N{ARABIC-INDIC DIGIT FOUR}", id="arabic-indic-digits"
+        ),
     ],
 )
 def test_parse_prefix_rejects_non_ascii_digits_in_the_length(text: str) -> None:
@@ -225,14 +234,16 @@ def test_parse_prefix_rejects_non_ascii_digits_in_the_length(text: str) -> None:
     [
         pytest.param(ipaddress.ip_address("0.0.0.0"), ipaddress.ip_address("::"), id="addresses"),
         pytest.param(ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("::/0"), id="networks"),
-        pytest.param(ipaddress.ip_address("2001:db8::1"), ipaddress.ip_network("10.0.0.0/8"), id="mixed-kinds"),
+        pytest.param(
+            ipaddress.ip_address("2001:db8::1"), ipaddress.ip_network("10.0.0.0/8"), id="mixed-kinds"
+        ),
     ],
 )
 def test_require_same_family_rejects_mixed_families_naming_both(
     first: IPAddress | IPNetwork, second: IPAddress | IPNetwork
 ) -> None:
     message = f"{first} is IPv{first.version} but {second} is IPv{second.version}"
-    with pytest.raises(FamilyMismatchError, match=f"^{message}$"):
+    with pytest.raises(FamilyMismatchError, match=f"^{re.escape(message)}$"):
         require_same_family(first, second)
 
 
@@ -246,7 +257,7 @@ def test_require_same_family_rejects_mixed_families_naming_both(
 def test_require_same_family_accepts_one_family(
     first: IPAddress | IPNetwork, second: IPAddress | IPNetwork
 ) -> None:
-    assert require_same_family(first, second) is None
+    require_same_family(first, second)
 
 
 # --- encode_value / decode_value -------------------------------------------------------------
@@ -281,6 +292,18 @@ def test_encode_value_orders_bytes_as_integers(first: int, second: int) -> None:
 )
 def test_encode_value_is_big_endian(value: int, raw: bytes) -> None:
     assert encode_value(value) == raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        pytest.param(bytes(16), 0, id="zero"),
+        pytest.param(bytes(12) + b"\x0a\x00\x00\x01", 0x0A000001, id="ipv4-10-0-0-1"),
+        pytest.param(b"\xff" * 16, (1 << 128) - 1, id="ipv6-top"),
+    ],
+)
+def test_decode_value_reads_big_endian(raw: bytes, value: int) -> None:
+    assert decode_value(raw) == value
 
 
 # --- address_from_int / network_from_ints ----------------------------------------------------

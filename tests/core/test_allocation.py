@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from ipledger.core.addresses import IPNetwork
@@ -18,6 +19,7 @@ from ipledger.core.allocation import (
     find_free_address,
     find_free_prefix,
     place_in_block,
+    usable_range,
     usable_span,
 )
 from ipledger.core.errors import ExhaustedError, FamilyMismatchError, InvalidInputError
@@ -28,13 +30,11 @@ from tests.core.strategies import (
     AllocationCase,
     allocation_cases,
     members,
-    networks,
-    small_spaces,
+    small_networks,
 )
 
 V6_TOP = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
 policies = pytest.mark.parametrize("policy", list(FitPolicy), ids=str)
-small_networks = small_spaces().flatmap(lambda space: networks(within=space))
 
 
 def _net(text: str) -> IPNetwork:
@@ -114,7 +114,9 @@ def test_fit_policy_parses_from_its_name(text: str, policy: FitPolicy) -> None:
         pytest.param("10.0.0.0/24", True, "10.0.0.0", "10.0.0.255", id="ipv4-pool"),
         pytest.param("0.0.0.0/0", True, "0.0.0.0", "255.255.255.255", id="ipv4-pool-slash-0"),
         pytest.param("::/0", False, "::1", V6_TOP, id="ipv6-slash-0"),
-        pytest.param("2001:db8::/64", False, "2001:db8::1", "2001:db8::ffff:ffff:ffff:ffff", id="ipv6-slash-64"),
+        pytest.param(
+            "2001:db8::/64", False, "2001:db8::1", "2001:db8::ffff:ffff:ffff:ffff", id="ipv6-slash-64"
+        ),
         pytest.param("2001:db8::/126", False, "2001:db8::1", "2001:db8::3", id="ipv6-slash-126"),
         pytest.param("2001:db8::/127", False, "2001:db8::", "2001:db8::1", id="ipv6-slash-127"),
         pytest.param("::/128", False, "::", "::", id="ipv6-zero-slash-128"),
@@ -129,12 +131,22 @@ def test_usable_span_follows_the_host_rule(network: str, is_pool: bool, first: s
 
 
 @PROPERTY
-@given(small_networks, st.booleans())
+@given(small_networks(), st.booleans())
 def test_usable_span_matches_the_standard_library_hosts(network: IPNetwork, is_pool: bool) -> None:
     span = usable_span(network, is_pool=is_pool)
 
     assert span is not None
     assert list(range(span.first, span.last + 1)) == _usable_oracle(network, is_pool=is_pool)
+
+
+@PROPERTY
+@given(small_networks(), st.booleans())
+def test_usable_range_agrees_with_usable_span(network: IPNetwork, is_pool: bool) -> None:
+    span = IPRange.from_network(network)
+
+    assert usable_range(span, prefixlen=network.prefixlen, is_pool=is_pool) == usable_span(
+        network, is_pool=is_pool
+    )
 
 
 # --- find_free_address / allocate_address ----------------------------------------------------
@@ -153,11 +165,12 @@ def test_find_free_address_is_the_lowest_free_usable_address(case: AllocationCas
 
 @PROPERTY
 @given(allocation_cases(), st.booleans())
-def test_allocate_address_returns_the_free_set_without_the_address(case: AllocationCase, is_pool: bool) -> None:
+def test_allocate_address_returns_the_free_set_without_the_address(
+    case: AllocationCase, is_pool: bool
+) -> None:
     free = _free(case.parent, case.used)
     usable = usable_span(case.parent, is_pool=is_pool)
-    if find_free_address(free, usable=usable) is None:
-        return
+    assume(find_free_address(free, usable=usable) is not None)
 
     value, remaining = allocate_address(free, usable=usable, parent=str(case.parent))
 
@@ -182,8 +195,10 @@ def test_allocate_address_raises_exhausted_exactly_when_no_usable_address_is_fre
 
 
 @PROPERTY
-@given(small_networks, st.booleans())
-def test_allocate_address_drains_exactly_the_usable_addresses_in_order(network: IPNetwork, is_pool: bool) -> None:
+@given(small_networks(), st.booleans())
+def test_allocate_address_drains_exactly_the_usable_addresses_in_order(
+    network: IPNetwork, is_pool: bool
+) -> None:
     free = _free(network, [])
     usable = usable_span(network, is_pool=is_pool)
     taken = []
@@ -231,29 +246,38 @@ def test_allocate_address_takes_the_lowest_free_usable_address(
     ("parent", "used", "message"),
     [
         pytest.param(
-            "10.0.0.0/30", ["10.0.0.1-10.0.0.2"], "no free address left in 10.0.0.0/30: 2 of 2 usable addresses used",
+            "10.0.0.0/30",
+            ["10.0.0.1-10.0.0.2"],
+            "no free address left in 10.0.0.0/30: 2 of 2 usable addresses used",
             id="ipv4-only-network-and-broadcast-free",
         ),
         pytest.param(
-            "2001:db8::/126", ["2001:db8::1-2001:db8::3"],
+            "2001:db8::/126",
+            ["2001:db8::1-2001:db8::3"],
             "no free address left in 2001:db8::/126: 3 of 3 usable addresses used",
             id="ipv6-only-anycast-free",
         ),
         pytest.param(
-            "10.0.0.0/32", ["10.0.0.0/32"], "no free address left in 10.0.0.0/32: 1 of 1 usable addresses used",
+            "10.0.0.0/32",
+            ["10.0.0.0/32"],
+            "no free address left in 10.0.0.0/32: 1 of 1 usable addresses used",
             id="ipv4-slash-32-used",
         ),
     ],
 )
-def test_allocate_address_exhaustion_names_the_parent_and_counts(parent: str, used: list[str], message: str) -> None:
+def test_allocate_address_exhaustion_names_the_parent_and_counts(
+    parent: str, used: list[str], message: str
+) -> None:
     free = _free_of(parent, *used)
 
-    with pytest.raises(ExhaustedError, match=f"^{message}$"):
+    with pytest.raises(ExhaustedError, match=f"^{re.escape(message)}$"):
         allocate_address(free, usable=usable_span(_net(parent)), parent=parent)
 
 
 def test_allocate_address_without_a_usable_span_reports_zero_of_zero() -> None:
-    with pytest.raises(ExhaustedError, match="^no free address left in pool-a: 0 of 0 usable addresses used$"):
+    with pytest.raises(
+        ExhaustedError, match=f"^{re.escape('no free address left in pool-a: 0 of 0 usable addresses used')}$"
+    ):
         allocate_address(_free_of("10.0.0.0/24"), usable=None, parent="pool-a")
 
 
@@ -266,7 +290,9 @@ def test_allocate_address_without_a_usable_span_reports_zero_of_zero() -> None:
         pytest.param(IPSet(6), IPRange(6, 1, 1), id="ipv6-empty-free-set"),
     ],
 )
-def test_find_free_address_returns_none_when_nothing_usable_is_free(free: IPSet, usable: IPRange | None) -> None:
+def test_find_free_address_returns_none_when_nothing_usable_is_free(
+    free: IPSet, usable: IPRange | None
+) -> None:
     assert find_free_address(free, usable=usable) is None
 
 
@@ -278,46 +304,45 @@ def test_find_free_address_rejects_a_usable_span_of_the_other_family() -> None:
 # --- find_free_prefix / allocate_prefix: properties ------------------------------------------
 
 
-@policies
 @PROPERTY
 @given(allocation_cases())
-def test_find_free_prefix_returns_none_exactly_when_no_aligned_block_is_free(
-    policy: FitPolicy, case: AllocationCase
-) -> None:
-    free_blocks = _free_aligned_blocks(case.parent, members(case.used), case.prefixlen)
+def test_find_free_prefix_returns_none_exactly_when_no_aligned_block_is_free(case: AllocationCase) -> None:
+    exhausted = not _free_aligned_blocks(case.parent, members(case.used), case.prefixlen)
+    free = _free(case.parent, case.used)
 
-    found = find_free_prefix(_free(case.parent, case.used), prefixlen=case.prefixlen, policy=policy)
+    found = {policy: find_free_prefix(free, prefixlen=case.prefixlen, policy=policy) for policy in FitPolicy}
 
-    assert (found is None) == (not free_blocks)
+    assert all((network is None) == exhausted for network in found.values())
 
 
-@policies
 @PROPERTY
 @given(allocation_cases())
 def test_allocate_prefix_places_an_aligned_block_in_the_parent_overlapping_nothing_used(
-    policy: FitPolicy, case: AllocationCase
+    case: AllocationCase,
 ) -> None:
     free = _free(case.parent, case.used)
-    if find_free_prefix(free, prefixlen=case.prefixlen, policy=policy) is None:
-        return
+    assume(_free_aligned_blocks(case.parent, members(case.used), case.prefixlen))
 
-    network, _ = allocate_prefix(free, parent=case.parent, prefixlen=case.prefixlen, policy=policy)
+    for policy in FitPolicy:
+        network, _ = allocate_prefix(free, parent=case.parent, prefixlen=case.prefixlen, policy=policy)
 
-    assert network.prefixlen == case.prefixlen
-    assert int(network.network_address) % network.num_addresses == 0
-    assert network.subnet_of(case.parent)  # type: ignore[arg-type]
-    assert not any(IPRange.from_network(network).overlaps(item) for item in case.used)
+        assert network.prefixlen == case.prefixlen, policy
+        assert int(network.network_address) % network.num_addresses == 0, policy
+        assert network.subnet_of(case.parent), policy  # type: ignore[arg-type]
+        assert not any(IPRange.from_network(network).overlaps(item) for item in case.used), policy
 
 
 @PROPERTY
 @given(allocation_cases())
 def test_allocate_prefix_first_fit_takes_the_lowest_free_aligned_block(case: AllocationCase) -> None:
     free_blocks = _free_aligned_blocks(case.parent, members(case.used), case.prefixlen)
-    if not free_blocks:
-        return
+    assume(free_blocks)
 
     network, _ = allocate_prefix(
-        _free(case.parent, case.used), parent=case.parent, prefixlen=case.prefixlen, policy=FitPolicy.FIRST_FIT
+        _free(case.parent, case.used),
+        parent=case.parent,
+        prefixlen=case.prefixlen,
+        policy=FitPolicy.FIRST_FIT,
     )
 
     assert int(network.network_address) == free_blocks[0]
@@ -327,8 +352,7 @@ def test_allocate_prefix_first_fit_takes_the_lowest_free_aligned_block(case: All
 @given(allocation_cases())
 def test_allocate_prefix_last_fit_takes_the_highest_free_aligned_block(case: AllocationCase) -> None:
     free_blocks = _free_aligned_blocks(case.parent, members(case.used), case.prefixlen)
-    if not free_blocks:
-        return
+    assume(free_blocks)
 
     network, _ = allocate_prefix(
         _free(case.parent, case.used), parent=case.parent, prefixlen=case.prefixlen, policy=FitPolicy.LAST_FIT
@@ -345,8 +369,7 @@ def test_allocate_prefix_best_fit_takes_the_start_of_the_smallest_free_block_tha
     holders = [
         block for block in _largest_free_blocks(case.parent, members(case.used)) if block[1] <= case.prefixlen
     ]
-    if not holders:
-        return
+    assume(holders)
     tightest = max(length for _, length in holders)
     expected = min(first for first, length in holders if length == tightest)
 
@@ -357,29 +380,24 @@ def test_allocate_prefix_best_fit_takes_the_start_of_the_smallest_free_block_tha
     assert int(network.network_address) == expected
 
 
-@policies
 @PROPERTY
 @given(allocation_cases())
-def test_allocate_prefix_returns_the_free_set_without_the_new_block(policy: FitPolicy, case: AllocationCase) -> None:
+def test_allocate_prefix_returns_the_free_set_without_the_new_block(case: AllocationCase) -> None:
     free = _free(case.parent, case.used)
-    if find_free_prefix(free, prefixlen=case.prefixlen, policy=policy) is None:
-        return
+    assume(_free_aligned_blocks(case.parent, members(case.used), case.prefixlen))
 
-    network, remaining = allocate_prefix(free, parent=case.parent, prefixlen=case.prefixlen, policy=policy)
+    network, remaining = allocate_prefix(free, parent=case.parent, prefixlen=case.prefixlen)
 
     assert members(remaining) == members(free) - members([IPRange.from_network(network)])
 
 
-@policies
 @PROPERTY
 @given(allocation_cases())
-def test_allocate_prefix_raises_exhausted_exactly_when_no_aligned_block_is_free(
-    policy: FitPolicy, case: AllocationCase
-) -> None:
+def test_allocate_prefix_raises_exhausted_exactly_when_no_aligned_block_is_free(case: AllocationCase) -> None:
     exhausted = not _free_aligned_blocks(case.parent, members(case.used), case.prefixlen)
 
     try:
-        allocate_prefix(_free(case.parent, case.used), parent=case.parent, prefixlen=case.prefixlen, policy=policy)
+        allocate_prefix(_free(case.parent, case.used), parent=case.parent, prefixlen=case.prefixlen)
     except ExhaustedError:
         assert exhausted
     else:
@@ -404,25 +422,46 @@ def test_count_free_blocks_counts_every_free_aligned_block(case: AllocationCase)
     [
         pytest.param("10.0.0.0/16", ["10.0.0.0/24"], 24, "first-fit", "10.0.1.0/24", id="ipv4-first-fit"),
         pytest.param("10.0.0.0/16", ["10.0.0.0/24"], 24, "last-fit", "10.0.255.0/24", id="ipv4-last-fit"),
-        pytest.param("10.0.0.0/16", ["10.0.0.0/24"], 24, "best-fit", "10.0.1.0/24", id="ipv4-best-fit-adjacent"),
         pytest.param(
-            "10.0.0.0/24", ["10.0.0.0/26", "10.0.0.128/27"], 27, "first-fit", "10.0.0.64/27",
+            "10.0.0.0/16", ["10.0.0.0/24"], 24, "best-fit", "10.0.1.0/24", id="ipv4-best-fit-adjacent"
+        ),
+        pytest.param(
+            "10.0.0.0/24",
+            ["10.0.0.0/26", "10.0.0.128/27"],
+            27,
+            "first-fit",
+            "10.0.0.64/27",
             id="ipv4-fragmented-first-fit",
         ),
         pytest.param(
-            "10.0.0.0/24", ["10.0.0.0/26", "10.0.0.128/27"], 27, "best-fit", "10.0.0.160/27",
+            "10.0.0.0/24",
+            ["10.0.0.0/26", "10.0.0.128/27"],
+            27,
+            "best-fit",
+            "10.0.0.160/27",
             id="ipv4-fragmented-best-fit",
         ),
         pytest.param(
-            "10.0.0.0/24", ["10.0.0.0/26", "10.0.0.128/27"], 27, "last-fit", "10.0.0.224/27",
+            "10.0.0.0/24",
+            ["10.0.0.0/26", "10.0.0.128/27"],
+            27,
+            "last-fit",
+            "10.0.0.224/27",
             id="ipv4-fragmented-last-fit",
         ),
         pytest.param(
-            "10.0.0.0/24", ["10.0.0.1-10.0.0.6"], 30, "first-fit", "10.0.0.8/30", id="ipv4-range-breaks-alignment"
+            "10.0.0.0/24",
+            ["10.0.0.1-10.0.0.6"],
+            30,
+            "first-fit",
+            "10.0.0.8/30",
+            id="ipv4-range-breaks-alignment",
         ),
         pytest.param("0.0.0.0/0", [], 0, "first-fit", "0.0.0.0/0", id="ipv4-whole-space"),
         pytest.param("0.0.0.0/0", [], 32, "last-fit", "255.255.255.255/32", id="ipv4-top-slash-32"),
-        pytest.param("10.0.0.0/31", ["10.0.0.0/32"], 32, "first-fit", "10.0.0.1/32", id="ipv4-slash-31-second"),
+        pytest.param(
+            "10.0.0.0/31", ["10.0.0.0/32"], 32, "first-fit", "10.0.0.1/32", id="ipv4-slash-31-second"
+        ),
         pytest.param("10.0.0.5/32", [], 32, "best-fit", "10.0.0.5/32", id="ipv4-slash-32-itself"),
         pytest.param(
             "2001:db8::/48", ["2001:db8::/64"], 64, "first-fit", "2001:db8:0:1::/64", id="ipv6-first-fit"
@@ -446,7 +485,9 @@ def test_allocate_prefix_places_by_policy(
 
 
 def test_allocate_prefix_defaults_to_first_fit() -> None:
-    network, _ = allocate_prefix(_free_of("10.0.0.0/24", "10.0.0.0/26"), parent=_net("10.0.0.0/24"), prefixlen=26)
+    network, _ = allocate_prefix(
+        _free_of("10.0.0.0/24", "10.0.0.0/26"), parent=_net("10.0.0.0/24"), prefixlen=26
+    )
 
     assert network == _net("10.0.0.64/26")
 
@@ -463,50 +504,80 @@ def test_allocate_prefix_leaves_the_free_set_unchanged() -> None:
     ("parent", "used", "prefixlen", "message"),
     [
         pytest.param(
-            "10.0.0.0/16", ["10.0.0.0/16"], 24, "no free /24 left in 10.0.0.0/16: 256 of 256 used", id="ipv4-full"
+            "10.0.0.0/16",
+            ["10.0.0.0/16"],
+            24,
+            "no free /24 left in 10.0.0.0/16: 256 of 256 used",
+            id="ipv4-full",
         ),
         pytest.param(
-            "10.0.0.0/16", ["10.0.0.0/17", "10.0.128.0/18", "10.0.192.0/19", "10.0.224.0/20", "10.0.240.0/21",
-                            "10.0.248.0/22", "10.0.252.0/23", "10.0.254.0/24", "10.0.255.0/25"],
-            24, "no free /24 left in 10.0.0.0/16: 256 of 256 used \\(largest free block: /25\\)",
+            "10.0.0.0/16",
+            [
+                "10.0.0.0/17",
+                "10.0.128.0/18",
+                "10.0.192.0/19",
+                "10.0.224.0/20",
+                "10.0.240.0/21",
+                "10.0.248.0/22",
+                "10.0.252.0/23",
+                "10.0.254.0/24",
+                "10.0.255.0/25",
+            ],
+            24,
+            "no free /24 left in 10.0.0.0/16: 256 of 256 used (largest free block: /25)",
             id="ipv4-fragment-left",
         ),
         pytest.param(
-            "2001:db8::/48", ["2001:db8::/48"], 64, "no free /64 left in 2001:db8::/48: 65536 of 65536 used",
+            "2001:db8::/48",
+            ["2001:db8::/48"],
+            64,
+            "no free /64 left in 2001:db8::/48: 65536 of 65536 used",
             id="ipv6-full",
         ),
         pytest.param(
-            "::/0", ["::-ffff::"], 16, "no free /16 left in ::/0: 65536 of 65536 used \\(largest free block: /17\\)",
+            "::/0",
+            ["::-ffff::"],
+            16,
+            "no free /16 left in ::/0: 65536 of 65536 used (largest free block: /17)",
             id="ipv6-whole-space-almost-full",
         ),
         pytest.param(
-            "10.0.0.0/32", ["10.0.0.0/32"], 32, "no free /32 left in 10.0.0.0/32: 1 of 1 used", id="ipv4-slash-32"
+            "10.0.0.0/32",
+            ["10.0.0.0/32"],
+            32,
+            "no free /32 left in 10.0.0.0/32: 1 of 1 used",
+            id="ipv4-slash-32",
         ),
     ],
 )
 def test_allocate_prefix_exhaustion_names_the_length_parent_and_counts(
     parent: str, used: list[str], prefixlen: int, message: str
 ) -> None:
-    with pytest.raises(ExhaustedError, match=f"^{message}$"):
+    with pytest.raises(ExhaustedError, match=f"^{re.escape(message)}$"):
         allocate_prefix(_free_of(parent, *used), parent=_net(parent), prefixlen=prefixlen)
 
 
 @pytest.mark.parametrize(
     ("parent", "prefixlen", "message"),
     [
-        pytest.param("10.0.0.0/16", 8, "^a /8 cannot fit inside 10.0.0.0/16$", id="ipv4-shorter-than-parent"),
-        pytest.param("10.0.0.0/16", -1, "^a /-1 cannot fit inside 10.0.0.0/16$", id="ipv4-negative"),
-        pytest.param("2001:db8::/48", 32, "^a /32 cannot fit inside 2001:db8::/48$", id="ipv6-shorter-than-parent"),
+        pytest.param("10.0.0.0/16", 8, "a /8 cannot fit inside 10.0.0.0/16", id="ipv4-shorter-than-parent"),
+        pytest.param("10.0.0.0/16", -1, "a /-1 cannot fit inside 10.0.0.0/16", id="ipv4-negative"),
         pytest.param(
-            "10.0.0.0/16", 33, "^prefix length /33 is out of bounds for IPv4 \\(0 to 32\\)$", id="ipv4-slash-33"
+            "2001:db8::/48", 32, "a /32 cannot fit inside 2001:db8::/48", id="ipv6-shorter-than-parent"
         ),
         pytest.param(
-            "::/0", 129, "^prefix length /129 is out of bounds for IPv6 \\(0 to 128\\)$", id="ipv6-slash-129"
+            "10.0.0.0/16",
+            33,
+            "prefix length /33 is out of bounds for IPv4 (0 to 32)",
+            id="ipv4-slash-33",
+        ),
+        pytest.param(
+            "::/0", 129, "prefix length /129 is out of bounds for IPv6 (0 to 128)", id="ipv6-slash-129"
         ),
     ],
 )
 def test_allocate_prefix_rejects_a_length_that_cannot_fit(parent: str, prefixlen: int, message: str) -> None:
-    with pytest.raises(InvalidInputError, match=message):
+    with pytest.raises(InvalidInputError, match=f"^{re.escape(message)}$"):
         allocate_prefix(_free_of(parent), parent=_net(parent), prefixlen=prefixlen)
 
 
@@ -516,7 +587,9 @@ def test_allocate_prefix_rejects_a_length_that_cannot_fit(parent: str, prefixlen
     ids=["ipv4-negative", "ipv4-slash-33", "ipv6-negative", "ipv6-slash-129"],
 )
 def test_find_free_prefix_rejects_a_length_out_of_bounds(version: int, prefixlen: int) -> None:
-    with pytest.raises(InvalidInputError, match=f"prefix length /{prefixlen} is out of bounds for IPv{version}"):
+    with pytest.raises(
+        InvalidInputError, match=f"prefix length /{prefixlen} is out of bounds for IPv{version}"
+    ):
         find_free_prefix(IPSet(version, ((0, 255),)), prefixlen=prefixlen, policy=FitPolicy.FIRST_FIT)
 
 
@@ -534,7 +607,9 @@ def test_find_free_prefix_in_the_empty_set_is_none(policy: FitPolicy, version: i
         pytest.param("2001:db8::/32", "0.0.0.0/0", 32, id="ipv6-parent-ipv4-free-space"),
     ],
 )
-def test_allocate_prefix_rejects_free_space_of_the_other_family(parent: str, free: str, prefixlen: int) -> None:
+def test_allocate_prefix_rejects_free_space_of_the_other_family(
+    parent: str, free: str, prefixlen: int
+) -> None:
     # The core returns an IPv6 block for an IPv4 parent (or raises ExhaustedError naming a
     # free block larger than the one asked for) instead of refusing the mixed families.
     with pytest.raises(FamilyMismatchError):
@@ -567,7 +642,7 @@ def test_place_in_block_puts_the_block_where_the_policy_says(
 
 
 def test_place_in_block_rejects_a_block_too_small() -> None:
-    with pytest.raises(InvalidInputError, match="^a /25 block cannot hold a /24$"):
+    with pytest.raises(InvalidInputError, match=f"^{re.escape('a /25 block cannot hold a /24')}$"):
         place_in_block(0, 25, prefixlen=24, version=4, policy=FitPolicy.FIRST_FIT)
 
 
@@ -590,21 +665,37 @@ def test_count_free_blocks_counts_aligned_blocks_of_the_length(
 @pytest.mark.parametrize(
     ("parent", "prefixlen", "blocks", "message"),
     [
-        pytest.param("10.0.0.0/16", 24, [], "no free /24 left in 10.0.0.0/16: 256 of 256 used", id="ipv4-none-free"),
         pytest.param(
-            "10.0.0.0/16", 24, [(0x0A000080, 25), (0x0A000100, 26)],
-            "no free /24 left in 10.0.0.0/16: 256 of 256 used (largest free block: /25)", id="ipv4-fragments",
+            "10.0.0.0/16", 24, [], "no free /24 left in 10.0.0.0/16: 256 of 256 used", id="ipv4-none-free"
         ),
         pytest.param(
-            "10.0.0.0/16", 24, [(0x0A000000, 24)],
-            "no free /24 left in 10.0.0.0/16: 255 of 256 used (largest free block: /24)", id="ipv4-one-free",
+            "10.0.0.0/16",
+            24,
+            [(0x0A000080, 25), (0x0A000100, 26)],
+            "no free /24 left in 10.0.0.0/16: 256 of 256 used (largest free block: /25)",
+            id="ipv4-fragments",
+        ),
+        pytest.param(
+            "10.0.0.0/16",
+            24,
+            [(0x0A000000, 24)],
+            "no free /24 left in 10.0.0.0/16: 255 of 256 used (largest free block: /24)",
+            id="ipv4-one-free",
         ),
         pytest.param("0.0.0.0/0", 0, [], "no free /0 left in 0.0.0.0/0: 1 of 1 used", id="ipv4-slash-0"),
         pytest.param(
-            "2001:db8::/48", 64, [], "no free /64 left in 2001:db8::/48: 65536 of 65536 used", id="ipv6-none-free"
+            "2001:db8::/48",
+            64,
+            [],
+            "no free /64 left in 2001:db8::/48: 65536 of 65536 used",
+            id="ipv6-none-free",
         ),
         pytest.param(
-            "::/0", 128, [], f"no free /128 left in ::/0: {1 << 128} of {1 << 128} used", id="ipv6-whole-space"
+            "::/0",
+            128,
+            [],
+            f"no free /128 left in ::/0: {1 << 128} of {1 << 128} used",
+            id="ipv6-whole-space",
         ),
     ],
 )

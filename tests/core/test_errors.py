@@ -26,7 +26,9 @@ from ipledger.core.errors import (
         pytest.param(StaleVersionError, (LedgerError,), id="stale-version"),
     ],
 )
-def test_errors_subclass_their_documented_bases(error: type[Exception], bases: tuple[type[Exception], ...]) -> None:
+def test_errors_subclass_their_documented_bases(
+    error: type[Exception], bases: tuple[type[Exception], ...]
+) -> None:
     assert all(issubclass(error, base) for base in bases)
 
 

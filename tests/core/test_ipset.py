@@ -3,33 +3,24 @@
 from __future__ import annotations
 
 import ipaddress
+import re
+from dataclasses import FrozenInstanceError
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
-from ipledger.core.addresses import IPNetwork
 from ipledger.core.errors import FamilyMismatchError
 from ipledger.core.ipset import IPSet
 from ipledger.core.ranges import IPRange
-from tests.core.strategies import PROPERTY, members, small_spaces, spans
+from tests.core.strategies import PROPERTY, members, small_span_lists, small_spans_and_value
 
 V4_TOP = (1 << 32) - 1
 V6_TOP = (1 << 128) - 1
 
 
-def _range_lists(space: IPNetwork, count: int) -> st.SearchStrategy[tuple[list[IPRange], ...]]:
-    """``count`` lists of spans, all inside ``space``."""
-    return st.tuples(*[st.lists(spans(within=space), max_size=6) for _ in range(count)])
-
-
-def _space_and_value(space: IPNetwork) -> st.SearchStrategy[tuple[list[IPRange], int]]:
-    values = st.integers(int(space.network_address), int(space.broadcast_address))
-    return st.tuples(st.lists(spans(within=space), max_size=6), values)
-
-
-one_set = small_spaces().flatmap(lambda space: _range_lists(space, 1)).map(lambda lists: lists[0])
-two_sets = small_spaces().flatmap(lambda space: _range_lists(space, 2))
+one_set = small_span_lists(1).map(lambda lists: lists[0])
+two_sets = small_span_lists(2)
 
 
 def _of(ranges: list[IPRange]) -> IPSet:
@@ -56,15 +47,7 @@ def test_ipset_of_keeps_spans_sorted_disjoint_and_not_adjacent(ranges: list[IPRa
     spans_ = _of(ranges).spans
 
     assert all(first <= last for first, last in spans_)
-    assert all(left[1] + 1 < right[0] for left, right in zip(spans_, spans_[1:], strict=False))
-
-
-@PROPERTY
-@given(two_sets)
-def test_ipset_equal_members_give_equal_values(lists: tuple[list[IPRange], list[IPRange]]) -> None:
-    first, second = _pair(*lists)
-
-    assert (first == second) == (members(first) == members(second))
+    assert all(left[1] + 1 < right[0] for left, right in pairwise(spans_))
 
 
 @pytest.mark.parametrize(
@@ -75,7 +58,9 @@ def test_ipset_equal_members_give_equal_values(lists: tuple[list[IPRange], list[
         pytest.param([IPRange(4, 0, 99), IPRange(4, 10, 19)], ((0, 99),), id="nested-merge"),
         pytest.param([IPRange(4, 10, 19), IPRange(4, 0, 12)], ((0, 19),), id="overlapping-unsorted"),
         pytest.param([IPRange(4, 0, 8), IPRange(4, 10, 19)], ((0, 8), (10, 19)), id="gap-of-one"),
-        pytest.param([IPRange(4, 0, 0), IPRange(4, V4_TOP, V4_TOP)], ((0, 0), (V4_TOP, V4_TOP)), id="zero-and-top"),
+        pytest.param(
+            [IPRange(4, 0, 0), IPRange(4, V4_TOP, V4_TOP)], ((0, 0), (V4_TOP, V4_TOP)), id="zero-and-top"
+        ),
     ],
 )
 def test_ipset_of_merges_touching_and_overlapping_ranges(
@@ -85,7 +70,7 @@ def test_ipset_of_merges_touching_and_overlapping_ranges(
 
 
 def test_ipset_of_rejects_a_range_of_the_other_family() -> None:
-    with pytest.raises(FamilyMismatchError, match="^:: is IPv6, expected IPv4$"):
+    with pytest.raises(FamilyMismatchError, match=f"^{re.escape(':: is IPv6, expected IPv4')}$"):
         IPSet.of(4, [IPRange(4, 0, 0), IPRange(6, 0, 0)])
 
 
@@ -101,20 +86,17 @@ def test_ipset_default_is_empty() -> None:
     )
 
 
-@PROPERTY
-@given(one_set)
-def test_ipset_iterates_its_spans_as_ranges(ranges: list[IPRange]) -> None:
-    ipset = _of(ranges)
+def test_ipset_iterates_its_spans_as_ranges() -> None:
+    ipset = IPSet(4, ((0, 9), (20, 29)))
 
-    assert [(item.first, item.last) for item in ipset] == list(ipset.spans)
+    assert (list(ipset), len(ipset), ipset.is_empty()) == ([IPRange(4, 0, 9), IPRange(4, 20, 29)], 2, False)
 
 
-@PROPERTY
-@given(one_set)
-def test_ipset_len_counts_spans(ranges: list[IPRange]) -> None:
-    ipset = _of(ranges)
+def test_ipset_is_frozen() -> None:
+    ipset = IPSet(4, ((0, 9),))
 
-    assert (len(ipset), ipset.is_empty()) == (len(ipset.spans), not ranges)
+    with pytest.raises(FrozenInstanceError):
+        ipset.spans = ()  # type: ignore[misc]
 
 
 @PROPERTY
@@ -171,17 +153,6 @@ def test_ipset_operations_return_canonical_sets(lists: tuple[list[IPRange], list
         assert result == IPSet.of(result.version, list(result))
 
 
-@PROPERTY
-@given(two_sets)
-def test_ipset_operations_leave_their_operands_unchanged(lists: tuple[list[IPRange], list[IPRange]]) -> None:
-    first, second = _pair(*lists)
-    before = (first.spans, second.spans)
-
-    first.union(second), first.intersection(second), first.difference(second)
-
-    assert (first.spans, second.spans) == before
-
-
 @pytest.mark.parametrize(
     ("left", "right", "union", "intersection", "difference"),
     [
@@ -195,8 +166,12 @@ def test_ipset_operations_leave_their_operands_unchanged(lists: tuple[list[IPRan
             ((0, 9), (20, 29)), ((5, 24),), ((0, 29),), ((5, 9), (20, 24)), ((0, 4), (25, 29)), id="bridging"
         ),
         pytest.param(
-            ((0, V4_TOP),), ((0, 0), (V4_TOP, V4_TOP)), ((0, V4_TOP),), ((0, 0), (V4_TOP, V4_TOP)),
-            ((1, V4_TOP - 1),), id="whole-minus-ends",
+            ((0, V4_TOP),),
+            ((0, 0), (V4_TOP, V4_TOP)),
+            ((0, V4_TOP),),
+            ((0, 0), (V4_TOP, V4_TOP)),
+            ((1, V4_TOP - 1),),
+            id="whole-minus-ends",
         ),
     ],
 )
@@ -218,7 +193,7 @@ def test_ipset_algebra_edges(
 
 @pytest.mark.parametrize("operation", ["union", "intersection", "difference"])
 def test_ipset_algebra_rejects_mixed_families(operation: str) -> None:
-    with pytest.raises(FamilyMismatchError, match="^cannot combine an IPv4 set with an IPv6 set$"):
+    with pytest.raises(FamilyMismatchError, match=r"^cannot combine an IPv4 set with an IPv6 set$"):
         getattr(IPSet(4, ((0, 0),)), operation)(IPSet(6, ((0, 0),)))
 
 
@@ -226,7 +201,7 @@ def test_ipset_algebra_rejects_mixed_families(operation: str) -> None:
 
 
 @PROPERTY
-@given(small_spaces().flatmap(_space_and_value))
+@given(small_spans_and_value())
 def test_ipset_contains_value_matches_membership(case: tuple[list[IPRange], int]) -> None:
     ranges, value = case
 
@@ -267,15 +242,12 @@ def test_ipset_to_networks_matches_collapse_addresses(ranges: list[IPRange]) -> 
     version = ranges[0].version if ranges else 4
     singles = [ipaddress.ip_network((value, 32 if version == 4 else 128)) for value in members(ranges)]
 
-    assert _of(ranges).to_networks() == list(ipaddress.collapse_addresses(singles))
+    # One family at run time; the checker only sees the union of both.
+    assert _of(ranges).to_networks() == list(ipaddress.collapse_addresses(singles))  # type: ignore[type-var]
 
 
-@PROPERTY
-@given(one_set)
-def test_ipset_iter_blocks_matches_to_networks(ranges: list[IPRange]) -> None:
-    ipset = _of(ranges)
-
-    assert [(int(n.network_address), n.prefixlen) for n in ipset.to_networks()] == list(ipset.iter_blocks())
+def test_ipset_iter_blocks_yields_first_and_prefixlen_of_each_block() -> None:
+    assert list(IPSet(4, ((1, 6), (8, 15))).iter_blocks()) == [(1, 32), (2, 31), (4, 31), (6, 32), (8, 29)]
 
 
 @pytest.mark.parametrize(

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from ipledger.core.addresses import IPNetwork
 from ipledger.core.errors import FamilyMismatchError, InvalidInputError
 from ipledger.core.ranges import IPRange, iter_cidr_blocks, parse_range
-from tests.core.strategies import PROPERTY, members, networks, small_spaces, spans
+from tests.core.strategies import PROPERTY, members, small_span_tuples, small_spans_and_value, spans
 
 V4_TOP = (1 << 32) - 1
 V6_TOP = (1 << 128) - 1
 
-small_span_pairs = small_spaces().flatmap(lambda space: st.tuples(spans(within=space), spans(within=space)))
-
-
-def _span_and_value(space: IPNetwork) -> st.SearchStrategy[tuple[IPRange, int]]:
-    return st.tuples(spans(within=space), st.integers(int(space.network_address), int(space.broadcast_address)))
+small_span_pairs = small_span_tuples(2)
 
 
 def _summarized(span: IPRange) -> list[IPNetwork]:
@@ -40,7 +36,7 @@ def _summarized(span: IPRange) -> list[IPNetwork]:
     ],
 )
 def test_iprange_rejects_spans_out_of_order_or_bounds(version: int, first: int, last: int) -> None:
-    with pytest.raises(InvalidInputError, match=f"invalid IPv{version} span {first}..{last}"):
+    with pytest.raises(InvalidInputError, match=re.escape(f"invalid IPv{version} span {first}..{last}")):
         IPRange(version, first, last)
 
 
@@ -99,22 +95,34 @@ def test_iprange_from_addresses_spans_start_to_end() -> None:
 
 
 def test_iprange_from_addresses_rejects_start_after_end() -> None:
-    with pytest.raises(InvalidInputError, match="^range 10.0.0.2-10.0.0.1: start is after end$"):
+    with pytest.raises(
+        InvalidInputError, match=f"^{re.escape('range 10.0.0.2-10.0.0.1: start is after end')}$"
+    ):
         IPRange.from_addresses(ipaddress.ip_address("10.0.0.2"), ipaddress.ip_address("10.0.0.1"))
 
 
 def test_iprange_from_addresses_rejects_mixed_families() -> None:
-    with pytest.raises(FamilyMismatchError, match="10.0.0.1 is IPv4 but ::1 is IPv6"):
+    with pytest.raises(FamilyMismatchError, match=re.escape("10.0.0.1 is IPv4 but ::1 is IPv6")):
         IPRange.from_addresses(ipaddress.ip_address("10.0.0.1"), ipaddress.ip_address("::1"))
 
 
-@PROPERTY
-@given(spans())
-def test_iprange_first_and_last_address_match_the_integers(span: IPRange) -> None:
-    assert (int(span.first_address), int(span.last_address), span.first_address.version) == (
-        span.first,
-        span.last,
-        span.version,
+@pytest.mark.parametrize(
+    ("span", "first", "last"),
+    [
+        pytest.param(IPRange(4, 0, (1 << 32) - 1), "0.0.0.0", "255.255.255.255", id="ipv4-whole-space"),
+        pytest.param(IPRange(6, 0, 1), "::", "::1", id="ipv6-not-ipv4"),
+        pytest.param(
+            IPRange(6, V6_TOP, V6_TOP),
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            id="ipv6-top",
+        ),
+    ],
+)
+def test_iprange_first_and_last_address_are_of_its_family(span: IPRange, first: str, last: str) -> None:
+    assert (span.first_address, span.last_address) == (
+        ipaddress.ip_address(first),
+        ipaddress.ip_address(last),
     )
 
 
@@ -157,9 +165,9 @@ def test_iprange_contains_matches_subset(pair: tuple[IPRange, IPRange]) -> None:
 
 
 @PROPERTY
-@given(small_spaces().flatmap(_span_and_value))
-def test_iprange_contains_value_matches_membership(case: tuple[IPRange, int]) -> None:
-    span, value = case
+@given(small_spans_and_value(min_size=1, max_size=1))
+def test_iprange_contains_value_matches_membership(case: tuple[list[IPRange], int]) -> None:
+    [span], value = case
 
     assert span.contains_value(value) == (value in members([span]))
 
@@ -184,7 +192,7 @@ def test_iprange_overlaps_and_contains_edges(
 
 @pytest.mark.parametrize("method", ["overlaps", "contains"])
 def test_iprange_comparisons_reject_mixed_families(method: str) -> None:
-    with pytest.raises(FamilyMismatchError, match="^0.0.0.0 is IPv4 but :: is IPv6$"):
+    with pytest.raises(FamilyMismatchError, match=f"^{re.escape('0.0.0.0 is IPv4 but :: is IPv6')}$"):
         getattr(IPRange(4, 0, 0), method)(IPRange(6, 0, 0))
 
 
@@ -198,9 +206,40 @@ def test_iprange_to_networks_matches_summarize_address_range(span: IPRange) -> N
 
 
 @PROPERTY
-@given(small_spaces().flatmap(lambda space: spans(within=space)))
-def test_iprange_to_networks_matches_summarize_address_range_in_small_spaces(span: IPRange) -> None:
+@given(small_span_tuples(1))
+def test_iprange_to_networks_matches_summarize_address_range_in_small_spaces(spans_: tuple[IPRange]) -> None:
+    [span] = spans_
+
     assert span.to_networks() == _summarized(span)
+
+
+@pytest.mark.parametrize(
+    ("span", "expected"),
+    [
+        pytest.param(IPRange(4, 0, 0), True, id="ipv4-zero-slash-32"),
+        pytest.param(IPRange(4, 2, 3), True, id="aligned-pair"),
+        pytest.param(IPRange(4, 1, 2), False, id="unaligned-pair"),
+        pytest.param(IPRange(4, 0, 2), False, id="three-addresses"),
+        pytest.param(IPRange(4, 0, V4_TOP), True, id="ipv4-whole-space"),
+        pytest.param(IPRange(6, 0, V6_TOP), True, id="ipv6-whole-space"),
+        pytest.param(IPRange(6, 1, V6_TOP), False, id="ipv6-all-but-zero"),
+    ],
+)
+def test_iprange_is_network_edges(span: IPRange, expected: bool) -> None:
+    assert span.is_network() is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param(9, False, id="below"),
+        pytest.param(10, True, id="first"),
+        pytest.param(19, True, id="last"),
+        pytest.param(20, False, id="above"),
+    ],
+)
+def test_iprange_contains_value_is_inclusive(value: int, expected: bool) -> None:
+    assert IPRange(4, 10, 19).contains_value(value) is expected
 
 
 @PROPERTY
@@ -209,27 +248,23 @@ def test_iprange_is_network_when_one_cidr_block_covers_it(span: IPRange) -> None
     assert span.is_network() == (len(_summarized(span)) == 1)
 
 
-@PROPERTY
-@given(networks())
-def test_iprange_from_network_is_network_and_converts_back(network: IPNetwork) -> None:
-    span = IPRange.from_network(network)
-
-    assert (span.is_network(), span.to_networks()) == (True, [network])
-
-
 @pytest.mark.parametrize(
     ("span", "expected"),
     [
         pytest.param(IPRange(4, 0, V4_TOP), ["0.0.0.0/0"], id="ipv4-whole-space"),
         pytest.param(IPRange(4, V4_TOP, V4_TOP), ["255.255.255.255/32"], id="ipv4-top"),
-        pytest.param(IPRange(4, 1, 6), ["0.0.0.1/32", "0.0.0.2/31", "0.0.0.4/31", "0.0.0.6/32"], id="ipv4-ragged"),
+        pytest.param(
+            IPRange(4, 1, 6), ["0.0.0.1/32", "0.0.0.2/31", "0.0.0.4/31", "0.0.0.6/32"], id="ipv4-ragged"
+        ),
         pytest.param(
             IPRange(4, 0, V4_TOP - 1),
             [str(ipaddress.IPv4Network(((1 << 32) - (1 << (33 - n)), n))) for n in range(1, 33)],
             id="ipv4-all-but-top",
         ),
         pytest.param(IPRange(6, 0, V6_TOP), ["::/0"], id="ipv6-whole-space"),
-        pytest.param(IPRange(6, V6_TOP - 1, V6_TOP), ["ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127"], id="ipv6-top"),
+        pytest.param(
+            IPRange(6, V6_TOP - 1, V6_TOP), ["ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127"], id="ipv6-top"
+        ),
     ],
 )
 def test_iprange_to_networks_edges(span: IPRange, expected: list[str]) -> None:
@@ -266,7 +301,9 @@ def test_parse_range_round_trips_str(span: IPRange) -> None:
         pytest.param("10.0.0.10-10.0.0.99", IPRange(4, 0x0A00000A, 0x0A000063), id="ipv4"),
         pytest.param(" 10.0.0.5 - 10.0.0.5 ", IPRange(4, 0x0A000005, 0x0A000005), id="single-with-spaces"),
         pytest.param("0.0.0.0-255.255.255.255", IPRange(4, 0, V4_TOP), id="ipv4-whole-space"),
-        pytest.param("::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", IPRange(6, 0, V6_TOP), id="ipv6-whole-space"),
+        pytest.param(
+            "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", IPRange(6, 0, V6_TOP), id="ipv6-whole-space"
+        ),
     ],
 )
 def test_parse_range_accepts_inclusive_ends(text: str, expected: IPRange) -> None:
@@ -278,13 +315,14 @@ def test_parse_range_accepts_inclusive_ends(text: str, expected: IPRange) -> Non
     [
         pytest.param("10.0.0.10", InvalidInputError, "a range is written start-end", id="no-dash"),
         pytest.param("10.0.0.9-10.0.0.1", InvalidInputError, "start is after end", id="start-after-end"),
-        pytest.param("10.0.0.1-::1", FamilyMismatchError, "10.0.0.1 is IPv4 but ::1 is IPv6", id="mixed-families"),
+        pytest.param(
+            "10.0.0.1-::1", FamilyMismatchError, "10.0.0.1 is IPv4 but ::1 is IPv6", id="mixed-families"
+        ),
         pytest.param("10.0.0.1-10.0.0.256", InvalidInputError, "not a valid IPv4", id="malformed-end"),
         pytest.param("-10.0.0.1", InvalidInputError, "not a valid IPv4", id="missing-start"),
         pytest.param("10.0.0.0/24-10.0.1.0/24", InvalidInputError, "not a prefix", id="prefixes"),
     ],
 )
 def test_parse_range_rejects_bad_input(text: str, error: type[Exception], message: str) -> None:
-    with pytest.raises(error, match=message):
+    with pytest.raises(error, match=re.escape(message)):
         parse_range(text)
-

@@ -6,8 +6,8 @@ import ipaddress
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
+from ipledger.core.addresses import IPNetwork
 from ipledger.core.ranges import IPRange
 from ipledger.core.utilization import (
     PrefixShape,
@@ -17,7 +17,7 @@ from ipledger.core.utilization import (
     percent_of,
     units_between,
 )
-from tests.core.strategies import PROPERTY, MeasureCase, measure_cases, members, networks, small_spaces
+from tests.core.strategies import PROPERTY, MeasureCase, measure_cases, members, small_network_lists
 
 
 def _span(text: str) -> IPRange:
@@ -85,8 +85,14 @@ def test_percent_of_is_part_over_whole(part: int, whole: int, expected: float) -
         pytest.param(Usage(256, 254, 127, 0), 50.0, 0.0, 0.0, 50.0, id="leaf-with-hosts"),
         pytest.param(Usage(256, 254, 0, 192), 0.0, 75.0, 0.0, 75.0, id="container-with-subnets"),
         pytest.param(Usage(4, 0, 0, 0), 0.0, 0.0, 0.0, 0.0, id="nothing-usable"),
-        pytest.param(Usage(1 << 80, 1 << 80, 2, 0, 1 << 16, 1 << 14), 2 / (1 << 80) * 100, 0.0, 25.0,
-                     2 / (1 << 80) * 100, id="ipv6-units"),
+        pytest.param(
+            Usage(1 << 80, 1 << 80, 2, 0, 1 << 16, 1 << 14),
+            2 / (1 << 80) * 100,
+            0.0,
+            25.0,
+            2 / (1 << 80) * 100,
+            id="ipv6-units",
+        ),
     ],
 )
 def test_usage_percentages_and_the_headline_is_the_larger(
@@ -103,8 +109,15 @@ def test_usage_percentages_and_the_headline_is_the_larger(
 @pytest.mark.parametrize(
     ("span", "unit_prefixlen", "expected"),
     [
-        pytest.param("2001:db8::/48", 64, (0x20010DB8_0000_0000, 0x20010DB8_0000_FFFF), id="ipv6-slash-48-in-64s"),
-        pytest.param("2001:db8:0:5::1-2001:db8:0:5::9", 64, (0x20010DB8_0000_0005, 0x20010DB8_0000_0005), id="ipv6-one-unit"),
+        pytest.param(
+            "2001:db8::/48", 64, (0x20010DB8_0000_0000, 0x20010DB8_0000_FFFF), id="ipv6-slash-48-in-64s"
+        ),
+        pytest.param(
+            "2001:db8:0:5::1-2001:db8:0:5::9",
+            64,
+            (0x20010DB8_0000_0005, 0x20010DB8_0000_0005),
+            id="ipv6-one-unit",
+        ),
         pytest.param("::/0", 0, (0, 0), id="ipv6-whole-space-one-unit"),
         pytest.param("10.0.0.0/16", 24, (0x0A0000, 0x0A00FF), id="ipv4-slash-16-in-24s"),
         pytest.param("255.255.255.255/32", 32, ((1 << 32) - 1, (1 << 32) - 1), id="ipv4-top-address-units"),
@@ -120,8 +133,8 @@ def test_units_between_numbers_the_first_and_last_unit(
 
 
 @PROPERTY
-@given(small_spaces().flatmap(lambda space: st.lists(networks(within=space), unique=True, max_size=10)))
-def test_direct_parents_is_the_smallest_containing_prefix(networks_: list[ipaddress.IPv4Network]) -> None:
+@given(small_network_lists())
+def test_direct_parents_is_the_smallest_containing_prefix(networks_: list[IPNetwork]) -> None:
     spans = [IPRange.from_network(network) for network in networks_]
 
     assert direct_parents(spans) == _brute_parents(spans)
@@ -137,7 +150,9 @@ def test_direct_parents_is_the_smallest_containing_prefix(networks_: list[ipaddr
         pytest.param(["10.0.255.0/24", "10.0.0.0/16", "10.0.128.0/17"], [2, None, 1], id="nested-at-the-top"),
         pytest.param(["0.0.0.0/0", "255.255.255.255/32", "0.0.0.0/32"], [None, 0, 0], id="ipv4-edges"),
         pytest.param(["::/0", "::/127", "::/128", "::1/128"], [None, 0, 1, 1], id="ipv6-edges"),
-        pytest.param(["10.0.1.0/24", "10.0.0.0/16", "10.0.0.0/24", "10.1.0.0/16"], [1, None, 1, None], id="unsorted"),
+        pytest.param(
+            ["10.0.1.0/24", "10.0.0.0/16", "10.0.0.0/24", "10.1.0.0/16"], [1, None, 1, None], id="unsorted"
+        ),
     ],
 )
 def test_direct_parents_edges(prefixes: list[str], expected: list[int | None]) -> None:
@@ -172,13 +187,17 @@ def test_measure_prefixes_of_no_prefixes_is_empty() -> None:
 def test_measure_prefixes_counts_an_address_inside_a_range_once() -> None:
     shape = PrefixShape(_span("10.0.0.0/24"), 254)
 
-    [usage] = measure_prefixes([shape], addresses=[_value("10.0.0.15")], ranges=[_span("10.0.0.10-10.0.0.19")])
+    addresses = [_value(text) for text in ("10.0.0.5", "10.0.0.15", "10.0.0.200")]
 
-    assert (usage.used, usage.used_percent) == (10, 100.0 * 10 / 254)
+    [usage] = measure_prefixes([shape], addresses=addresses, ranges=[_span("10.0.0.10-10.0.0.19")])
+
+    assert (usage.used, usage.used_percent) == (12, 100.0 * 12 / 254)
 
 
 def test_measure_prefixes_covered_counts_direct_children_only() -> None:
-    shapes = [PrefixShape(_span(text), 0) for text in ("10.0.0.0/16", "10.0.0.0/20", "10.0.0.0/24", "10.0.16.0/24")]
+    shapes = [
+        PrefixShape(_span(text), 0) for text in ("10.0.0.0/16", "10.0.0.0/20", "10.0.0.0/24", "10.0.16.0/24")
+    ]
 
     measured = measure_prefixes(shapes, addresses=[], ranges=[])
 
@@ -189,18 +208,26 @@ def test_measure_prefixes_covered_counts_direct_children_only() -> None:
     ("prefix", "unit_prefixlen", "addresses", "ranges", "units"),
     [
         pytest.param(
-            "2001:db8::/48", 64,
+            "2001:db8::/48",
+            64,
             ["2001:db8:0:1::5", "2001:db8:0:1::6", "2001:db8:0:2::1"],
             ["2001:db8:0:3::-2001:db8:0:4::ffff"],
-            (65536, 4), id="ipv6-slash-48-units-touched",
+            (65536, 4),
+            id="ipv6-slash-48-units-touched",
         ),
         pytest.param("2001:db8::/48", 64, [], [], (65536, 0), id="ipv6-slash-48-untouched"),
         pytest.param(
-            "2001:db8::/48", 64, ["2001:db8::", "2001:db8:0:ffff:ffff:ffff:ffff:ffff"], [], (65536, 2),
+            "2001:db8::/48",
+            64,
+            ["2001:db8::", "2001:db8:0:ffff:ffff:ffff:ffff:ffff"],
+            [],
+            (65536, 2),
             id="ipv6-first-and-last-unit",
         ),
         pytest.param("2001:db8::/64", 64, ["2001:db8::1"], [], (1, 1), id="ipv6-prefix-is-one-unit"),
-        pytest.param("2001:db8::/120", 64, ["2001:db8::1"], [], (1, 1), id="ipv6-prefix-smaller-than-unit-used"),
+        pytest.param(
+            "2001:db8::/120", 64, ["2001:db8::1"], [], (1, 1), id="ipv6-prefix-smaller-than-unit-used"
+        ),
         pytest.param("2001:db8::/120", 64, [], [], (1, 0), id="ipv6-prefix-smaller-than-unit-empty"),
         pytest.param("::/0", 1, ["::1", "8000::1"], [], (2, 2), id="ipv6-whole-space-halves"),
         pytest.param("10.0.0.0/16", 24, ["10.0.3.1"], ["10.0.7.0-10.0.8.255"], (256, 3), id="ipv4-units"),
@@ -219,8 +246,14 @@ def test_measure_prefixes_counts_units_touched(
 
 
 def test_measure_prefixes_units_ignore_neighbours_of_the_prefix() -> None:
-    shapes = [PrefixShape(_span("2001:db8:0:10::/60"), 0, 64), PrefixShape(_span("2001:db8:0:20::/60"), 0, 64)]
-    addresses = [_value(text) for text in ("2001:db8:0:f::1", "2001:db8:0:10::1", "2001:db8:0:1f::1", "2001:db8:0:20::1")]
+    shapes = [
+        PrefixShape(_span("2001:db8:0:10::/60"), 0, 64),
+        PrefixShape(_span("2001:db8:0:20::/60"), 0, 64),
+    ]
+    addresses = [
+        _value(text)
+        for text in ("2001:db8:0:f::1", "2001:db8:0:10::1", "2001:db8:0:1f::1", "2001:db8:0:20::1")
+    ]
 
     measured = measure_prefixes(shapes, addresses=addresses, ranges=[])
 
@@ -228,6 +261,8 @@ def test_measure_prefixes_units_ignore_neighbours_of_the_prefix() -> None:
 
 
 def test_measure_prefixes_without_a_unit_reports_no_units() -> None:
-    [usage] = measure_prefixes([PrefixShape(_span("2001:db8::/64"), 0)], addresses=[_value("2001:db8::1")], ranges=[])
+    [usage] = measure_prefixes(
+        [PrefixShape(_span("2001:db8::/64"), 0)], addresses=[_value("2001:db8::1")], ranges=[]
+    )
 
     assert (usage.units_total, usage.units_used, usage.units_percent) == (0, 0, 0.0)

@@ -1,0 +1,123 @@
+"""Queries about spaces, groups, roles and the audit log: the ledger's catalog around the addresses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from ipledger.store.models import Address, Change, Group, Prefix, Range, Role, Space
+
+__all__ = [
+    "find_role",
+    "group_paths",
+    "list_changes",
+    "list_child_group_paths",
+    "list_groups",
+    "list_groups_below",
+    "list_role_names",
+    "list_roles",
+    "list_spaces",
+    "role_in_use",
+    "space_names_by_id",
+    "what_uses_group",
+    "what_uses_space",
+]
+
+_HOLDERS = ((Prefix, "prefixes"), (Range, "ranges"), (Address, "addresses"))
+
+
+def list_spaces(session: Session) -> Sequence[Space]:
+    return session.scalars(select(Space).order_by(Space.name)).all()
+
+
+def space_names_by_id(session: Session) -> dict[int, str]:
+    return {space.id: space.name for space in list_spaces(session)}
+
+
+def what_uses_space(session: Session, space_id: int) -> str | None:
+    """The first kind of object ('prefixes', 'ranges', 'addresses') still in the space, if any."""
+    for model, word in _HOLDERS:
+        if session.scalar(select(exists().where(model.space_id == space_id))):
+            return word
+    return None
+
+
+def what_uses_group(session: Session, group_id: int) -> str | None:
+    for model, word in _HOLDERS:
+        if session.scalar(select(exists().where(model.group_id == group_id))):
+            return word
+    return None
+
+
+def list_groups(session: Session) -> Sequence[Group]:
+    return session.scalars(select(Group).order_by(Group.path)).all()
+
+
+def group_paths(session: Session) -> dict[str, int]:
+    return {group.path: group.id for group in list_groups(session)}
+
+
+def list_groups_below(session: Session, group: Group, *, include_self: bool) -> Sequence[Group]:
+    """The groups under ``group`` at any depth, in path order."""
+    below = Group.path.startswith(group.path + "/", autoescape=True)
+    condition = or_(Group.id == group.id, below) if include_self else below
+    return session.scalars(select(Group).where(condition).order_by(Group.path)).all()
+
+
+def list_child_group_paths(session: Session, group_id: int, *, limit: int) -> Sequence[str]:
+    return session.scalars(
+        select(Group.path).where(Group.parent_id == group_id).order_by(Group.path).limit(limit)
+    ).all()
+
+
+def find_role(session: Session, name: str) -> Role | None:
+    return session.get(Role, name)
+
+
+def list_roles(session: Session) -> Sequence[Role]:
+    return session.scalars(select(Role).order_by(Role.name)).all()
+
+
+def list_role_names(session: Session) -> list[str]:
+    return [role.name for role in list_roles(session)]
+
+
+def role_in_use(session: Session, name: str) -> bool:
+    return bool(
+        session.scalar(select(or_(exists().where(Prefix.role == name), exists().where(Range.role == name))))
+    )
+
+
+def list_changes(
+    session: Session,
+    *,
+    object_kind: str | None,
+    object_id: int | None,
+    label: str | None,
+    actor: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int | None,
+    offset: int,
+) -> Sequence[Change]:
+    """Audit entries, newest first (``since`` inclusive, ``until`` exclusive)."""
+    query = select(Change)
+    if object_kind is not None:
+        query = query.where(Change.object_kind == object_kind)
+    if object_id is not None:
+        query = query.where(Change.object_id == object_id)
+    if label is not None:
+        query = query.where(Change.object_label.contains(label, autoescape=True))
+    if actor is not None:
+        query = query.where(Change.actor == actor)
+    if since is not None:
+        query = query.where(Change.at >= since)
+    if until is not None:
+        query = query.where(Change.at < until)
+    query = query.order_by(Change.id.desc()).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return session.scalars(query).all()

@@ -1,0 +1,151 @@
+"""Listings with filters, sorting and paging, for prefixes, ranges and addresses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, Text, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from ipledger.core.ranges import IPRange
+from ipledger.store.models import Address, Prefix, Range
+
+__all__ = [
+    "PREFIX_SORTS",
+    "PrefixQuery",
+    "list_addresses",
+    "list_all_prefixes",
+    "list_all_ranges",
+    "list_prefixes",
+    "list_prefixes_above_ok",
+    "list_ranges",
+]
+
+PREFIX_SORTS: dict[str, list[Any]] = {
+    "prefix": [Prefix.space_id, Prefix.family, Prefix.first, Prefix.prefixlen],
+    "utilization": [Prefix.utilization_percent.desc(), Prefix.family, Prefix.first],
+    "-utilization": [Prefix.utilization_percent, Prefix.family, Prefix.first],
+    "created": [Prefix.created_at, Prefix.id],
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PrefixQuery:
+    """Resolved filters (ids, not names); None keeps everything."""
+
+    space_id: int | None = None
+    group_ids: Sequence[int] | None = None
+    role: str | None = None
+    status: str | None = None
+    tag: str | None = None
+    family: int | None = None
+    contains: tuple[int, int] | None = None
+    within: IPRange | None = None
+    utilization_gte: float | None = None
+    level: str | None = None
+    text: str | None = None
+    sort: str = "prefix"
+    limit: int | None = None
+    offset: int = 0
+
+
+def list_prefixes(session: Session, query: PrefixQuery) -> tuple[Sequence[Prefix], int]:
+    """The matching prefixes in the asked order, and how many match before paging."""
+    statement = _filtered(query)
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    statement = statement.order_by(*PREFIX_SORTS[query.sort]).offset(query.offset)
+    if query.limit is not None:
+        statement = statement.limit(query.limit)
+    return session.scalars(statement).all(), total
+
+
+def _filtered(query: PrefixQuery) -> Select[Prefix]:
+    statement = select(Prefix)
+    if query.space_id is not None:
+        statement = statement.where(Prefix.space_id == query.space_id)
+    if query.group_ids is not None:
+        statement = statement.where(Prefix.group_id.in_(query.group_ids))
+    if query.role is not None:
+        statement = statement.where(Prefix.role == query.role)
+    if query.status is not None:
+        statement = statement.where(Prefix.status == query.status)
+    if query.family is not None:
+        statement = statement.where(Prefix.family == query.family)
+    if query.contains is not None:
+        version, value = query.contains
+        statement = statement.where(Prefix.family == version, Prefix.first <= value, Prefix.last >= value)
+    if query.within is not None:
+        span = query.within
+        statement = statement.where(
+            Prefix.family == span.version, Prefix.first >= span.first, Prefix.last <= span.last
+        )
+    if query.utilization_gte is not None:
+        statement = statement.where(Prefix.utilization_percent >= query.utilization_gte)
+    if query.level is not None:
+        statement = statement.where(Prefix.level == query.level)
+    if query.text is not None:
+        pattern = f"%{query.text}%"
+        statement = statement.where(or_(Prefix.description.ilike(pattern), Prefix.managed_by.ilike(pattern)))
+    if query.tag is not None:
+        # Tags are stored as a JSON list of strings; the quoted form matches whole tags only.
+        statement = statement.where(cast(Prefix.tags, Text).like(f'%"{query.tag}"%'))
+    return statement
+
+
+def list_all_prefixes(session: Session, *, space_id: int | None = None) -> Sequence[Prefix]:
+    """Every prefix (of one space), by space, family, address and length."""
+    statement = select(Prefix).order_by(*PREFIX_SORTS["prefix"])
+    if space_id is not None:
+        statement = statement.where(Prefix.space_id == space_id)
+    return session.scalars(statement).all()
+
+
+def list_prefixes_above_ok(session: Session) -> Sequence[Prefix]:
+    return session.scalars(select(Prefix).where(Prefix.level != "ok").order_by(*PREFIX_SORTS["prefix"])).all()
+
+
+def list_ranges(
+    session: Session, *, space_id: int | None, within: IPRange | None, limit: int | None, offset: int
+) -> Sequence[Range]:
+    statement = select(Range)
+    if space_id is not None:
+        statement = statement.where(Range.space_id == space_id)
+    if within is not None:
+        statement = statement.where(
+            Range.family == within.version, Range.first >= within.first, Range.last <= within.last
+        )
+    statement = statement.order_by(Range.space_id, Range.family, Range.first).offset(offset)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return session.scalars(statement).all()
+
+
+def list_all_ranges(session: Session) -> Sequence[Range]:
+    return session.scalars(select(Range).order_by(Range.space_id, Range.family, Range.first)).all()
+
+
+def list_addresses(
+    session: Session,
+    *,
+    space_id: int | None,
+    within: IPRange | None,
+    holder: str | None,
+    limit: int | None,
+    offset: int,
+) -> Sequence[Address]:
+    statement = select(Address)
+    if space_id is not None:
+        statement = statement.where(Address.space_id == space_id)
+    if within is not None:
+        statement = statement.where(
+            Address.family == within.version, Address.value >= within.first, Address.value <= within.last
+        )
+    if holder is not None:
+        pattern = f"%{holder}%"
+        statement = statement.where(or_(Address.holder_name.ilike(pattern), Address.dns_name.ilike(pattern)))
+    statement = statement.order_by(Address.space_id, Address.family, Address.value).offset(offset)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return session.scalars(statement).all()
