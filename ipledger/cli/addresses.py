@@ -24,13 +24,13 @@ from ipledger.cli.params import (
 )
 from ipledger.cli.render import echo_fields, echo_json, echo_table, text_or_dash
 from ipledger.core.addresses import IPAddress, IPNetwork
-from ipledger.core.errors import NotFoundError
 from ipledger.core.ranges import IPRange
 from ipledger.service.addresses import (
     AddressFields,
     create_address,
     delete_address,
     list_addresses,
+    show_address,
     update_address,
 )
 from ipledger.service.records import AddressRecord
@@ -116,13 +116,11 @@ def show(state: CliState, ip: IPAddress, space: str, output: str) -> None:
     Example:
       ipledger address show 10.0.0.10
     """
-    found = list_addresses(state.ledger(), space=space, within=IPRange.from_address(ip), limit=1)
-    if not found:
-        raise NotFoundError(f"no address {ip} in space {space}")
+    found = show_address(state.ledger(), ip, space=space)
     if output == "json":
-        echo_json(found[0])
+        echo_json(found)
         return
-    echo_fields(address_fields(found[0]))
+    echo_fields(address_fields(found))
 
 
 @address.command("list")

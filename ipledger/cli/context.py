@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import click
 
 from ipledger.cli.errors import UsageLine
-from ipledger.service.ledger import Ledger
+from ipledger.service.ledger import Ledger, database_url_for_path
 
 __all__ = ["CliState", "default_actor", "pass_state"]
 
@@ -85,7 +85,7 @@ def _data_home() -> Path:
 
 
 def _sqlite_url(path: Path) -> str:
-    return f"sqlite+pysqlite:///{path.resolve()}"
+    return database_url_for_path(path.resolve())
 
 
 pass_state = click.make_pass_decorator(CliState)

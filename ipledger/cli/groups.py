@@ -80,7 +80,7 @@ def list_command(state: CliState, under: str | None, output: str) -> None:
     Example:
       ipledger group list --under kubernetes
     """
-    records = sorted(list_groups(state.ledger(), under=under), key=_tree_key)
+    records = list_groups(state.ledger(), under=under)
     if output == "json":
         echo_json(records)
         return
@@ -90,11 +90,6 @@ def list_command(state: CliState, under: str | None, output: str) -> None:
         [_tree_row(record, top) for record in records],
         empty="no groups",
     )
-
-
-def _tree_key(record: GroupRecord) -> tuple[str, ...]:
-    # Sorting by path parts keeps each subtree together ("a/b" before "a-x", unlike plain text).
-    return tuple(record.path.split("/"))
 
 
 def _tree_row(record: GroupRecord, top: int) -> tuple[str, ...]:
@@ -120,7 +115,7 @@ def show(state: CliState, path: str, output: str) -> None:
     Example:
       ipledger group show kubernetes/prod
     """
-    records = sorted(list_groups(state.ledger(), under=path), key=_tree_key)
+    records = list_groups(state.ledger(), under=path)
     found, below = records[0], records[1:]
     children = [record.path for record in below if record.parent_path == found.path]
     if output == "json":

@@ -34,6 +34,7 @@ from ipledger.service.records import PrefixRecord
 __all__ = ["prefix"]
 
 _LEVELS = [level.value for level in Level]
+_HEADERS = ["prefix", "space", "status", "role", "group", "utilization", "description"]
 
 
 @click.group("prefix")
@@ -151,9 +152,6 @@ def _detail_fields(record: PrefixRecord) -> list[tuple[str, object]]:
         )
     fields.append(("version", record.version))
     return fields
-
-
-_HEADERS = ["prefix", "space", "status", "role", "group", "utilization", "description"]
 
 
 def _prefix_row(record: PrefixRecord) -> tuple[str, ...]:

@@ -73,7 +73,12 @@ def parse_prefix(text: str) -> IPNetwork:
     address_text, slash, length_text = cleaned.partition("/")
     if not slash:
         raise InvalidInputError(f"{text!r}: a prefix needs a length, e.g. {cleaned}/24")
-    address = parse_address(address_text)
+    try:
+        address = parse_address(address_text)
+    except InvalidInputError as exc:
+        raise InvalidInputError(
+            f"{text!r} is not a valid prefix: {address_text!r} is not an address"
+        ) from exc
     bits = max_prefixlen(address.version)
     if not (length_text.isascii() and length_text.isdigit()) or int(length_text) > bits:
         raise InvalidInputError(

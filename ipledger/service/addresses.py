@@ -28,6 +28,7 @@ __all__ = [
     "delete_address",
     "insert_address",
     "list_addresses",
+    "show_address",
     "update_address",
 ]
 
@@ -91,7 +92,7 @@ def insert_address(tx: Transaction, space: Space, address: IPAddress, fields: Ad
         holder = f", held by {existing.holder_kind} {existing.holder_name}" if existing.holder_name else ""
         raise ConflictError(
             f"{address} is already recorded in space {space.name} (address #{existing.id}{holder})",
-            existing=existing,
+            existing=address_record(existing, names(session)),
         )
     if chain:
         _refuse_unusable(chain[-1], address)
@@ -204,6 +205,16 @@ def delete_address(
         session.flush()
         _count(session, chain, holder_range, row, span, sign=-1)
         return record
+
+
+def show_address(ledger: Ledger, address: IPAddress, *, space: str = DEFAULT_SPACE) -> AddressRecord:
+    """What is recorded about one address.
+
+    Raises:
+        NotFoundError: the address is not recorded in the space.
+    """
+    with ledger.reading() as session:
+        return address_record(load_address(session, load_space(session, space), address), names(session))
 
 
 def list_addresses(

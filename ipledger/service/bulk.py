@@ -11,18 +11,27 @@ from (a row number or a position in the document).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from ipledger.core.addresses import IPAddress, IPNetwork, max_prefixlen, network_from_ints
 from ipledger.core.allocation import usable_range
 from ipledger.core.errors import ConflictError, InvalidInputError
-from ipledger.core.layout import Item, Kind, find_conflicts, lay_out
+from ipledger.core.layout import Item, Kind, find_conflicts
 from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
-from ipledger.service.inventory import load_inventory, rebuild_space
+from ipledger.core.utilization import PrefixShape
+from ipledger.service.inventory import (
+    DerivedState,
+    Inventory,
+    derive_space,
+    load_inventory,
+    with_new_objects,
+    write_derived,
+)
 from ipledger.service.ledger import Transaction
+from ipledger.service.prefixes import unit_for
 from ipledger.store import catalog, objects
 from ipledger.store.bulk_insert import insert_rows
 from ipledger.store.models import Address, Change, Prefix, Range
@@ -123,6 +132,7 @@ def load_objects(
     groups = catalog.group_paths(session)
     roles = set(catalog.list_role_names(session))
     batches: dict[tuple[str, int], _Batch] = {}
+    prefixes = [_with_unit(prefix) for prefix in prefixes]
     for prefix in prefixes:
         _require(prefix.where, spaces, groups, roles, prefix.space, prefix.group, prefix.role)
         batches.setdefault((prefix.space, prefix.network.version), _Batch()).prefixes.append(prefix)
@@ -132,14 +142,16 @@ def load_objects(
     for address in addresses:
         _require(address.where, spaces, groups, roles, address.space, address.group, None)
         batches.setdefault((address.space, address.address.version), _Batch()).addresses.append(address)
-    for (space, version), batch in batches.items():
-        _check(tx, spaces[space], version, batch)
+    inventories = {key: _check(tx, spaces[key[0]], key[1], batch) for key, batch in batches.items()}
+    ids: dict[int, int] = {}
+    for model, entries in ((Prefix, prefixes), (Range, ranges), (Address, addresses)):
+        ids.update(zip(map(id, entries), objects.reserve_ids(session, model, len(entries)), strict=True))
     total = len(prefixes) + len(ranges) + len(addresses)
     done = 0
     for rows, model, kind in (
-        ([_prefix_row(tx, item, spaces, groups) for item in prefixes], Prefix, "prefix"),
-        ([_range_row(tx, item, spaces, groups) for item in ranges], Range, "range"),
-        ([_address_row(tx, item, spaces, groups) for item in addresses], Address, "address"),
+        ([_prefix_row(tx, item, ids[id(item)], spaces, groups) for item in prefixes], Prefix, "prefix"),
+        ([_range_row(tx, item, ids[id(item)], spaces, groups) for item in ranges], Range, "range"),
+        ([_address_row(tx, item, ids[id(item)], spaces, groups) for item in addresses], Address, "address"),
     ):
         for start in range(0, len(rows), _BATCH):
             chunk = rows[start : start + _BATCH]
@@ -148,9 +160,21 @@ def load_objects(
             done += len(chunk)
             if progress is not None:
                 progress(done, total)
-    for space, version in batches:
-        rebuild_space(session, spaces[space], version)
+    for (space, version), batch in batches.items():
+        inventory = _with_batch(inventories[(space, version)], batch, ids)
+        state = derive_space(inventory)
+        _refuse_unusable_addresses(tx, spaces[space], inventory, state, batch, ids)
+        write_derived(session, inventory, state)
     return ImportSummary(prefixes=len(prefixes), ranges=len(ranges), addresses=len(addresses))
+
+
+def _with_unit(prefix: NewPrefix) -> NewPrefix:
+    """The prefix with its allocation unit settled (IPv6 default /64, none for IPv4)."""
+    try:
+        unit = unit_for(prefix.network, prefix.unit_prefixlen)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"{prefix.where}: {exc}") from exc
+    return prefix if unit == prefix.unit_prefixlen else replace(prefix, unit_prefixlen=unit)
 
 
 def _require(
@@ -170,8 +194,28 @@ def _require(
         raise InvalidInputError(f"{where}: unknown role {role!r}: expected one of {', '.join(sorted(roles))}")
 
 
-def _check(tx: Transaction, space_id: int, version: int, batch: _Batch) -> None:
-    """Refuse the batch if any new object conflicts, or an address is not usable in its prefix."""
+def _with_batch(existing: Inventory, batch: _Batch, ids: dict[int, int]) -> Inventory:
+    """The space's inventory with the batch's objects under the keys reserved for them."""
+    items: list[Item] = []
+    shapes: dict[int, PrefixShape] = {}
+    thresholds: dict[int, Thresholds] = {}
+    for prefix in batch.prefixes:
+        key = ids[id(prefix)]
+        span = IPRange.from_network(prefix.network)
+        usable = usable_range(span, prefixlen=prefix.network.prefixlen, is_pool=prefix.is_pool)
+        shapes[key] = PrefixShape(span, 0 if usable is None else usable.num_addresses, prefix.unit_prefixlen)
+        thresholds[key] = prefix.thresholds
+        items.append(Item(Kind.PREFIX, key, span))
+    items.extend(Item(Kind.RANGE, ids[id(item)], item.span) for item in batch.ranges)
+    for address in batch.addresses:
+        value = int(address.address)
+        items.append(Item(Kind.ADDRESS, ids[id(address)], IPRange(existing.version, value, value)))
+    return with_new_objects(existing, items, shapes, thresholds)
+
+
+def _check(tx: Transaction, space_id: int, version: int, batch: _Batch) -> Inventory:
+    """Refuse the batch if any new object conflicts, or an address is not usable in its prefix;
+    return the space's stored inventory."""
     existing = load_inventory(tx.session, space_id, version)
     new_items: list[Item] = []
     origins: dict[tuple[Kind, int], str] = {}
@@ -193,11 +237,24 @@ def _check(tx: Transaction, space_id: int, version: int, batch: _Batch) -> None:
         other = conflict.second if culprit is conflict.first else conflict.first
         suffix = "" if other is None or other.key < 0 else " (already in the ledger)"
         raise ConflictError(f"{origins[(culprit.kind, culprit.key)]}: {conflict.describe()}{suffix}")
+    return existing
+
+
+def _refuse_unusable_addresses(
+    tx: Transaction,
+    space_id: int,
+    inventory: Inventory,
+    state: DerivedState,
+    batch: _Batch,
+    ids: dict[int, int],
+) -> None:
+    """An address may not be the network or broadcast address of the prefix holding it, unless
+    that prefix is a pool (the transaction is rolled back, so nothing stays written)."""
+    version = inventory.version
     pools = objects.list_pool_prefix_ids(tx.session, space_id, version)
-    pools |= {-index - 1 for index, prefix in enumerate(batch.prefixes) if prefix.is_pool}
-    owners = lay_out(items).owners
-    for index, address in enumerate(batch.addresses):
-        owner = owners.get((Kind.ADDRESS, -index - 1))
+    pools |= {ids[id(prefix)] for prefix in batch.prefixes if prefix.is_pool}
+    for address in batch.addresses:
+        owner = state.layout.owners.get((Kind.ADDRESS, ids[id(address)]))
         if owner is None or owner.kind is not Kind.PREFIX or owner.key in pools:
             continue
         prefixlen = max_prefixlen(version) - owner.span.num_addresses.bit_length() + 1
@@ -216,10 +273,11 @@ def _stamps(tx: Transaction, created: datetime | None, updated: datetime | None)
 
 
 def _prefix_row(
-    tx: Transaction, item: NewPrefix, spaces: dict[str, int], groups: dict[str, int]
+    tx: Transaction, item: NewPrefix, key: int, spaces: dict[str, int], groups: dict[str, int]
 ) -> tuple[dict[str, Any], str]:
     span = IPRange.from_network(item.network)
     row = {
+        "id": key,
         "space_id": spaces[item.space],
         "family": span.version,
         "first": span.first,
@@ -251,9 +309,10 @@ def _prefix_row(
 
 
 def _range_row(
-    tx: Transaction, item: NewRange, spaces: dict[str, int], groups: dict[str, int]
+    tx: Transaction, item: NewRange, key: int, spaces: dict[str, int], groups: dict[str, int]
 ) -> tuple[dict[str, Any], str]:
     row = {
+        "id": key,
         "space_id": spaces[item.space],
         "family": item.span.version,
         "first": item.span.first,
@@ -273,9 +332,10 @@ def _range_row(
 
 
 def _address_row(
-    tx: Transaction, item: NewAddress, spaces: dict[str, int], groups: dict[str, int]
+    tx: Transaction, item: NewAddress, key: int, spaces: dict[str, int], groups: dict[str, int]
 ) -> tuple[dict[str, Any], str]:
     row = {
+        "id": key,
         "space_id": spaces[item.space],
         "family": item.address.version,
         "value": int(item.address),
@@ -295,7 +355,7 @@ def _address_row(
     return row, f"{item.address} ({item.space})"
 
 
-_HIDDEN = {"space_id", "group_id", "first", "last", "value", "family", "created_at", "updated_at"}
+_HIDDEN = {"id", "space_id", "group_id", "first", "last", "value", "family", "created_at", "updated_at"}
 _COUNTERS = {"size", "usable", "used", "covered", "units_total", "units_used", "utilization_percent", "level"}
 
 
@@ -309,7 +369,7 @@ def _change(tx: Transaction, kind: str, label: str, row: dict[str, Any]) -> dict
         "actor": tx.actor,
         "action": "import",
         "object_kind": kind,
-        "object_id": None,
+        "object_id": row["id"],
         "object_label": label,
         "before": None,
         "after": after,

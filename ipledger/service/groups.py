@@ -27,6 +27,7 @@ __all__ = [
     "list_groups",
     "move_group",
     "rename_group",
+    "show_group",
     "update_group",
 ]
 
@@ -211,12 +212,25 @@ def _refuse_if_used(session: Session, group: Group) -> None:
 
 
 def list_groups(ledger: Ledger, *, under: str | None = None) -> list[GroupRecord]:
-    """Groups in path order; with ``under``, that group and everything below it."""
+    """Groups in tree order; with ``under``, that group and everything below it."""
     with ledger.reading() as session:
         if under is None:
             return [group_record(group) for group in catalog.list_groups(session)]
         top = load_group(session, under)
         return [group_record(group) for group in catalog.list_groups_below(session, top, include_self=True)]
+
+
+def show_group(ledger: Ledger, path: str) -> GroupNode:
+    """One group with the whole subtree below it."""
+    records = list_groups(ledger, under=path)
+    by_parent: dict[str | None, list[GroupRecord]] = {}
+    for record in records[1:]:
+        by_parent.setdefault(record.parent_path, []).append(record)
+
+    def build(record: GroupRecord) -> GroupNode:
+        return GroupNode(record, tuple(build(child) for child in by_parent.get(record.path, [])))
+
+    return build(records[0])
 
 
 def group_tree(ledger: Ledger) -> list[GroupNode]:

@@ -7,6 +7,7 @@ with what :func:`derive_space` computes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ipledger.core.allocation import usable_range
@@ -17,7 +18,15 @@ from ipledger.core.utilization import PrefixShape, Usage, measure_prefixes
 from ipledger.store import free_space, objects
 from ipledger.store.database import Session
 
-__all__ = ["DerivedState", "Inventory", "derive_space", "load_inventory", "rebuild_space"]
+__all__ = [
+    "DerivedState",
+    "Inventory",
+    "derive_space",
+    "load_inventory",
+    "rebuild_space",
+    "with_new_objects",
+    "write_derived",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +86,31 @@ def derive_space(inventory: Inventory) -> DerivedState:
 
 def rebuild_space(session: Session, space_id: int, version: int) -> None:
     """Recompute and store free blocks and utilization of every prefix and range of a space."""
-    inventory = load_inventory(session, space_id, version)
-    state = derive_space(inventory)
+    write_derived(session, load_inventory(session, space_id, version))
+
+
+def with_new_objects(
+    inventory: Inventory,
+    items: Sequence[Item],
+    shapes: dict[int, PrefixShape],
+    thresholds: dict[int, Thresholds],
+) -> Inventory:
+    """The inventory with objects added that are not stored yet (their keys already reserved)."""
+    range_sizes = dict(inventory.range_sizes)
+    range_sizes.update((item.key, item.span.num_addresses) for item in items if item.kind is Kind.RANGE)
+    return Inventory(
+        inventory.version,
+        (*inventory.items, *items),
+        {**inventory.shapes, **shapes},
+        {**inventory.thresholds, **thresholds},
+        range_sizes,
+    )
+
+
+def write_derived(session: Session, inventory: Inventory, state: DerivedState | None = None) -> None:
+    """Store the free blocks and counters that follow from ``inventory`` (its ``state``, when
+    already derived), replacing the old ones."""
+    state = derive_space(inventory) if state is None else state
     prefix_ids = list(inventory.shapes)
     range_ids = list(inventory.range_sizes)
     objects.delete_free_blocks_of(session, "prefix", prefix_ids)

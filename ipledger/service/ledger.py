@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ipledger.store import catalog
-from ipledger.store.database import Database, Engine, Session
+from ipledger.store.database import Database, Engine, Session, database_url_for_path
 from ipledger.store.models import Change
 
-__all__ = ["Event", "Ledger", "Transaction"]
+__all__ = ["Event", "Ledger", "Transaction", "database_url_for_path"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from ipledger.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from ipledger.core.utilization import direct_parents
 from ipledger.core.vocabulary import Status, parse_choice
 from ipledger.service import occupancy
-from ipledger.service.convert import names, prefix_record, snapshot
+from ipledger.service.convert import names, prefix_record, range_record, snapshot
 from ipledger.service.fields import clean_tags, refuse_unknown_fields
 from ipledger.service.ledger import Ledger, Transaction
 from ipledger.service.locking import lock_chain, lock_within
@@ -31,6 +31,7 @@ __all__ = [
     "insert_prefix",
     "list_prefixes",
     "show_prefix",
+    "unit_for",
     "update_prefix",
 ]
 
@@ -144,7 +145,7 @@ def insert_prefix(
     if chain and chain[-1].prefixlen == network.prefixlen:
         raise ConflictError(
             f"{network} already exists in space {space.name} ({_describe(chain[-1], session)})",
-            existing=chain[-1],
+            existing=prefix_record(chain[-1], names(session)),
         )
     _refuse_cut_ranges(session, space, span, network)
     prefix = Prefix(
@@ -163,7 +164,7 @@ def insert_prefix(
         warning=thresholds.warning,
         critical=thresholds.critical,
         emergency=thresholds.emergency,
-        unit_prefixlen=_unit_for(network, unit_prefixlen),
+        unit_prefixlen=unit_for(network, unit_prefixlen),
         size=span.num_addresses,
         usable=_usable_count(network, is_pool),
         created_at=tx.now,
@@ -255,7 +256,7 @@ def _apply_changes(session: Session, prefix: Prefix, changes: dict[str, Any]) ->
         prefix.is_pool = bool(changes["is_pool"])
         prefix.usable = _usable_count(network, prefix.is_pool)
     if "unit_prefixlen" in changes:
-        prefix.unit_prefixlen = _unit_for(network, changes["unit_prefixlen"])
+        prefix.unit_prefixlen = unit_for(network, changes["unit_prefixlen"])
         remeasure = True
     if remeasure:
         occupancy.store_usage(prefix, occupancy.measure_one(session, prefix))
@@ -275,6 +276,13 @@ def delete_prefix(
         lookup = names(session)
         record = prefix_record(prefix, lookup)
         owner = chain[-2] if len(chain) > 1 else None
+        if owner is None:
+            for item in queries.list_ranges_within(session, space_row.id, span):
+                raise ConflictError(
+                    f"{network} holds range {occupancy.span_of_range(item)} and no prefix around it would: "
+                    "delete the range first, or record the outer prefix",
+                    existing=range_record(item, lookup),
+                )
         occupancy.release_span(
             session, None if owner is None else ("prefix", owner.id), span, ("prefix", prefix.id)
         )
@@ -364,7 +372,7 @@ def _refuse_cut_ranges(session: Session, space: Space, span: IPRange, network: I
             raise ConflictError(
                 f"{network} would cut through range {occupancy.span_of_range(item)} (range #{item.id}): "
                 "a prefix must contain a range whole or stay clear of it",
-                existing=item,
+                existing=range_record(item, names(session)),
             )
 
 
@@ -373,7 +381,7 @@ def _usable_count(network: IPNetwork, is_pool: bool) -> int:
     return 0 if usable is None else usable.num_addresses
 
 
-def _unit_for(network: IPNetwork, unit_prefixlen: int | None) -> int | None:
+def unit_for(network: IPNetwork, unit_prefixlen: int | None) -> int | None:
     """IPv6 prefixes count allocation units (default /64); IPv4 prefixes have none."""
     if network.version == 4:
         if unit_prefixlen is not None:

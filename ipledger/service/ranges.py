@@ -8,7 +8,7 @@ from ipledger.core.errors import ConflictError, InvalidInputError, StaleVersionE
 from ipledger.core.ranges import IPRange
 from ipledger.core.vocabulary import Status, parse_choice
 from ipledger.service import occupancy
-from ipledger.service.convert import names, range_record, snapshot
+from ipledger.service.convert import names, prefix_record, range_record, snapshot
 from ipledger.service.fields import clean_tags, refuse_unknown_fields
 from ipledger.service.ledger import Ledger, Transaction
 from ipledger.service.locking import lock_chain
@@ -79,7 +79,7 @@ def insert_range(
     for other in queries.list_ranges_overlapping(session, space.id, span):
         raise ConflictError(
             f"range {span} overlaps range {occupancy.span_of_range(other)} (range #{other.id}) in space {space.name}",
-            existing=other,
+            existing=range_record(other, names(session)),
         )
     inside = queries.count_addresses_within(session, space.id, span)
     item = Range(
@@ -203,5 +203,5 @@ def _refuse_crossing_prefixes(session: Session, space: Space, span: IPRange) -> 
             raise ConflictError(
                 f"range {span} would cut through prefix {occupancy.network_of(prefix)} (prefix #{prefix.id}): "
                 "a range must lie inside one prefix with no prefix inside or across it",
-                existing=prefix,
+                existing=prefix_record(prefix, names(session)),
             )

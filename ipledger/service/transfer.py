@@ -147,7 +147,7 @@ def import_ledger(
 
     Raises:
         InvalidInputError: the document is malformed; the message gives the position, e.g.
-            ``prefixes[12].prefix: 10.0.0.1/24: host bits set; did you mean 10.0.0.0/24?``.
+            ``prefixes[12]: 10.0.0.1/24: host bits set; did you mean 10.0.0.0/24?``.
         ConflictError: an object collides with the ledger or another object of the document.
     """
     if not isinstance(document, dict):

@@ -52,19 +52,25 @@ def what_uses_group(session: Session, group_id: int) -> str | None:
     return None
 
 
-def list_groups(session: Session) -> Sequence[Group]:
-    return session.scalars(select(Group).order_by(Group.path)).all()
+def list_groups(session: Session) -> list[Group]:
+    """Every group in tree order: a group right before the groups below it."""
+    return sorted(session.scalars(select(Group)), key=_tree_order)
+
+
+def _tree_order(group: Group) -> list[str]:
+    # Plain text order would put "k8s-lab" between "k8s" and "k8s/prod".
+    return group.path.split("/")
 
 
 def group_paths(session: Session) -> dict[str, int]:
     return {group.path: group.id for group in list_groups(session)}
 
 
-def list_groups_below(session: Session, group: Group, *, include_self: bool) -> Sequence[Group]:
-    """The groups under ``group`` at any depth, in path order."""
+def list_groups_below(session: Session, group: Group, *, include_self: bool) -> list[Group]:
+    """The groups under ``group`` at any depth, in tree order."""
     below = Group.path.startswith(group.path + "/", autoescape=True)
     condition = or_(Group.id == group.id, below) if include_self else below
-    return session.scalars(select(Group).where(condition).order_by(Group.path)).all()
+    return sorted(session.scalars(select(Group).where(condition)), key=_tree_order)
 
 
 def list_child_group_paths(session: Session, group_id: int, *, limit: int) -> Sequence[str]:

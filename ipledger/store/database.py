@@ -12,11 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ipledger.core.errors import ConflictError, InvalidInputError, LedgerError
@@ -70,6 +68,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def migrate(engine: Engine) -> None:
     """Create the schema or bring it up to the newest migration; never loses data."""
+    # Imported here: alembic is only needed when opening a database, not for `--help`.
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     with engine.begin() as connection:
@@ -89,9 +91,19 @@ class Database:
 
     @classmethod
     def open(cls, url: str) -> Database:
-        """Open the database at ``url`` and bring its schema up to date."""
+        """Open the database at ``url`` and bring its schema up to date.
+
+        Raises:
+            LedgerError: it cannot be reached, is not a database, or cannot be migrated.
+        """
         engine = open_engine(url)
-        migrate(engine)
+        try:
+            migrate(engine)
+        except (DatabaseError, OperationalError) as exc:
+            engine.dispose()
+            raise LedgerError(
+                f"cannot open the database {_safe(url)}: {str(exc.orig).splitlines()[0]}"
+            ) from exc
         return cls(engine)
 
     def close(self) -> None:
@@ -112,8 +124,8 @@ class Database:
         except IntegrityError as exc:
             text = str(exc.orig).splitlines()[0]
             raise ConflictError(f"the change collides with an existing object ({text})") from exc
-        except OperationalError as exc:
-            raise LedgerError(f"database error: {exc.orig}") from exc
+        except DatabaseError as exc:
+            raise LedgerError(f"database error: {str(exc.orig).splitlines()[0]}") from exc
         finally:
             session.close()
 
@@ -123,5 +135,16 @@ class Database:
         try:
             with session.begin():
                 yield session
+        except DatabaseError as exc:
+            raise LedgerError(f"database error: {str(exc.orig).splitlines()[0]}") from exc
         finally:
             session.close()
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    scheme, separator, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not separator or not at or ":" not in credentials:
+        return url
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"

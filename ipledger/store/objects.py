@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from ipledger.store.models import Address, FreeBlock, Prefix, Range
@@ -23,6 +23,7 @@ __all__ = [
     "load_prefix_rows",
     "load_range_counters",
     "load_range_rows",
+    "reserve_ids",
     "update_prefix_counters",
     "update_range_counters",
 ]
@@ -143,3 +144,21 @@ def load_free_blocks_of(
         for row in rows:
             found[row.owner_id].append((row.first, row.last))
     return found
+
+
+def reserve_ids(session: Session, model: type[Prefix | Range | Address], count: int) -> list[int]:
+    """``count`` fresh primary keys for rows the caller inserts itself in this transaction.
+
+    PostgreSQL draws them from the table's sequence; SQLite continues after the highest key,
+    which is safe because a writer there holds the database's write lock.
+    """
+    if count <= 0:
+        return []
+    table = model.__tablename__
+    if session.get_bind().dialect.name == "postgresql":
+        statement = text(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :count)"
+        )
+        return [int(value) for value in session.scalars(statement, {"count": count})]
+    highest = session.scalar(select(func.max(model.id))) or 0
+    return list(range(highest + 1, highest + 1 + count))

@@ -1,0 +1,1 @@
+"""Service use cases, each run on SQLite and PostgreSQL through the ``ledger`` fixture."""

@@ -1,0 +1,1 @@
+"""Store: the schema the migrations build, on SQLite and PostgreSQL."""
