@@ -239,6 +239,14 @@ def _as_changes(fields: AddressFields) -> dict[str, Any]:
     return {name: getattr(fields, name) for name in _FIELDS}
 
 
+def _aware(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InvalidInputError(f"last seen {value!r} must be a time with a zone, e.g. 2026-11-25T10:00:00Z")
+    return value
+
+
 def _apply(session: Session, row: Address, changes: dict[str, Any]) -> None:
     if "status" in changes:
         row.status = parse_choice(Status, changes["status"], what="status").value
@@ -250,7 +258,7 @@ def _apply(session: Session, row: Address, changes: dict[str, Any]) -> None:
     if "mac" in changes:
         row.mac = clean_mac(changes["mac"] or "")
     if "last_seen" in changes:
-        row.last_seen = changes["last_seen"]
+        row.last_seen = _aware(changes["last_seen"])
     if "group" in changes:
         row.group_id = None if changes["group"] is None else load_group(session, changes["group"]).id
     if "tags" in changes:

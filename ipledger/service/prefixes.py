@@ -249,7 +249,7 @@ def _apply_changes(session: Session, prefix: Prefix, changes: dict[str, Any]) ->
     if "tags" in changes:
         prefix.tags = clean_tags(changes["tags"])
     if "thresholds" in changes:
-        marks: Thresholds = changes["thresholds"]
+        marks = _thresholds(changes["thresholds"])
         prefix.warning, prefix.critical, prefix.emergency = marks.warning, marks.critical, marks.emergency
     remeasure = False
     if "is_pool" in changes:
@@ -261,6 +261,20 @@ def _apply_changes(session: Session, prefix: Prefix, changes: dict[str, Any]) ->
     if remeasure:
         occupancy.store_usage(prefix, occupancy.measure_one(session, prefix))
     occupancy.refresh_level(prefix)
+
+
+def _thresholds(value: Any) -> Thresholds:
+    """Thresholds given as such, or as a mapping of warning, critical and emergency."""
+    if isinstance(value, Thresholds):
+        return value
+    if isinstance(value, dict) and set(value) == {"warning", "critical", "emergency"}:
+        try:
+            return Thresholds(**{key: float(mark) for key, mark in value.items()})
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(f"thresholds {value!r}: each mark must be a number ({exc})") from exc
+    raise InvalidInputError(
+        f"thresholds {value!r}: give all three of warning, critical and emergency (percent)"
+    )
 
 
 def delete_prefix(

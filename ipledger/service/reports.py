@@ -8,6 +8,7 @@ from ipledger.core.addresses import IPAddress
 from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import Level, level_of
 from ipledger.core.utilization import Usage, direct_parents
+from ipledger.service import occupancy
 from ipledger.service.convert import address_record, names, prefix_record, range_record
 from ipledger.service.ledger import Ledger
 from ipledger.service.lookup import load_space
@@ -69,7 +70,7 @@ def utilization_report(
         lookup = names(session)
         records = [prefix_record(prefix, lookup) for prefix in prefixes]
         paths = [group.path for group in catalog.list_groups(session)]
-    parents = _parents(records)
+        parents = _parents([(prefix.space_id, occupancy.span_of_prefix(prefix)) for prefix in prefixes])
     depths = [_depth(index, parents) for index in range(len(records))]
     rows = tuple(
         UtilizationRow(record, depth)
@@ -79,14 +80,14 @@ def utilization_report(
     return UtilizationReport(rows, _roll_up(records, parents, paths))
 
 
-def _parents(records: list[PrefixRecord]) -> list[int | None]:
+def _parents(spans_in_spaces: list[tuple[int, IPRange]]) -> list[int | None]:
     """Index of each prefix's direct parent, per space and family."""
-    parents: list[int | None] = [None] * len(records)
-    buckets: dict[tuple[str, int], list[int]] = {}
-    for index, record in enumerate(records):
-        buckets.setdefault((record.space, record.network.version), []).append(index)
+    parents: list[int | None] = [None] * len(spans_in_spaces)
+    buckets: dict[tuple[int, int], list[int]] = {}
+    for index, (space_id, span) in enumerate(spans_in_spaces):
+        buckets.setdefault((space_id, span.version), []).append(index)
     for indexes in buckets.values():
-        spans = [IPRange.from_network(records[index].network) for index in indexes]
+        spans = [spans_in_spaces[index][1] for index in indexes]
         for index, parent in zip(indexes, direct_parents(spans), strict=True):
             parents[index] = None if parent is None else indexes[parent]
     return parents

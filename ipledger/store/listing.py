@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -89,9 +90,20 @@ def _filtered(query: PrefixQuery) -> Select[Prefix]:
         pattern = f"%{query.text}%"
         statement = statement.where(or_(Prefix.description.ilike(pattern), Prefix.managed_by.ilike(pattern)))
     if query.tag is not None:
-        # Tags are stored as a JSON list of strings; the quoted form matches whole tags only.
-        statement = statement.where(cast(Prefix.tags, Text).like(f'%"{query.tag}"%'))
+        statement = statement.where(cast(Prefix.tags, Text).like(_tag_pattern(query.tag), escape="\\"))
     return statement
+
+
+def _tag_pattern(tag: str) -> str:
+    """A LIKE pattern for one whole tag inside the stored JSON list.
+
+    The list is stored as ``json.dumps`` writes it, so the tag is matched in that exact form
+    (quoted, escaped) and LIKE's own wildcards in it are escaped.
+    """
+    encoded = json.dumps(tag)
+    for special in ("\\", "%", "_"):
+        encoded = encoded.replace(special, "\\" + special)
+    return f"%{encoded}%"
 
 
 def list_all_prefixes(session: Session, *, space_id: int | None = None) -> Sequence[Prefix]:

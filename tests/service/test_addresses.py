@@ -180,6 +180,12 @@ def test_address_bad_field_refused(ledger: Ledger, fields: dict[str, Any], messa
     assert list_addresses(ledger) == []
 
 
+def test_address_naive_last_seen_refused(ledger: Ledger) -> None:
+    with pytest.raises(InvalidInputError, match=r"last_seen|zone"):
+        add_address(ledger, "10.0.0.1", last_seen=datetime(2026, 1, 2, 3, 4, 5))
+    assert list_addresses(ledger) == []
+
+
 def test_address_update_changes_fields(ledger: Ledger) -> None:
     add_address(ledger, "10.0.0.1", holder_name="old")
 

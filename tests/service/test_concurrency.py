@@ -36,20 +36,21 @@ WORKERS = 4
 ROUNDS = 25
 
 
-def _run_together(task: Callable[..., list[str]], *args: Any) -> list[list[str]]:
+def _run_together(*tasks: tuple[Callable[..., list[str]], tuple[Any, ...]]) -> list[list[str]]:
+    """Run each task in its own 'spawn' process, all released at once; their results in order."""
     context = multiprocessing.get_context("spawn")
-    start = context.Barrier(WORKERS)
+    start = context.Barrier(len(tasks))
     with ProcessPoolExecutor(
-        WORKERS, mp_context=context, initializer=wait_for_all, initargs=(start,)
+        len(tasks), mp_context=context, initializer=wait_for_all, initargs=(start,)
     ) as pool:
-        futures = [pool.submit(task, *args) for _ in range(WORKERS)]
+        futures = [pool.submit(task, *args) for task, args in tasks]
         return [future.result() for future in futures]
 
 
 def test_concurrency_addresses_from_one_prefix_never_collide(ledger: Ledger, ledger_url: str) -> None:
     add_prefix(ledger, "10.0.0.0/24")
 
-    results = _run_together(allocate_addresses_in, ledger_url, "10.0.0.0/24", ROUNDS)
+    results = _run_together(*[(allocate_addresses_in, (ledger_url, "10.0.0.0/24", ROUNDS))] * WORKERS)
 
     taken = [address for result in results for address in result]
     assert [len(result) for result in results] == [ROUNDS] * WORKERS
@@ -64,7 +65,7 @@ def test_concurrency_addresses_from_one_prefix_never_collide(ledger: Ledger, led
 def test_concurrency_prefixes_from_one_parent_never_overlap(ledger: Ledger, ledger_url: str) -> None:
     add_prefix(ledger, "10.1.0.0/16")
 
-    results = _run_together(allocate_prefixes_in, ledger_url, "10.1.0.0/16", 28, ROUNDS)
+    results = _run_together(*[(allocate_prefixes_in, (ledger_url, "10.1.0.0/16", 28, ROUNDS))] * WORKERS)
 
     taken = sorted((ipaddress.ip_network(cidr) for result in results for cidr in result), key=_first_of)
     assert [len(result) for result in results] == [ROUNDS] * WORKERS
@@ -75,6 +76,27 @@ def test_concurrency_prefixes_from_one_parent_never_overlap(ledger: Ledger, ledg
     assert sorted(str(record.network) for record in children) == sorted(str(network) for network in taken)
     assert usage_of(ledger, "10.1.0.0/16").covered == WORKERS * ROUNDS * 16
     check_against_recount(ledger, "after concurrent prefix allocations")
+
+
+def test_concurrency_addresses_and_prefixes_in_one_tree_stay_consistent(
+    ledger: Ledger, ledger_url: str
+) -> None:
+    add_prefix(ledger, "10.2.0.0/16")
+    add_prefix(ledger, "10.2.0.0/24")
+    add_prefix(ledger, "10.2.1.0/24")
+
+    results = _run_together(
+        (allocate_addresses_in, (ledger_url, "10.2.0.0/24", ROUNDS)),
+        (allocate_addresses_in, (ledger_url, "10.2.1.0/24", ROUNDS)),
+        (allocate_prefixes_in, (ledger_url, "10.2.0.0/16", 28, ROUNDS)),
+        (allocate_prefixes_in, (ledger_url, "10.2.0.0/16", 27, ROUNDS)),
+    )
+
+    assert [len(result) for result in results] == [ROUNDS] * 4
+    assert len({address for result in results[:2] for address in result}) == 2 * ROUNDS
+    assert usage_of(ledger, "10.2.0.0/16").used == 2 * ROUNDS
+    assert usage_of(ledger, "10.2.0.0/16").covered == 2 * 256 + ROUNDS * (16 + 32)
+    check_against_recount(ledger, "after concurrent allocations in one tree")
 
 
 def _first_of(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> int:

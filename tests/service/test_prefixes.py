@@ -216,6 +216,27 @@ def test_prefix_list_filters(listed: Ledger, criteria: PrefixFilter, expected: l
     assert total == len(expected)
 
 
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ("axb", ["10.0.1.0/24"]),
+        ("café", ["10.0.0.0/24"]),
+        ('say "hi"', ["10.0.2.0/24"]),
+        ("a_b", []),
+        ("%", []),
+    ],
+    ids=["plain", "non-ascii", "quotes", "underscore-is-no-wildcard", "percent-is-no-wildcard"],
+)
+def test_prefix_list_tag_matches_whole_tag_exactly(ledger: Ledger, tag: str, expected: list[str]) -> None:
+    add_prefix(ledger, "10.0.0.0/24", tags=("café",))
+    add_prefix(ledger, "10.0.1.0/24", tags=("axb",))
+    add_prefix(ledger, "10.0.2.0/24", tags=('say "hi"',))
+
+    records, total = list_prefixes(ledger, PrefixFilter(tag=tag))
+
+    assert (_cidrs(records), total) == (expected, len(expected))
+
+
 def test_prefix_list_sorts_by_utilization(listed: Ledger) -> None:
     add_prefix(listed, "10.0.3.0/30")
     add_address(listed, "10.0.3.1")
@@ -309,8 +330,9 @@ def test_prefix_update_stale_version_refused(ledger: Ledger) -> None:
         ({"prefix": "10.0.1.0/24"}, "unknown prefix field"),
         ({"status": "gone"}, "unknown status"),
         ({"role": "nope"}, "unknown role"),
+        ({"thresholds": {"warning": 50.0}}, "threshold"),
     ],
-    ids=["field", "status", "role"],
+    ids=["field", "status", "role", "thresholds-not-thresholds"],
 )
 def test_prefix_update_bad_change_refused(ledger: Ledger, changes: dict[str, Any], message: str) -> None:
     add_prefix(ledger, "10.0.0.0/24")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ipledger.core.errors import ConflictError, InvalidInputError, NotFoundError, StaleVersionError
@@ -239,30 +241,25 @@ def test_range_list_filters(ledger: Ledger) -> None:
     assert [str(item.span) for item in paged] == ["10.0.1.10-10.0.1.20"]
 
 
-def test_range_delete_after_its_prefix_deleted(ledger: Ledger) -> None:
-    """A range whose only prefix was deleted can still be deleted (or the prefix delete is refused)."""
+def test_prefix_delete_last_around_range_refused(ledger: Ledger) -> None:
     add_prefix(ledger, "10.0.0.0/24")
     add_range(ledger, "10.0.0.10-10.0.0.20")
-    try:
+
+    with pytest.raises(ConflictError, match=re.escape("10.0.0.0/24 holds range 10.0.0.10-10.0.0.20")):
         delete_prefix(ledger, net("10.0.0.0/24"), actor=ACTOR)
-    except ConflictError:
-        return
+
+    assert [str(item.span) for item in list_ranges(ledger)] == ["10.0.0.10-10.0.0.20"]
+    assert usage_of(ledger, "10.0.0.0/24").used == 11
+
+
+def test_prefix_delete_hands_range_to_outer_prefix(ledger: Ledger) -> None:
+    add_prefix(ledger, "10.0.0.0/16")
+    add_prefix(ledger, "10.0.0.0/24")
+    add_range(ledger, "10.0.0.10-10.0.0.20")
+
+    delete_prefix(ledger, net("10.0.0.0/24"), actor=ACTOR)
+    assert (usage_of(ledger, "10.0.0.0/16").used, usage_of(ledger, "10.0.0.0/16").covered) == (11, 0)
 
     delete_range(ledger, span("10.0.0.10-10.0.0.20"), actor=ACTOR)
-
-    assert list_ranges(ledger) == []
-
-
-def test_range_outlives_prefix_recreated_around_it(ledger: Ledger) -> None:
-    """A prefix recorded again around a range left behind never offers the range's addresses as free."""
-    add_prefix(ledger, "10.0.0.0/24")
-    add_range(ledger, "10.0.0.0-10.0.0.127")
-    try:
-        delete_prefix(ledger, net("10.0.0.0/24"), actor=ACTOR)
-    except ConflictError:
-        return
-
-    add_prefix(ledger, "10.0.0.0/24")
-
-    assert usage_of(ledger, "10.0.0.0/24").used == 128
-    assert free_blocks(ledger, "10.0.0.0/24") == ["10.0.0.128/25"]
+    assert usage_of(ledger, "10.0.0.0/16").used == 0
+    assert free_blocks(ledger, "10.0.0.0/16") == ["10.0.0.0/16"]
