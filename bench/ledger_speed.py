@@ -136,7 +136,8 @@ def main() -> None:
             with ledger.engine.begin() as connection:
                 connection.execute(
                     text(
-                        "DROP TABLE IF EXISTS changes, free_blocks, addresses, ranges, prefixes, groups, roles, spaces, alembic_version CASCADE"
+                        "DROP TABLE IF EXISTS changes, free_blocks, addresses, ranges, prefixes, groups, roles, "
+                        "spaces, alembic_version CASCADE"
                     )
                 )
             ledger.close()

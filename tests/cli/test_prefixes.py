@@ -199,7 +199,9 @@ def test_prefix_delete_removes_it(seeded: Cli) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        pytest.param(["10.0.0/24"], "'10.0.0/24' is not a valid prefix: '10.0.0' is not an address", id="malformed"),
+        pytest.param(
+            ["10.0.0/24"], "'10.0.0/24' is not a valid prefix: '10.0.0' is not an address", id="malformed"
+        ),
         pytest.param(
             ["10.0.0.0/33"], "'10.0.0.0/33': prefix length must be a whole number from 0 to 32", id="length"
         ),

@@ -206,7 +206,9 @@ def test_parse_prefix_rejects_a_length_out_of_bounds(text: str, bounds: str) -> 
     ],
 )
 def test_parse_prefix_rejects_a_malformed_address(text: str) -> None:
-    with pytest.raises(InvalidInputError, match="is not a valid IPv4 or IPv6 address"):
+    address_text = text.partition("/")[0]
+    expected = f"{text!r} is not a valid prefix: {address_text!r} is not an address"
+    with pytest.raises(InvalidInputError, match=re.escape(expected)):
         parse_prefix(text)
 
 
