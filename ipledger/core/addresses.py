@@ -18,6 +18,7 @@ __all__ = [
     "address_from_int",
     "decode_value",
     "encode_value",
+    "format_value",
     "max_prefixlen",
     "network_from_ints",
     "parse_address",
@@ -51,6 +52,12 @@ def parse_address(text: str) -> IPAddress:
         InvalidInputError: the text is not an address (the message quotes it).
     """
     cleaned = text.strip()
+    if "." in cleaned and "/" not in cleaned:
+        # Most addresses are dotted IPv4: try that first, as ip_address itself would.
+        try:
+            return ipaddress.IPv4Address(cleaned)
+        except ValueError:
+            pass
     if "/" in cleaned:
         raise InvalidInputError(f"{text!r}: expected a single address, not a prefix")
     if "%" in cleaned:
@@ -108,6 +115,14 @@ def encode_value(value: int) -> bytes:
 def decode_value(raw: bytes) -> int:
     """The address integer of a 16-byte big-endian value."""
     return int.from_bytes(raw, "big")
+
+
+def format_value(value: int, *, version: int) -> str:
+    """The usual text of an address integer (what ``str`` of the address gives, only faster for
+    IPv4, where bulk imports label a hundred thousand of them)."""
+    if version == 4:
+        return "%d.%d.%d.%d" % tuple(value.to_bytes(4, "big"))  # noqa: UP031 - the fastest form here
+    return str(address_from_int(value, version=version))
 
 
 def address_from_int(value: int, *, version: int) -> IPAddress:

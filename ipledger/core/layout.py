@@ -111,23 +111,31 @@ def lay_out(items: Sequence[Item]) -> Layout:
     range is its span less the spans of the items it owns.
     """
     owners: dict[tuple[Kind, int], Item | None] = {}
-    taken: dict[tuple[Kind, int], list[IPRange]] = {}
-    stack: list[Item] = []
-    for item in _ordered(items):
-        while stack and stack[-1].span.last < item.span.first:
-            stack.pop()
-        owner = stack[-1] if stack else None
-        owners[(item.kind, item.key)] = owner
-        if owner is not None:
-            taken.setdefault((owner.kind, owner.key), []).append(item.span)
-        if item.kind is not Kind.ADDRESS:
-            stack.append(item)
-            taken.setdefault((item.kind, item.key), [])
     free: dict[tuple[Kind, int], IPSet] = {}
-    for item in items:
-        if item.kind is Kind.ADDRESS:
-            continue
-        version = item.span.version
-        occupied = IPSet.of(version, taken[(item.kind, item.key)])
-        free[(item.kind, item.key)] = IPSet.of(version, [item.span]).difference(occupied)
+    # Sweep in address order keeping the open containers; each container's direct contents
+    # arrive in order, so its free space is the gaps between them, found without set algebra.
+    stack: list[tuple[Item, list[tuple[int, int]], list[int]]] = []
+
+    def close(container: Item, gaps: list[tuple[int, int]], cursor: int) -> None:
+        if cursor <= container.span.last:
+            gaps.append((cursor, container.span.last))
+        free[(container.kind, container.key)] = IPSet(container.span.version, tuple(gaps))
+
+    for item in _ordered(items):
+        while stack and stack[-1][0].span.last < item.span.first:
+            close(stack[-1][0], stack[-1][1], stack[-1][2][0])
+            stack.pop()
+        if stack:
+            owner, gaps, cursor = stack[-1]
+            owners[(item.kind, item.key)] = owner
+            if item.span.first > cursor[0]:
+                gaps.append((cursor[0], item.span.first - 1))
+            cursor[0] = item.span.last + 1
+        else:
+            owners[(item.kind, item.key)] = None
+        if item.kind is not Kind.ADDRESS:
+            stack.append((item, [], [item.span.first]))
+    while stack:
+        close(stack[-1][0], stack[-1][1], stack[-1][2][0])
+        stack.pop()
     return Layout(owners, free)

@@ -39,8 +39,20 @@ class IPRange:
             )
 
     @classmethod
+    def checked_elsewhere(cls, version: int, first: int, last: int) -> IPRange:
+        """A span from values already known to be valid (stored rows, parsed addresses), built
+        without re-checking them: bulk work builds hundreds of thousands of these."""
+        span = object.__new__(cls)
+        object.__setattr__(span, "version", version)
+        object.__setattr__(span, "first", first)
+        object.__setattr__(span, "last", last)
+        return span
+
+    @classmethod
     def from_network(cls, network: IPNetwork) -> IPRange:
-        return cls(network.version, int(network.network_address), int(network.broadcast_address))
+        first = int(network.network_address)
+        # ipaddress derives broadcast_address through masks and new objects; the bits are cheaper.
+        return cls(network.version, first, first | ((1 << (network.max_prefixlen - network.prefixlen)) - 1))
 
     @classmethod
     def from_address(cls, address: IPAddress) -> IPRange:

@@ -52,6 +52,10 @@ def parse_choice(kind: type[_Choice], text: str, *, what: str) -> _Choice:
         InvalidInputError: unknown value; the message lists the accepted ones.
     """
     try:
+        return kind(text)
+    except ValueError:
+        pass
+    try:
         return kind(text.strip().lower())
     except ValueError as exc:
         choices = ", ".join(member.value for member in kind)

@@ -125,10 +125,22 @@ def _next_value(session: Session, target: _Target) -> int | None:
 def next_free_address(ledger: Ledger, parent: Parent, *, space: str = DEFAULT_SPACE) -> IPAddress | None:
     """The address an allocation from ``parent`` would take now, or None when it is full."""
     with ledger.reading() as session:
-        target = _target(session, load_space(session, space), parent, lock=False)
+        if isinstance(parent, IPRange):
+            target = _target(session, load_space(session, space), parent, lock=False)
+        else:
+            target = _prefix_target(session, space, parent)
         value = _next_value(session, target)
-        version = parent.version
-        return None if value is None else address_from_int(value, version=version)
+        return None if value is None else address_from_int(value, version=parent.version)
+
+
+def _prefix_target(session: Session, space: str, parent: IPNetwork) -> _Target:
+    """The allocation target of a prefix, read with one query (the hot path of address requests)."""
+    found = queries.find_prefix_key(session, space, IPRange.from_network(parent))
+    if found is None:
+        load_prefix(session, load_space(session, space), parent)  # raises the precise NotFoundError
+        raise NotFoundError(f"no prefix {parent} in space {space}")
+    key, is_pool = found
+    return _Target(("prefix", key), usable_span(parent, is_pool=is_pool), str(parent), 0, 0)
 
 
 def next_free_prefix(
@@ -142,7 +154,7 @@ def next_free_prefix(
     """The block an allocation of a /``prefixlen`` from ``parent`` would take now, or None."""
     _check_length(parent, prefixlen)
     with ledger.reading() as session:
-        owner: Owner = ("prefix", load_prefix(session, load_space(session, space), parent).id)
+        owner = _prefix_target(session, space, parent).owner
         block = free_space.find_block_for_prefix(session, owner, prefixlen=prefixlen, policy=policy)
         if block is None:
             return None

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from ipledger.core.addresses import IPAddress, IPNetwork, max_prefixlen, network_from_ints
+from ipledger.core.addresses import IPAddress, IPNetwork, format_value, max_prefixlen, network_from_ints
 from ipledger.core.allocation import usable_range
 from ipledger.core.errors import ConflictError, InvalidInputError
 from ipledger.core.layout import Item, Kind, find_conflicts
@@ -142,10 +142,12 @@ def load_objects(
     for address in addresses:
         _require(address.where, spaces, groups, roles, address.space, address.group, None)
         batches.setdefault((address.space, address.address.version), _Batch()).addresses.append(address)
-    inventories = {key: _check(tx, spaces[key[0]], key[1], batch) for key, batch in batches.items()}
+    # Keys are reserved before checking, so the checked layout serves for the derived state too
+    # (if the check fails, the transaction rolls back and the keys are simply never used).
     ids: dict[int, int] = {}
     for model, entries in ((Prefix, prefixes), (Range, ranges), (Address, addresses)):
         ids.update(zip(map(id, entries), objects.reserve_ids(session, model, len(entries)), strict=True))
+    inventories = {key: _checked(tx, spaces[key[0]], key[1], batch, ids) for key, batch in batches.items()}
     total = len(prefixes) + len(ranges) + len(addresses)
     done = 0
     for rows, model, kind in (
@@ -161,7 +163,7 @@ def load_objects(
             if progress is not None:
                 progress(done, total)
     for (space, version), batch in batches.items():
-        inventory = _with_batch(inventories[(space, version)], batch, ids)
+        inventory = inventories[(space, version)]
         state = derive_space(inventory)
         _refuse_unusable_addresses(tx, spaces[space], inventory, state, batch, ids)
         write_derived(session, inventory, state)
@@ -194,11 +196,18 @@ def _require(
         raise InvalidInputError(f"{where}: unknown role {role!r}: expected one of {', '.join(sorted(roles))}")
 
 
-def _with_batch(existing: Inventory, batch: _Batch, ids: dict[int, int]) -> Inventory:
-    """The space's inventory with the batch's objects under the keys reserved for them."""
+def _checked(tx: Transaction, space_id: int, version: int, batch: _Batch, ids: dict[int, int]) -> Inventory:
+    """The space's inventory with the batch's objects added under their reserved keys.
+
+    Raises:
+        ConflictError: a new object collides with a stored one or with another new one; the
+            message starts with where the new object came from.
+    """
+    existing = load_inventory(tx.session, space_id, version)
     items: list[Item] = []
     shapes: dict[int, PrefixShape] = {}
     thresholds: dict[int, Thresholds] = {}
+    origins: dict[tuple[Kind, int], str] = {}
     for prefix in batch.prefixes:
         key = ids[id(prefix)]
         span = IPRange.from_network(prefix.network)
@@ -206,38 +215,27 @@ def _with_batch(existing: Inventory, batch: _Batch, ids: dict[int, int]) -> Inve
         shapes[key] = PrefixShape(span, 0 if usable is None else usable.num_addresses, prefix.unit_prefixlen)
         thresholds[key] = prefix.thresholds
         items.append(Item(Kind.PREFIX, key, span))
-    items.extend(Item(Kind.RANGE, ids[id(item)], item.span) for item in batch.ranges)
+        origins[(Kind.PREFIX, key)] = prefix.where
+    for item in batch.ranges:
+        items.append(Item(Kind.RANGE, ids[id(item)], item.span))
+        origins[(Kind.RANGE, ids[id(item)])] = item.where
     for address in batch.addresses:
         value = int(address.address)
-        items.append(Item(Kind.ADDRESS, ids[id(address)], IPRange(existing.version, value, value)))
-    return with_new_objects(existing, items, shapes, thresholds)
-
-
-def _check(tx: Transaction, space_id: int, version: int, batch: _Batch) -> Inventory:
-    """Refuse the batch if any new object conflicts, or an address is not usable in its prefix;
-    return the space's stored inventory."""
-    existing = load_inventory(tx.session, space_id, version)
-    new_items: list[Item] = []
-    origins: dict[tuple[Kind, int], str] = {}
-    for index, prefix in enumerate(batch.prefixes):
-        new_items.append(Item(Kind.PREFIX, -index - 1, IPRange.from_network(prefix.network)))
-        origins[(Kind.PREFIX, -index - 1)] = prefix.where
-    for index, item in enumerate(batch.ranges):
-        new_items.append(Item(Kind.RANGE, -index - 1, item.span))
-        origins[(Kind.RANGE, -index - 1)] = item.where
-    for index, address in enumerate(batch.addresses):
-        value = int(address.address)
-        new_items.append(Item(Kind.ADDRESS, -index - 1, IPRange(version, value, value)))
-        origins[(Kind.ADDRESS, -index - 1)] = address.where
-    items = [*existing.items, *new_items]
-    for conflict in find_conflicts(items):
-        culprit = conflict.first if conflict.first.key < 0 else conflict.second
-        if culprit is None or culprit.key >= 0:
+        items.append(Item(Kind.ADDRESS, ids[id(address)], IPRange.checked_elsewhere(version, value, value)))
+        origins[(Kind.ADDRESS, ids[id(address)])] = address.where
+    inventory = with_new_objects(existing, items, shapes, thresholds)
+    for conflict in find_conflicts(inventory.items):
+        second = conflict.second
+        first_origin = origins.get((conflict.first.kind, conflict.first.key))
+        second_origin = None if second is None else origins.get((second.kind, second.key))
+        where = first_origin if first_origin is not None else second_origin
+        if where is None:
             continue
-        other = conflict.second if culprit is conflict.first else conflict.first
-        suffix = "" if other is None or other.key < 0 else " (already in the ledger)"
-        raise ConflictError(f"{origins[(culprit.kind, culprit.key)]}: {conflict.describe()}{suffix}")
-    return existing
+        stored_other = second is not None and (first_origin is None or second_origin is None)
+        raise ConflictError(
+            f"{where}: {conflict.describe()}{' (already in the ledger)' if stored_other else ''}"
+        )
+    return inventory
 
 
 def _refuse_unusable_addresses(
@@ -253,12 +251,15 @@ def _refuse_unusable_addresses(
     version = inventory.version
     pools = objects.list_pool_prefix_ids(tx.session, space_id, version)
     pools |= {ids[id(prefix)] for prefix in batch.prefixes if prefix.is_pool}
+    usable_of: dict[int, IPRange | None] = {}
     for address in batch.addresses:
         owner = state.layout.owners.get((Kind.ADDRESS, ids[id(address)]))
         if owner is None or owner.kind is not Kind.PREFIX or owner.key in pools:
             continue
         prefixlen = max_prefixlen(version) - owner.span.num_addresses.bit_length() + 1
-        usable = usable_range(owner.span, prefixlen=prefixlen)
+        if owner.key not in usable_of:
+            usable_of[owner.key] = usable_range(owner.span, prefixlen=prefixlen)
+        usable = usable_of[owner.key]
         if usable is None or not usable.contains_value(int(address.address)):
             network = network_from_ints(owner.span.first, prefixlen, version=version)
             raise InvalidInputError(
@@ -352,17 +353,21 @@ def _address_row(
         "version": 1,
         **_stamps(tx, item.created_at, item.updated_at),
     }
-    return row, f"{item.address} ({item.space})"
+    return row, f"{format_value(int(item.address), version=item.address.version)} ({item.space})"
 
 
 _HIDDEN = {"id", "space_id", "group_id", "first", "last", "value", "family", "created_at", "updated_at"}
+_EMPTY: tuple[Any, ...] = (None, "", [])
 _COUNTERS = {"size", "usable", "used", "covered", "units_total", "units_used", "utilization_percent", "level"}
 
 
 def _change(tx: Transaction, kind: str, label: str, row: dict[str, Any]) -> dict[str, Any]:
-    after = {key: value for key, value in row.items() if key not in _HIDDEN and key not in _COUNTERS}
-    if isinstance(after.get("last_seen"), datetime):
-        after["last_seen"] = after["last_seen"].isoformat()
+    """The audit entry of one imported object; ``after`` lists the fields given a value."""
+    after = {
+        key: value.isoformat() if isinstance(value, datetime) else value
+        for key, value in row.items()
+        if key not in _HIDDEN and key not in _COUNTERS and value not in _EMPTY
+    }
     after[kind] = label.rsplit(" (", 1)[0]
     return {
         "at": tx.now,

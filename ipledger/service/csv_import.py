@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TextIO
 
 from ipledger.core.addresses import parse_address, parse_prefix
@@ -131,7 +132,7 @@ def _column(name: str) -> str:
 
 
 def _tags(text: str) -> tuple[str, ...]:
-    return tuple(clean_tags([part for part in text.split(";")]))
+    return tuple(clean_tags(text.split(";"))) if text else ()
 
 
 def _flag(where: str, text: str) -> bool:
@@ -169,6 +170,10 @@ def _prefix(where: str, row: dict[str, str], space: str) -> NewPrefix:
     )
 
 
+def _time(where: str, text: str) -> datetime | None:
+    return parse_time(f"{where}: last_seen", text) if text else None
+
+
 def _address(where: str, row: dict[str, str], space: str) -> NewAddress:
     return NewAddress(
         where=where,
@@ -180,7 +185,7 @@ def _address(where: str, row: dict[str, str], space: str) -> NewAddress:
         dns_name=row.get("dns_name", ""),
         mac=clean_mac(row.get("mac", "")),
         source=row.get("source") or "import",
-        last_seen=parse_time(f"{where}: last_seen", row.get("last_seen")),
+        last_seen=_time(where, row.get("last_seen", "")),
         group=row.get("group") or None,
         description=row.get("description", ""),
         tags=_tags(row.get("tags", "")),

@@ -52,20 +52,21 @@ def load_inventory(session: Session, space_id: int, version: int) -> Inventory:
     shapes: dict[int, PrefixShape] = {}
     thresholds: dict[int, Thresholds] = {}
     for row in objects.load_prefix_rows(session, space_id, version):
-        span = IPRange(version, row.first, row.last)
+        span = IPRange.checked_elsewhere(version, row.first, row.last)
         usable = usable_range(span, prefixlen=row.prefixlen, is_pool=row.is_pool)
         shapes[row.id] = PrefixShape(span, 0 if usable is None else usable.num_addresses, row.unit_prefixlen)
         thresholds[row.id] = Thresholds(row.warning, row.critical, row.emergency)
         items.append(Item(Kind.PREFIX, row.id, span))
     range_sizes = {}
     for range_row in objects.load_range_rows(session, space_id, version):
-        span = IPRange(version, range_row.first, range_row.last)
+        span = IPRange.checked_elsewhere(version, range_row.first, range_row.last)
         range_sizes[range_row.id] = span.num_addresses
         items.append(Item(Kind.RANGE, range_row.id, span))
-    for address_row in objects.load_address_rows(session, space_id, version):
-        items.append(
-            Item(Kind.ADDRESS, address_row.id, IPRange(version, address_row.value, address_row.value))
-        )
+    trusted = IPRange.checked_elsewhere
+    items.extend(
+        Item(Kind.ADDRESS, key, trusted(version, value, value))
+        for key, value in objects.load_address_rows(session, space_id, version)
+    )
     return Inventory(version, tuple(items), shapes, thresholds, range_sizes)
 
 

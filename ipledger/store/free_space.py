@@ -18,7 +18,7 @@ from ipledger.core.addresses import max_prefixlen
 from ipledger.core.allocation import FitPolicy
 from ipledger.core.ipset import IPSet
 from ipledger.core.ranges import IPRange
-from ipledger.store.bulk_insert import insert_rows
+from ipledger.store.bulk_insert import insert_columns
 from ipledger.store.models import FreeBlock
 
 __all__ = [
@@ -125,21 +125,24 @@ def insert_blocks(session: Session, owner: Owner, free: IPSet) -> None:
 
 def insert_many(session: Session, free_by_owner: dict[Owner, IPSet]) -> None:
     """:func:`insert_blocks` for many owners in one batch."""
-    rows: list[dict[str, object]] = []
+    kinds: list[str] = []
+    keys: list[int] = []
+    firsts: list[int] = []
+    lasts: list[int] = []
+    lengths: list[int] = []
     for (kind, key), free in free_by_owner.items():
         bits = max_prefixlen(free.version)
-        rows.extend(
-            {
-                "owner_kind": kind,
-                "owner_id": key,
-                "first": first,
-                "last": first + (1 << (bits - length)) - 1,
-                "prefixlen": length,
-            }
-            for first, length in free.iter_blocks()
-        )
-    if rows:
-        insert_rows(session, FreeBlock, rows)
+        for first, length in free.iter_blocks():
+            kinds.append(kind)
+            keys.append(key)
+            firsts.append(first)
+            lasts.append(first + (1 << (bits - length)) - 1)
+            lengths.append(length)
+    insert_columns(
+        session,
+        FreeBlock,
+        {"owner_kind": kinds, "owner_id": keys, "first": firsts, "last": lasts, "prefixlen": lengths},
+    )
 
 
 def find_block_for_address(session: Session, owner: Owner, *, version: int, at_least: int) -> IPRange | None:

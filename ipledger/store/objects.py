@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from ipledger.store.bulk_insert import update_rows
 from ipledger.store.models import Address, FreeBlock, Prefix, Range
 
 __all__ = [
@@ -103,13 +104,11 @@ def delete_free_blocks_of(session: Session, owner_kind: str, owner_ids: Sequence
 
 def update_prefix_counters(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Write measured counters, each row a dict with ``id`` and the counter columns."""
-    if rows:
-        session.execute(update(Prefix), list(rows))
+    update_rows(session, Prefix, rows)
 
 
 def update_range_counters(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(update(Range), list(rows))
+    update_rows(session, Range, rows)
 
 
 def load_prefix_counters(session: Session, space_id: int, version: int) -> dict[int, tuple[int, int, int]]:

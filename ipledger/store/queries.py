@@ -23,6 +23,7 @@ __all__ = [
     "find_address",
     "find_group_by_path",
     "find_prefix",
+    "find_prefix_key",
     "find_range_holding",
     "find_space",
     "list_addresses_within",
@@ -53,6 +54,23 @@ def find_prefix(session: Session, space_id: int, span: IPRange) -> Prefix | None
             Prefix.prefixlen == prefixlen,
         )
     ).one_or_none()
+
+
+def find_prefix_key(session: Session, space_name: str, span: IPRange) -> tuple[int, bool] | None:
+    """Id and pool flag of the prefix of exactly this span in the named space: one indexed
+    query, for the hot read paths that need nothing else of the prefix."""
+    prefixlen = max_prefixlen(span.version) - (span.num_addresses.bit_length() - 1)
+    row = session.execute(
+        select(Prefix.id, Prefix.is_pool)
+        .join(Space, Space.id == Prefix.space_id)
+        .where(
+            Space.name == space_name,
+            Prefix.family == span.version,
+            Prefix.first == span.first,
+            Prefix.prefixlen == prefixlen,
+        )
+    ).first()
+    return None if row is None else (row.id, row.is_pool)
 
 
 def list_prefixes_containing(
