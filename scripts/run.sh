@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Quick start: install what is needed, create (or upgrade) the ledger in ./ipledger.db and show
-# what it holds. Any arguments are passed to the ipledger command instead.
+# Quick start: install what is needed, create (or upgrade) the ledger in ./ipledger.db and serve
+# the HTTP API on http://127.0.0.1:8080/api/v1 (docs at /api/v1/docs) until Ctrl-C.
+# Any arguments are passed to the ipledger command instead, e.g. scripts/run.sh prefix list.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -9,6 +10,4 @@ if [ $# -gt 0 ]; then
   exec .venv/bin/ipledger "$@"
 fi
 .venv/bin/ipledger init
-.venv/bin/ipledger report utilization
-echo
-echo "The ledger is ready. Try:  .venv/bin/ipledger --help   (database: $IPLEDGER_DATABASE)"
+exec .venv/bin/ipledger serve

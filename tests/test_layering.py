@@ -18,7 +18,8 @@ ALLOWED = {
     "service": {"service", "store", "kube", "core"},
     "api": {"api", "service", "core"},
     "web": {"web", "service", "core"},
-    "cli": {"cli", "service", "core"},
+    # The command line is the program's entry point: `ipledger serve` starts the API's server.
+    "cli": {"cli", "service", "core", "api"},
 }
 SQL_LIBRARIES = {"sqlalchemy", "alembic", "psycopg"}
 

@@ -23,6 +23,7 @@ from ipledger.cli.prefixes import prefix
 from ipledger.cli.ranges import range_group
 from ipledger.cli.reports import report, whois
 from ipledger.cli.roles import role
+from ipledger.cli.serve import serve
 from ipledger.cli.spaces import space
 from ipledger.cli.transfer import export, import_csv_file, import_document
 from ipledger.core.errors import LedgerError
@@ -120,6 +121,7 @@ _COMMANDS: Sequence[click.Command] = (
     export,
     import_document,
     import_csv_file,
+    serve,
 )
 for _command in _COMMANDS:
     main.add_command(_command)

@@ -28,6 +28,7 @@ __all__ = [
     "delete_address",
     "insert_address",
     "list_addresses",
+    "remove_address",
     "show_address",
     "update_address",
 ]
@@ -189,22 +190,28 @@ def update_address(
 def delete_address(
     ledger: Ledger, address: IPAddress, *, actor: str, space: str = DEFAULT_SPACE
 ) -> AddressRecord:
+    """Remove an address from the ledger."""
     with ledger.transaction(actor) as tx:
-        session = tx.session
-        space_row = load_space(session, space)
-        value = int(address)
-        span = IPRange(address.version, value, value)
-        chain = lock_chain(session, space_row, span)
-        row = load_address(session, space_row, address)
-        lookup = names(session)
-        record = address_record(row, lookup)
-        holder_range = queries.find_range_holding(session, space_row.id, address.version, value)
-        occupancy.release_span(session, _owner(chain, holder_range), span, None)
-        tx.record("delete", "address", row.id, f"{address} ({space})", before=snapshot(row, lookup))
-        session.delete(row)
-        session.flush()
-        _count(session, chain, holder_range, row, span, sign=-1)
-        return record
+        return remove_address(tx, load_space(tx.session, space), address)
+
+
+def remove_address(tx: Transaction, space_row: Space, address: IPAddress) -> AddressRecord:
+    """Delete one address inside an open transaction (see :func:`delete_address`)."""
+    session = tx.session
+    space = space_row.name
+    value = int(address)
+    span = IPRange(address.version, value, value)
+    chain = lock_chain(session, space_row, span)
+    row = load_address(session, space_row, address)
+    lookup = names(session)
+    record = address_record(row, lookup)
+    holder_range = queries.find_range_holding(session, space_row.id, address.version, value)
+    occupancy.release_span(session, _owner(chain, holder_range), span, None)
+    tx.record("delete", "address", row.id, f"{address} ({space})", before=snapshot(row, lookup))
+    session.delete(row)
+    session.flush()
+    _count(session, chain, holder_range, row, span, sign=-1)
+    return record
 
 
 def show_address(ledger: Ledger, address: IPAddress, *, space: str = DEFAULT_SPACE) -> AddressRecord:

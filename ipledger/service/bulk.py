@@ -30,25 +30,40 @@ from ipledger.service.inventory import (
     with_new_objects,
     write_derived,
 )
-from ipledger.service.ledger import Transaction
+from ipledger.service.ledger import Ledger, Transaction
 from ipledger.service.prefixes import unit_for
 from ipledger.store import catalog, objects
 from ipledger.store.bulk_insert import insert_rows
 from ipledger.store.models import Address, Change, Prefix, Range
 
-__all__ = ["ImportSummary", "NewAddress", "NewPrefix", "NewRange", "Progress", "load_objects"]
+__all__ = [
+    "ImportSummary",
+    "NewAddress",
+    "NewPrefix",
+    "NewRange",
+    "Progress",
+    "create_objects",
+    "load_objects",
+]
 
 Progress = Callable[[int, int], None]
 _BATCH = 5000
+_MAX_OBJECTS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
 class ImportSummary:
+    """How many objects of each kind were created, and the ids of the new prefixes, ranges and
+    addresses in the order they were given."""
+
     spaces: int = 0
     groups: int = 0
     prefixes: int = 0
     ranges: int = 0
     addresses: int = 0
+    prefix_ids: tuple[int, ...] = ()
+    range_ids: tuple[int, ...] = ()
+    address_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +182,30 @@ def load_objects(
         state = derive_space(inventory)
         _refuse_unusable_addresses(tx, spaces[space], inventory, state, batch, ids)
         write_derived(session, inventory, state)
-    return ImportSummary(prefixes=len(prefixes), ranges=len(ranges), addresses=len(addresses))
+    return ImportSummary(
+        prefixes=len(prefixes),
+        ranges=len(ranges),
+        addresses=len(addresses),
+        prefix_ids=tuple(ids[id(item)] for item in prefixes),
+        range_ids=tuple(ids[id(item)] for item in ranges),
+        address_ids=tuple(ids[id(item)] for item in addresses),
+    )
+
+
+def create_objects(
+    ledger: Ledger,
+    *,
+    actor: str,
+    prefixes: Sequence[NewPrefix] = (),
+    ranges: Sequence[NewRange] = (),
+    addresses: Sequence[NewAddress] = (),
+) -> ImportSummary:
+    """Create many objects in one transaction, all or nothing (the bulk path of the API)."""
+    total = len(prefixes) + len(ranges) + len(addresses)
+    if not 1 <= total <= _MAX_OBJECTS:
+        raise InvalidInputError(f"a bulk request takes 1 to {_MAX_OBJECTS} objects, not {total}")
+    with ledger.transaction(actor) as tx:
+        return load_objects(tx, prefixes=prefixes, ranges=ranges, addresses=addresses)
 
 
 def _with_unit(prefix: NewPrefix) -> NewPrefix:

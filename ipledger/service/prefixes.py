@@ -30,6 +30,7 @@ __all__ = [
     "delete_prefix",
     "insert_prefix",
     "list_prefixes",
+    "remove_prefix",
     "show_prefix",
     "unit_for",
     "update_prefix",
@@ -280,32 +281,41 @@ def _thresholds(value: Any) -> Thresholds:
 def delete_prefix(
     ledger: Ledger, network: IPNetwork, *, actor: str, space: str = DEFAULT_SPACE
 ) -> PrefixRecord:
-    """Remove a prefix; what it held stays and now belongs to the prefix around it."""
+    """Remove a prefix; what it held stays and now belongs to the prefix around it.
+
+    Raises:
+        ConflictError: it holds a range and no prefix around it would hold the range instead.
+    """
     with ledger.transaction(actor) as tx:
-        session = tx.session
-        space_row = load_space(session, space)
-        span = IPRange.from_network(network)
-        chain = lock_chain(session, space_row, span)
-        prefix = load_prefix(session, space_row, network)
-        lookup = names(session)
-        record = prefix_record(prefix, lookup)
-        owner = chain[-2] if len(chain) > 1 else None
-        if owner is None:
-            for item in queries.list_ranges_within(session, space_row.id, span):
-                raise ConflictError(
-                    f"{network} holds range {occupancy.span_of_range(item)} and no prefix around it would: "
-                    "delete the range first, or record the outer prefix",
-                    existing=range_record(item, lookup),
-                )
-        occupancy.release_span(
-            session, None if owner is None else ("prefix", owner.id), span, ("prefix", prefix.id)
-        )
-        if owner is not None:
-            owner.covered -= prefix.size - prefix.covered
-            occupancy.refresh_level(owner)
-        tx.record("delete", "prefix", prefix.id, f"{network} ({space})", before=snapshot(prefix, lookup))
-        session.delete(prefix)
-        return record
+        return remove_prefix(tx, load_space(tx.session, space), network)
+
+
+def remove_prefix(tx: Transaction, space_row: Space, network: IPNetwork) -> PrefixRecord:
+    """Delete one prefix inside an open transaction (see :func:`delete_prefix`)."""
+    session = tx.session
+    space = space_row.name
+    span = IPRange.from_network(network)
+    chain = lock_chain(session, space_row, span)
+    prefix = load_prefix(session, space_row, network)
+    lookup = names(session)
+    record = prefix_record(prefix, lookup)
+    owner = chain[-2] if len(chain) > 1 else None
+    if owner is None:
+        for item in queries.list_ranges_within(session, space_row.id, span):
+            raise ConflictError(
+                f"{network} holds range {occupancy.span_of_range(item)} and no prefix around it would: "
+                "delete the range first, or record the outer prefix",
+                existing=range_record(item, lookup),
+            )
+    occupancy.release_span(
+        session, None if owner is None else ("prefix", owner.id), span, ("prefix", prefix.id)
+    )
+    if owner is not None:
+        owner.covered -= prefix.size - prefix.covered
+        occupancy.refresh_level(owner)
+    tx.record("delete", "prefix", prefix.id, f"{network} ({space})", before=snapshot(prefix, lookup))
+    session.delete(prefix)
+    return record
 
 
 def show_prefix(ledger: Ledger, network: IPNetwork, *, space: str = DEFAULT_SPACE) -> PrefixDetail:

@@ -18,7 +18,7 @@ from ipledger.store import listing, queries
 from ipledger.store.database import Session
 from ipledger.store.models import Prefix, Range, Space
 
-__all__ = ["create_range", "delete_range", "insert_range", "list_ranges", "update_range"]
+__all__ = ["create_range", "delete_range", "insert_range", "list_ranges", "remove_range", "update_range"]
 
 _FIELDS = {"status", "role", "group", "managed_by", "description", "tags"}
 
@@ -164,18 +164,23 @@ def update_range(
 def delete_range(ledger: Ledger, span: IPRange, *, actor: str, space: str = DEFAULT_SPACE) -> RangeRecord:
     """Remove a range; the addresses in it stay, now held by the prefix around it."""
     with ledger.transaction(actor) as tx:
-        session = tx.session
-        space_row = load_space(session, space)
-        chain = lock_chain(session, space_row, span)
-        item = load_range(session, space_row, span)
-        lookup = names(session)
-        record = range_record(item, lookup)
-        occupancy.release_span(session, ("prefix", chain[-1].id), span, ("range", item.id))
-        tx.record("delete", "range", item.id, f"{span} ({space})", before=snapshot(item, lookup))
-        session.delete(item)
-        session.flush()
-        _count(session, chain, item, span, sign=-1)
-        return record
+        return remove_range(tx, load_space(tx.session, space), span)
+
+
+def remove_range(tx: Transaction, space_row: Space, span: IPRange) -> RangeRecord:
+    """Delete one range inside an open transaction (see :func:`delete_range`)."""
+    session = tx.session
+    space = space_row.name
+    chain = lock_chain(session, space_row, span)
+    item = load_range(session, space_row, span)
+    lookup = names(session)
+    record = range_record(item, lookup)
+    occupancy.release_span(session, ("prefix", chain[-1].id), span, ("range", item.id))
+    tx.record("delete", "range", item.id, f"{span} ({space})", before=snapshot(item, lookup))
+    session.delete(item)
+    session.flush()
+    _count(session, chain, item, span, sign=-1)
+    return record
 
 
 def list_ranges(

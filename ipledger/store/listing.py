@@ -15,13 +15,17 @@ from ipledger.store.models import Address, Prefix, Range
 
 __all__ = [
     "PREFIX_SORTS",
+    "AddressQuery",
     "PrefixQuery",
+    "RangeQuery",
     "list_addresses",
     "list_all_prefixes",
     "list_all_ranges",
     "list_prefixes",
     "list_prefixes_above_ok",
     "list_ranges",
+    "search_addresses",
+    "search_ranges",
 ]
 
 PREFIX_SORTS: dict[str, list[Any]] = {
@@ -116,6 +120,105 @@ def list_all_prefixes(session: Session, *, space_id: int | None = None) -> Seque
 
 def list_prefixes_above_ok(session: Session) -> Sequence[Prefix]:
     return session.scalars(select(Prefix).where(Prefix.level != "ok").order_by(*PREFIX_SORTS["prefix"])).all()
+
+
+@dataclass(frozen=True, slots=True)
+class RangeQuery:
+    space_id: int | None = None
+    group_ids: Sequence[int] | None = None
+    role: str | None = None
+    status: str | None = None
+    tag: str | None = None
+    family: int | None = None
+    contains: tuple[int, int] | None = None
+    within: IPRange | None = None
+    text: str | None = None
+    limit: int | None = None
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AddressQuery:
+    space_id: int | None = None
+    group_ids: Sequence[int] | None = None
+    status: str | None = None
+    holder_kind: str | None = None
+    tag: str | None = None
+    family: int | None = None
+    within: IPRange | None = None
+    text: str | None = None
+    limit: int | None = None
+    offset: int = 0
+
+
+def search_ranges(session: Session, query: RangeQuery) -> tuple[Sequence[Range], int]:
+    """Matching ranges by space and start, and how many match before paging."""
+    statement = select(Range)
+    if query.space_id is not None:
+        statement = statement.where(Range.space_id == query.space_id)
+    if query.group_ids is not None:
+        statement = statement.where(Range.group_id.in_(query.group_ids))
+    if query.role is not None:
+        statement = statement.where(Range.role == query.role)
+    if query.status is not None:
+        statement = statement.where(Range.status == query.status)
+    if query.family is not None:
+        statement = statement.where(Range.family == query.family)
+    if query.contains is not None:
+        version, value = query.contains
+        statement = statement.where(Range.family == version, Range.first <= value, Range.last >= value)
+    if query.within is not None:
+        span = query.within
+        statement = statement.where(
+            Range.family == span.version, Range.first >= span.first, Range.last <= span.last
+        )
+    if query.text is not None:
+        pattern = f"%{query.text}%"
+        statement = statement.where(or_(Range.description.ilike(pattern), Range.managed_by.ilike(pattern)))
+    if query.tag is not None:
+        statement = statement.where(cast(Range.tags, Text).like(_tag_pattern(query.tag), escape="\\"))
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    statement = statement.order_by(Range.space_id, Range.family, Range.first).offset(query.offset)
+    if query.limit is not None:
+        statement = statement.limit(query.limit)
+    return session.scalars(statement).all(), total
+
+
+def search_addresses(session: Session, query: AddressQuery) -> tuple[Sequence[Address], int]:
+    """Matching addresses by space and value, and how many match before paging."""
+    statement = select(Address)
+    if query.space_id is not None:
+        statement = statement.where(Address.space_id == query.space_id)
+    if query.group_ids is not None:
+        statement = statement.where(Address.group_id.in_(query.group_ids))
+    if query.status is not None:
+        statement = statement.where(Address.status == query.status)
+    if query.holder_kind is not None:
+        statement = statement.where(Address.holder_kind == query.holder_kind)
+    if query.family is not None:
+        statement = statement.where(Address.family == query.family)
+    if query.within is not None:
+        span = query.within
+        statement = statement.where(
+            Address.family == span.version, Address.value >= span.first, Address.value <= span.last
+        )
+    if query.text is not None:
+        pattern = f"%{query.text}%"
+        statement = statement.where(
+            or_(
+                Address.holder_name.ilike(pattern),
+                Address.dns_name.ilike(pattern),
+                Address.description.ilike(pattern),
+                Address.mac.ilike(pattern),
+            )
+        )
+    if query.tag is not None:
+        statement = statement.where(cast(Address.tags, Text).like(_tag_pattern(query.tag), escape="\\"))
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    statement = statement.order_by(Address.space_id, Address.family, Address.value).offset(query.offset)
+    if query.limit is not None:
+        statement = statement.limit(query.limit)
+    return session.scalars(statement).all(), total
 
 
 def list_ranges(

@@ -32,6 +32,7 @@ __all__ = [
     "Change",
     "FreeBlock",
     "Group",
+    "IdempotencyKey",
     "Prefix",
     "Range",
     "Role",
@@ -206,3 +207,16 @@ class Change(Base):
     object_label: Mapped[str] = mapped_column(String(300))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class IdempotencyKey(Base):
+    """A request made with an ``Idempotency-Key``: claimed while it runs, then its response,
+    so that a retried request gets the first response instead of running twice."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

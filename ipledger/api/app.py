@@ -1,0 +1,63 @@
+"""The API application: routers under /api/v1, the OpenAPI schema and docs, error handling."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+
+from ipledger import __version__
+from ipledger.api.errors import install_error_handlers, problem
+from ipledger.api.routes import addresses, allocation, catalog, prefixes, ranges, reports
+from ipledger.service.ledger import Ledger
+
+__all__ = ["MAX_BODY_BYTES", "PREFIX", "create_app"]
+
+PREFIX = "/api/v1"
+# 10,000 objects of a bulk request with every field filled stay well below this.
+MAX_BODY_BYTES = 32 * 1024 * 1024
+
+_DESCRIPTION = """
+The ledger of IP address space: spaces (VRFs), groups, prefixes, ranges and addresses, with
+allocation of the next free address or prefix, utilization, whois and the audit log.
+
+- Errors are RFC 9457 problem details (`application/problem+json`) with `detail` saying what
+  to fix and `field` naming the field at fault: 400 bad value, 404 missing, 409 conflict (the
+  existing object in `existing`) or exhausted parent, 412 stale `If-Match` (the current object
+  in `current`), 422 a body that does not fit the schema.
+- Every object carries a `version`; GET answers with an `ETag`. Send it back as `If-Match` on
+  PATCH or DELETE so that a concurrent change is refused instead of overwritten.
+- POSTs accept an `Idempotency-Key` header: a retry with the same key and body returns the
+  first response (header `Idempotent-Replayed: true`) instead of allocating twice.
+- Listings page with `limit` and `offset`, or with the `next_cursor` of the previous page,
+  and report the `total`.
+- `X-Actor` names who acts, for the audit log.
+"""
+
+
+def create_app(ledger: Ledger) -> FastAPI:
+    app = FastAPI(
+        title="ipledger",
+        version=__version__,
+        description=_DESCRIPTION,
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=f"{PREFIX}/redoc",
+    )
+    app.state.ledger = ledger
+    install_error_handlers(app)
+    for module in (catalog, prefixes, ranges, addresses, allocation, reports):
+        app.include_router(module.router, prefix=PREFIX)
+
+    @app.middleware("http")
+    async def _limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return problem(
+                413,
+                "Request too large",
+                f"the body has {length} bytes; at most {MAX_BODY_BYTES} are accepted",
+            )
+        return await call_next(request)
+
+    return app

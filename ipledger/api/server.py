@@ -1,0 +1,20 @@
+"""Running the API with uvicorn: one process, the ledger opened once and shared by its threads."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from ipledger.api.app import create_app
+from ipledger.service.ledger import Ledger
+
+__all__ = ["serve"]
+
+
+def serve(ledger: Ledger, *, host: str, port: int, log_level: str = "info") -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM), then close the ledger."""
+    try:
+        uvicorn.run(
+            create_app(ledger), host=host, port=port, log_level=log_level, access_log=log_level == "debug"
+        )
+    finally:
+        ledger.close()

@@ -1,0 +1,42 @@
+"""`ipledger serve`: the HTTP API (and, later, the web UI)."""
+
+from __future__ import annotations
+
+import click
+
+from ipledger.cli.context import CliState, pass_state
+
+
+@click.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface)."
+)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    help="How much the server logs (debug also logs every request).",
+)
+@pass_state
+def serve(state: CliState, host: str, port: int, log_level: str) -> None:
+    """Serve the HTTP API on HOST:PORT until stopped with Ctrl-C.
+
+    The API lives under /api/v1; its interactive documentation is at /api/v1/docs and its
+    OpenAPI schema at /api/v1/openapi.json. It uses the same database as every other command
+    (--database or IPLEDGER_DATABASE: the SQLite file by default, or a PostgreSQL URL).
+
+    \b
+    Examples:
+      ipledger serve
+      ipledger --database postgresql://ipam@db.example.net/ipam serve --host 0.0.0.0 --port 8080
+    """
+    from ipledger.api.server import serve as run_server  # imported here: only `serve` needs the web stack
+
+    ledger = state.ledger()
+    click.echo(
+        f"ipledger API on http://{host}:{port}/api/v1 (docs: /api/v1/docs), ledger: {state.location()}",
+        err=True,
+    )
+    run_server(ledger, host=host, port=port, log_level=log_level)
