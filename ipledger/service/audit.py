@@ -7,8 +7,9 @@ from datetime import datetime
 from ipledger.service.ledger import Ledger
 from ipledger.service.records import ChangeRecord
 from ipledger.store import catalog
+from ipledger.store.models import Change
 
-__all__ = ["list_changes"]
+__all__ = ["list_changes", "search_changes"]
 
 
 def list_changes(
@@ -25,7 +26,7 @@ def list_changes(
 ) -> list[ChangeRecord]:
     """Changes, newest first, filtered by object, actor and time (``since`` inclusive, ``until`` not)."""
     with ledger.reading() as session:
-        rows = catalog.list_changes(
+        rows, _ = catalog.list_changes(
             session,
             object_kind=object_kind,
             object_id=object_id,
@@ -36,17 +37,46 @@ def list_changes(
             limit=limit,
             offset=offset,
         )
-        return [
-            ChangeRecord(
-                row.id,
-                row.at,
-                row.actor,
-                row.action,
-                row.object_kind,
-                row.object_id,
-                row.object_label,
-                row.before,
-                row.after,
-            )
-            for row in rows
-        ]
+        return [_record(row) for row in rows]
+
+
+def search_changes(
+    ledger: Ledger,
+    *,
+    object_kind: str | None = None,
+    object_id: int | None = None,
+    label: str | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[ChangeRecord], int]:
+    """:func:`list_changes` with the number of matching entries before paging."""
+    with ledger.reading() as session:
+        rows, total = catalog.list_changes(
+            session,
+            object_kind=object_kind,
+            object_id=object_id,
+            label=label,
+            actor=actor,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
+        return [_record(row) for row in rows], total
+
+
+def _record(row: Change) -> ChangeRecord:
+    return ChangeRecord(
+        row.id,
+        row.at,
+        row.actor,
+        row.action,
+        row.object_kind,
+        row.object_id,
+        row.object_label,
+        row.before,
+        row.after,
+    )

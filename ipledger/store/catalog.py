@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ipledger.store.models import Address, Change, Group, Prefix, Range, Role, Space
@@ -108,8 +108,8 @@ def list_changes(
     until: datetime | None,
     limit: int | None,
     offset: int,
-) -> Sequence[Change]:
-    """Audit entries, newest first (``since`` inclusive, ``until`` exclusive)."""
+) -> tuple[Sequence[Change], int]:
+    """Audit entries, newest first (``since`` inclusive, ``until`` exclusive), and how many match."""
     query = select(Change)
     if object_kind is not None:
         query = query.where(Change.object_kind == object_kind)
@@ -123,7 +123,8 @@ def list_changes(
         query = query.where(Change.at >= since)
     if until is not None:
         query = query.where(Change.at < until)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     query = query.order_by(Change.id.desc()).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return session.scalars(query).all()
+    return session.scalars(query).all(), total

@@ -95,7 +95,7 @@ def changes(
     cursor: str | None = None,
 ) -> Page[ChangeRead]:
     start = decode_cursor(cursor, offset)
-    records = audit.list_changes(
+    records, total = audit.search_changes(
         ledger,
         object_kind=object_kind,
         object_id=object_id,
@@ -103,15 +103,14 @@ def changes(
         actor=actor,
         since=since,
         until=until,
-        limit=limit + 1,
-        offset=start,
-    )
-    more = len(records) > limit
-    records = records[:limit]
-    return Page(
-        items=[ChangeRead.of(record) for record in records],
-        total=start + len(records) + (1 if more else 0),
         limit=limit,
         offset=start,
-        next_cursor=encode_cursor(start + limit) if more else None,
+    )
+    following = start + len(records)
+    return Page(
+        items=[ChangeRead.of(record) for record in records],
+        total=total,
+        limit=limit,
+        offset=start,
+        next_cursor=encode_cursor(following) if following < total else None,
     )
