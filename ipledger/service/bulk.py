@@ -61,9 +61,9 @@ class ImportSummary:
     prefixes: int = 0
     ranges: int = 0
     addresses: int = 0
-    prefix_ids: tuple[int, ...] = ()
-    range_ids: tuple[int, ...] = ()
-    address_ids: tuple[int, ...] = ()
+    prefix_ids: tuple[int, ...] = field(default=(), repr=False)
+    range_ids: tuple[int, ...] = field(default=(), repr=False)
+    address_ids: tuple[int, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +181,9 @@ def load_objects(
         inventory = inventories[(space, version)]
         state = derive_space(inventory)
         _refuse_unusable_addresses(tx, spaces[space], inventory, state, batch, ids)
-        write_derived(session, inventory, state)
+        added = len(batch.prefixes) + len(batch.ranges) + len(batch.addresses)
+        # with_new_objects appended the batch's items after the stored ones.
+        write_derived(session, inventory, state, changed=inventory.items[len(inventory.items) - added :])
     return ImportSummary(
         prefixes=len(prefixes),
         ranges=len(ranges),

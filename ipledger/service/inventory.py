@@ -108,19 +108,37 @@ def with_new_objects(
     )
 
 
-def write_derived(session: Session, inventory: Inventory, state: DerivedState | None = None) -> None:
+def write_derived(
+    session: Session,
+    inventory: Inventory,
+    state: DerivedState | None = None,
+    *,
+    changed: Sequence[Item] | None = None,
+) -> None:
     """Store the free blocks and counters that follow from ``inventory`` (its ``state``, when
-    already derived), replacing the old ones."""
+    already derived), replacing the old ones.
+
+    With ``changed`` (the objects just added), only what they can affect is rewritten: their
+    own free space and counters, the free space of their direct owners and the counters of
+    every prefix around them. The rest of the space is left as stored.
+    """
     state = derive_space(inventory) if state is None else state
-    prefix_ids = list(inventory.shapes)
-    range_ids = list(inventory.range_sizes)
-    objects.delete_free_blocks_of(session, "prefix", prefix_ids)
-    objects.delete_free_blocks_of(session, "range", range_ids)
+    if changed is None:
+        owners = list(state.layout.free)
+        counted_prefixes = set(state.usages)
+        counted_ranges = set(state.range_used)
+    else:
+        owners, counted_prefixes, counted_ranges = _affected(state, changed)
+    for kind in (Kind.PREFIX, Kind.RANGE):
+        objects.delete_free_blocks_of(
+            session, kind.value, [key for owner_kind, key in owners if owner_kind is kind]
+        )
     free_space.insert_many(
-        session, {(kind.value, key): free for (kind, key), free in state.layout.free.items()}
+        session, {(kind.value, key): state.layout.free[(kind, key)] for kind, key in owners}
     )
     rows = []
-    for key, usage in state.usages.items():
+    for key in counted_prefixes:
+        usage = state.usages[key]
         level = level_of(usage.percent, inventory.thresholds[key])
         rows.append(
             {
@@ -137,5 +155,30 @@ def write_derived(session: Session, inventory: Inventory, state: DerivedState | 
         )
     objects.update_prefix_counters(session, rows)
     objects.update_range_counters(
-        session, [{"id": key, "used": used} for key, used in state.range_used.items()]
+        session, [{"id": key, "used": state.range_used[key]} for key in counted_ranges]
     )
+
+
+def _affected(
+    state: DerivedState, changed: Sequence[Item]
+) -> tuple[list[tuple[Kind, int]], set[int], set[int]]:
+    """Owners whose free space, and prefixes and ranges whose counters, ``changed`` can move."""
+    owners: set[tuple[Kind, int]] = set()
+    prefixes: set[int] = set()
+    ranges: set[int] = set()
+    for item in changed:
+        if item.kind is not Kind.ADDRESS:
+            owners.add((item.kind, item.key))
+            (prefixes if item.kind is Kind.PREFIX else ranges).add(item.key)
+        owner = state.layout.owners.get((item.kind, item.key))
+        if owner is not None:
+            owners.add((owner.kind, owner.key))
+        while owner is not None:
+            if owner.kind is Kind.PREFIX:
+                if owner.key in prefixes and owner is not item:
+                    break
+                prefixes.add(owner.key)
+            else:
+                ranges.add(owner.key)
+            owner = state.layout.owners.get((owner.kind, owner.key))
+    return sorted(owners), prefixes, ranges
