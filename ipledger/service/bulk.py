@@ -18,7 +18,7 @@ from typing import Any
 from ipledger.core.addresses import IPAddress, IPNetwork, format_value, max_prefixlen, network_from_ints
 from ipledger.core.allocation import usable_range
 from ipledger.core.errors import ConflictError, InvalidInputError
-from ipledger.core.layout import Item, Kind, find_conflicts
+from ipledger.core.layout import Conflict, Item, Kind, find_conflicts
 from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from ipledger.core.utilization import PrefixShape
@@ -268,13 +268,15 @@ def _checked(tx: Transaction, space_id: int, version: int, batch: _Batch, ids: d
         second = conflict.second
         first_origin = origins.get((conflict.first.kind, conflict.first.key))
         second_origin = None if second is None else origins.get((second.kind, second.key))
-        where = first_origin if first_origin is not None else second_origin
-        if where is None:
+        if first_origin is None and second_origin is None:
             continue
-        stored_other = second is not None and (first_origin is None or second_origin is None)
-        raise ConflictError(
-            f"{where}: {conflict.describe()}{' (already in the ledger)' if stored_other else ''}"
-        )
+        if first_origin is None and second is not None:
+            # Name the new object first, whichever of the two sorts first.
+            conflict = Conflict(second, conflict.first, conflict.reason)
+            first_origin, second_origin = second_origin, None
+        stored_other = conflict.second is not None and second_origin is None
+        suffix = " (already in the ledger)" if stored_other else ""
+        raise ConflictError(f"{first_origin}: {conflict.describe()}{suffix}")
     return inventory
 
 
@@ -294,6 +296,9 @@ def _refuse_unusable_addresses(
     usable_of: dict[int, IPRange | None] = {}
     for address in batch.addresses:
         owner = state.layout.owners.get((Kind.ADDRESS, ids[id(address)]))
+        if owner is not None and owner.kind is Kind.RANGE:
+            # A range does not make its prefix's network or broadcast address usable.
+            owner = state.layout.owners.get((owner.kind, owner.key))
         if owner is None or owner.kind is not Kind.PREFIX or owner.key in pools:
             continue
         prefixlen = max_prefixlen(version) - owner.span.num_addresses.bit_length() + 1

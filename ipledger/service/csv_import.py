@@ -101,11 +101,18 @@ def import_csv(
         raise InvalidInputError(
             f"unknown column(s) {', '.join(map(repr, unknown))}; known: {', '.join(columns)}"
         )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InvalidInputError(
+            f"column(s) {', '.join(repeated)} named more than once (aliases count as the same column)"
+        )
     if columns[0] not in names:
         raise InvalidInputError(f"the CSV needs a {columns[0]!r} column")
     objects = []
-    for cells in reader:
-        where = f"row {reader.line_num}"
+    # Rows as a spreadsheet numbers them (the header is row 1), not file lines: a quoted cell
+    # may span several lines.
+    for row_number, cells in enumerate(reader, start=2):
+        where = f"row {row_number}"
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != len(names):
@@ -144,17 +151,24 @@ def _flag(where: str, text: str) -> bool:
     raise InvalidInputError(f"{where}: pool must be yes or no, not {text!r}")
 
 
+def _percent(where: str, row: dict[str, str], key: str, default: float) -> float:
+    text = row.get(key) or ""
+    if not text:
+        return default
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise InvalidInputError(f"{where}: {key} must be a percentage, not {text!r}") from exc
+
+
 def _prefix(where: str, row: dict[str, str], space: str) -> NewPrefix:
     marks = DEFAULT_THRESHOLDS
     if any(row.get(key) for key in ("warning", "critical", "emergency")):
-        try:
-            marks = Thresholds(
-                float(row.get("warning") or DEFAULT_THRESHOLDS.warning),
-                float(row.get("critical") or DEFAULT_THRESHOLDS.critical),
-                float(row.get("emergency") or DEFAULT_THRESHOLDS.emergency),
-            )
-        except ValueError as exc:
-            raise InvalidInputError(f"{where}: thresholds must be numbers ({exc})") from exc
+        marks = Thresholds(
+            _percent(where, row, "warning", DEFAULT_THRESHOLDS.warning),
+            _percent(where, row, "critical", DEFAULT_THRESHOLDS.critical),
+            _percent(where, row, "emergency", DEFAULT_THRESHOLDS.emergency),
+        )
     return NewPrefix(
         where=where,
         space=row.get("space") or space,

@@ -17,7 +17,7 @@ from ipledger.core.ranges import IPRange, parse_range
 from ipledger.core.thresholds import Thresholds
 from ipledger.core.vocabulary import HolderKind, Status, parse_choice
 from ipledger.service.bulk import ImportSummary, NewAddress, NewPrefix, NewRange, Progress, load_objects
-from ipledger.service.convert import names
+from ipledger.service.convert import names, snapshot
 from ipledger.service.csv_import import import_csv
 from ipledger.service.fields import clean_mac, clean_tags, parse_time
 from ipledger.service.ledger import Ledger, Transaction
@@ -238,13 +238,32 @@ def _parse_prefix(where: str, entry: dict[str, Any]) -> NewPrefix:
             network=parse_prefix(_text(where, entry, "prefix")),
             role=_text(where, entry, "role", "general"),
             managed_by=_text(where, entry, "managed_by", "manual"),
-            is_pool=bool(entry.get("is_pool", False)),
-            thresholds=Thresholds(**{key: float(value) for key, value in marks.items()}),
+            is_pool=_flag(where, entry, "is_pool"),
+            thresholds=_marks(where, marks),
             unit_prefixlen=unit,
             **_common(where, entry),
         )
-    except (LedgerError, TypeError) as exc:
+    except LedgerError as exc:
         raise _located(where, exc) from exc
+
+
+def _flag(where: str, entry: dict[str, Any], key: str) -> bool:
+    value = entry.get(key, False)
+    if not isinstance(value, bool):
+        raise InvalidInputError(f"{where}.{key}: expected true or false, got {value!r}")
+    return value
+
+
+def _marks(where: str, marks: dict[str, Any]) -> Thresholds:
+    unknown = sorted(set(marks) - {"warning", "critical", "emergency"})
+    if unknown:
+        raise InvalidInputError(f"{where}.thresholds: unknown mark(s) {', '.join(unknown)}")
+    numbers = {}
+    for key, value in marks.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidInputError(f"{where}.thresholds.{key}: expected a percentage, got {value!r}")
+        numbers[key] = float(value)
+    return Thresholds(**numbers)
 
 
 def _parse_range(where: str, entry: dict[str, Any]) -> NewRange:
@@ -290,13 +309,15 @@ def _merge_spaces(tx: Transaction, entries: list[dict[str, Any]]) -> int:
         where = f"spaces[{index}]"
         _refuse_unknown(where, entry, _SPACE_FIELDS)
         name = _text(where, entry, "name")
-        if not name:
-            raise InvalidInputError(f"{where}.name: a space needs a name")
+        if not name or any(char.isspace() or char == "/" for char in name):
+            raise InvalidInputError(f"{where}.name: {name!r} is not a space name (one word without slashes)")
         found = queries.find_space(tx.session, name)
         description = _text(where, entry, "description")
         if found is None:
-            tx.session.add(Space(name=name, description=description, created_at=tx.now, version=1))
-            tx.record("import", "space", None, name, after={"name": name, "description": description})
+            space = Space(name=name, description=description, created_at=tx.now, version=1)
+            tx.session.add(space)
+            tx.session.flush()
+            tx.record("import", "space", space.id, name, after={"name": name, "description": description})
             created += 1
         elif found.description != description:
             tx.record(
@@ -317,14 +338,22 @@ def _merge_roles(tx: Transaction, entries: list[dict[str, Any]]) -> None:
         where = f"roles[{index}]"
         _refuse_unknown(where, entry, _ROLE_FIELDS)
         name = _text(where, entry, "name")
-        if not name:
-            raise InvalidInputError(f"{where}.name: a role needs a name")
+        if not name or any(char.isspace() for char in name) or name != name.lower():
+            raise InvalidInputError(f"{where}.name: {name!r} is not a role name (one lower-case word)")
         found = catalog.find_role(tx.session, name)
         description = _text(where, entry, "description")
         if found is None:
             tx.session.add(Role(name=name, description=description))
             tx.record("import", "role", None, name, after={"name": name, "description": description})
         elif found.description != description:
+            tx.record(
+                "update",
+                "role",
+                None,
+                name,
+                before={"description": found.description},
+                after={"description": description},
+            )
             found.description = description
     tx.session.flush()
 
@@ -347,7 +376,17 @@ def _merge_groups(tx: Transaction, entries: list[dict[str, Any]]) -> int:
             raise InvalidInputError(
                 f"{where}.path: parent group {parent_path!r} is neither in the ledger nor the document"
             )
+        try:
+            fields = {
+                "description": _text(where, entry, "description"),
+                "owner": _text(where, entry, "owner"),
+                "environment": _text(where, entry, "environment"),
+                "tags": clean_tags(entry.get("tags") or []),
+            }
+        except LedgerError as exc:
+            raise _located(where, exc) from exc
         group = known.get(path)
+        lookup = names(tx.session)
         if group is None:
             group = Group(
                 parent_id=None if parent is None else parent.id,
@@ -356,17 +395,19 @@ def _merge_groups(tx: Transaction, entries: list[dict[str, Any]]) -> int:
                 created_at=tx.now,
                 updated_at=tx.now,
                 version=1,
+                **fields,
             )
             tx.session.add(group)
+            tx.session.flush()
+            tx.record("import", "group", group.id, path, after=snapshot(group, lookup))
             created += 1
-        group.description = _text(where, entry, "description")
-        group.owner = _text(where, entry, "owner")
-        group.environment = _text(where, entry, "environment")
-        try:
-            group.tags = clean_tags(entry.get("tags") or [])
-        except LedgerError as exc:
-            raise _located(where, exc) from exc
-        tx.session.flush()
+        elif any(getattr(group, key) != value for key, value in fields.items()):
+            before = snapshot(group, lookup)
+            for key, value in fields.items():
+                setattr(group, key, value)
+            group.version += 1
+            group.updated_at = tx.now
+            tx.session.flush()
+            tx.record("update", "group", group.id, path, before=before, after=snapshot(group, lookup))
         known[path] = group
-        tx.record("import", "group", group.id, path, after={"path": path})
     return created

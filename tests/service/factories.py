@@ -7,11 +7,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ipledger.core.addresses import IPAddress, IPNetwork, parse_address, parse_prefix
+from ipledger.core.findings import Severity
 from ipledger.core.ranges import IPRange, parse_range
 from ipledger.core.utilization import Usage
 from ipledger.service.addresses import AddressFields, create_address
 from ipledger.service.allocation import list_free_space
 from ipledger.service.audit import list_changes
+from ipledger.service.bulk import ImportSummary
+from ipledger.service.checks import check_ledger
 from ipledger.service.groups import create_group
 from ipledger.service.ledger import Ledger
 from ipledger.service.prefixes import create_prefix, show_prefix
@@ -27,6 +30,8 @@ __all__ = [
     "add_range",
     "all_changes",
     "count_rows",
+    "created_by",
+    "error_findings",
     "free_blocks",
     "ip",
     "net",
@@ -90,6 +95,24 @@ def free_blocks(ledger: Ledger, parent: str, *, space: str = "global") -> list[s
 def all_changes(ledger: Ledger) -> list[ChangeRecord]:
     """The whole audit log, oldest first."""
     return list(reversed(list_changes(ledger, limit=None)))
+
+
+def created_by(summary: ImportSummary) -> dict[str, int]:
+    """How many objects of each kind an import created (its lists of ids left out)."""
+    return {
+        "spaces": summary.spaces,
+        "groups": summary.groups,
+        "prefixes": summary.prefixes,
+        "ranges": summary.ranges,
+        "addresses": summary.addresses,
+    }
+
+
+def error_findings(ledger: Ledger) -> list[str]:
+    """What ``check_ledger`` reports as errors (conflicts, drifted counters or free space)."""
+    return [
+        f"{item.subject}: {item.message}" for item in check_ledger(ledger) if item.severity is Severity.ERROR
+    ]
 
 
 def count_rows(ledger: Ledger, model: type[Base]) -> int:

@@ -12,13 +12,12 @@ from typing import Any
 
 import pytest
 
+from ipledger.core.addresses import IPNetwork
 from ipledger.core.errors import ConflictError, InvalidInputError, LedgerError
-from ipledger.core.findings import Severity
+from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import Thresholds
 from ipledger.service.addresses import list_addresses
 from ipledger.service.allocation import allocate_addresses, list_free_space
-from ipledger.service.bulk import ImportSummary
-from ipledger.service.checks import check_ledger
 from ipledger.service.groups import list_groups
 from ipledger.service.ledger import Ledger
 from ipledger.service.prefixes import delete_prefix, list_prefixes
@@ -35,6 +34,8 @@ from tests.service.factories import (
     add_prefix,
     add_range,
     all_changes,
+    created_by,
+    error_findings,
     net,
     span,
     stored_state,
@@ -125,22 +126,20 @@ def _derived(ledger: Ledger) -> dict[str, Any]:
     """Utilization of every prefix, used count of every range, and free space of both."""
     prefixes, _ = list_prefixes(ledger)
     ranges = list_ranges(ledger)
+    parents: list[tuple[str, IPNetwork | IPRange]] = [
+        *((item.space, item.network) for item in prefixes),
+        *((item.space, item.span) for item in ranges),
+    ]
     return {
         "prefixes": {
             (item.space, str(item.network)): (item.usage, item.level, item.usage.percent) for item in prefixes
         },
         "ranges": {(item.space, str(item.span)): item.used for item in ranges},
         "free": {
-            (item.space, str(parent)): list_free_space(ledger, parent, space=item.space).blocks
-            for item, parent in [*((p, p.network) for p in prefixes), *((r, r.span) for r in ranges)]
+            (space, str(parent)): list_free_space(ledger, parent, space=space).blocks
+            for space, parent in parents
         },
     }
-
-
-def _errors(ledger: Ledger) -> list[str]:
-    return [
-        f"{item.subject}: {item.message}" for item in check_ledger(ledger) if item.severity is Severity.ERROR
-    ]
 
 
 def test_export_import_round_trip_gives_an_identical_document(
@@ -205,7 +204,7 @@ def test_import_into_fresh_ledger_keeps_utilization_and_free_space(
 
     import_ledger(fresh, document, actor=WHO)
 
-    assert _errors(fresh) == []
+    assert error_findings(fresh) == []
     assert _derived(fresh) == derived
 
 
@@ -216,7 +215,7 @@ def test_import_into_fresh_ledger_reports_what_it_created(ledger: Ledger, fresh_
 
     summary = import_ledger(fresh, document, actor=WHO)
 
-    assert summary == ImportSummary(spaces=2, groups=4, prefixes=9, ranges=3, addresses=11)
+    assert created_by(summary) == {"spaces": 2, "groups": 4, "prefixes": 9, "ranges": 3, "addresses": 11}
     assert [space.name for space in list_spaces(fresh)] == ["dmz", "global", "lab"]
     assert [group.path for group in list_groups(fresh)] == ["dc1", "dc1/k8s", "dc1/k8s/prod", "lab-team"]
 
@@ -242,7 +241,7 @@ def test_import_keeps_times_of_the_document(ledger: Ledger) -> None:
     )
 
 
-# --- bad documents --------------------------------------------------------------------------------
+# --- a small valid document, and bad variants of it -----------------------------------------------
 
 
 def _document(**sections: Any) -> dict[str, Any]:
@@ -284,6 +283,15 @@ def _add(section: str, entry: dict[str, Any]) -> Callable[[dict[str, Any]], Any]
     return change
 
 
+def _both(*changes: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
+    def change(document: dict[str, Any]) -> Any:
+        for step in changes:
+            document = step(document)
+        return document
+
+    return change
+
+
 def _top(**fields: Any) -> Callable[[dict[str, Any]], Any]:
     def change(document: dict[str, Any]) -> Any:
         document.update(fields)
@@ -297,7 +305,7 @@ _KNOWN_PREFIX_FIELDS = (
     "thresholds, unit_prefixlen, updated_at"
 )
 _ROLES = (
-    "expected one of general, infrastructure, loadbalancer, node, pod, service, storage, expansion-reserve"
+    "expected one of expansion-reserve, general, infrastructure, loadbalancer, node, pod, service, storage"
 )
 
 _BAD_DOCUMENTS: list[Any] = [
@@ -487,6 +495,22 @@ _BAD_DOCUMENTS: list[Any] = [
         id="subnet-router-anycast",
     ),
     pytest.param(
+        _both(_set("ranges", 0, range="10.1.0.0-10.1.0.20"), _add("addresses", {"address": "10.1.0.0"})),
+        InvalidInputError,
+        "addresses[2]: 10.1.0.0 is the network or broadcast (IPv6: subnet-router anycast) address of "
+        "10.1.0.0/24; mark the prefix as a pool if every address is usable",
+        id="network-address-inside-range",
+    ),
+    pytest.param(
+        _both(
+            _add("ranges", {"range": "10.0.0.250-10.0.0.255"}), _add("addresses", {"address": "10.0.0.255"})
+        ),
+        InvalidInputError,
+        "addresses[2]: 10.0.0.255 is the network or broadcast (IPv6: subnet-router anycast) address of "
+        "10.0.0.0/24; mark the prefix as a pool if every address is usable",
+        id="broadcast-address-inside-range-of-ledger-prefix",
+    ),
+    pytest.param(
         _set("prefixes", 0, group="dc9"),
         InvalidInputError,
         "prefixes[0]: no group 'dc9'",
@@ -519,10 +543,55 @@ _BAD_DOCUMENTS: list[Any] = [
     pytest.param(
         _add("spaces", {"name": ""}),
         InvalidInputError,
-        "spaces[1].name: a space needs a name",
+        "spaces[1].name: '' is not a space name (one word without slashes)",
         id="space-without-name",
     ),
 ]
+
+
+def test_import_refuses_non_numeric_threshold_naming_position(ledger: Ledger) -> None:
+    before = stored_state(ledger)
+
+    with pytest.raises(
+        InvalidInputError, match=r"^prefixes\[0\]\.thresholds\.warning: expected a percentage, got 'high'"
+    ):
+        import_ledger(ledger, _set("prefixes", 0, thresholds={"warning": "high"})(_document()), actor=WHO)
+    assert stored_state(ledger) == before
+
+
+@pytest.mark.parametrize("value", ["no", "false"])
+def test_import_refuses_is_pool_that_is_not_true_or_false(ledger: Ledger, value: Any) -> None:
+    before = stored_state(ledger)
+
+    with pytest.raises(InvalidInputError, match=r"^prefixes\[0\]"):
+        import_ledger(ledger, _set("prefixes", 0, is_pool=value)(_document()), actor=WHO)
+    assert stored_state(ledger) == before
+
+
+def test_import_records_changes_to_an_existing_group_as_an_update(ledger: Ledger) -> None:
+    add_group(ledger, "dc1", owner="netops", description="Frankfurt")
+    document = _document(
+        groups=[{"path": "dc1", "owner": "platform", "description": "Frankfurt"}, {"path": "dc1/k8s"}]
+    )
+
+    import_ledger(ledger, document, actor=WHO)
+
+    entries = [
+        (change.action, (change.before or {}).get("owner"), (change.after or {}).get("owner"))
+        for change in all_changes(ledger)
+        if change.object_kind == "group" and change.object_label == "dc1" and change.actor == WHO
+    ]
+    assert list_groups(ledger)[0].owner == "platform"
+    assert entries == [("update", "netops", "platform")]
+
+
+def test_create_address_refuses_network_address_inside_range(ledger: Ledger) -> None:
+    """The single-object rule the bulk path must match (see ``network-address-inside-range``)."""
+    add_prefix(ledger, "10.1.0.0/24")
+    add_range(ledger, "10.1.0.0-10.1.0.20")
+
+    with pytest.raises(InvalidInputError, match=r"10\.1\.0\.0 is the network address of 10\.1\.0\.0/24"):
+        add_address(ledger, "10.1.0.0")
 
 
 def _existing(ledger: Ledger) -> None:
@@ -554,8 +623,8 @@ def test_import_of_valid_base_document_succeeds(ledger: Ledger) -> None:
 
     summary = import_ledger(ledger, _document(), actor=WHO)
 
-    assert summary == ImportSummary(spaces=1, groups=2, prefixes=2, ranges=1, addresses=2)
-    assert _errors(ledger) == []
+    assert created_by(summary) == {"spaces": 1, "groups": 2, "prefixes": 2, "ranges": 1, "addresses": 2}
+    assert error_findings(ledger) == []
 
 
 @pytest.mark.parametrize(
@@ -571,7 +640,7 @@ def test_import_accepts_every_address_of_a_pool(ledger: Ledger, prefix: str, add
     import_ledger(ledger, document, actor=WHO)
 
     assert [str(item.address) for item in list_addresses(ledger)] == [address]
-    assert _errors(ledger) == []
+    assert error_findings(ledger) == []
 
 
 # --- audit log and progress ----------------------------------------------------------------------
@@ -700,24 +769,73 @@ def test_single_write_after_import_keeps_ledger_consistent(
     ledger: Ledger, write: Callable[[Ledger], Any]
 ) -> None:
     import_ledger(ledger, _small_document(), actor=WHO)
-    assert _errors(ledger) == []
+    assert error_findings(ledger) == []
 
     write(ledger)
 
-    assert _errors(ledger) == []
+    assert error_findings(ledger) == []
     check_against_recount(ledger, "after the import and one single write")
 
 
-def test_import_into_ledger_written_one_object_at_a_time_stays_consistent(ledger: Ledger) -> None:
+def _written_one_at_a_time(ledger: Ledger) -> None:
+    create_space(ledger, "lab", actor=ACTOR)
     add_prefix(ledger, "10.1.0.0/24")
+    add_prefix(ledger, "10.1.0.128/26")
     add_range(ledger, "10.1.0.10-10.1.0.20")
     add_address(ledger, "10.1.0.30")
+    add_address(ledger, "10.1.0.70")
+    add_address(ledger, "10.1.0.130")
     allocate_addresses(ledger, span("10.1.0.10-10.1.0.20"), actor=ACTOR, count=2)
-    document = _small_document()
-    document["prefixes"] = document["prefixes"][1:]
-    document["ranges"] = document["ranges"][1:]
+    add_prefix(ledger, "2001:db8::/120", space="lab", unit_prefixlen=124)
+    add_address(ledger, "2001:db8::1", space="lab")
+
+
+_INTO_WRITTEN_LEDGER: list[Any] = [
+    pytest.param({"prefixes": [{"prefix": "10.1.0.0/26"}]}, id="prefix-between-parent-and-its-range"),
+    pytest.param({"prefixes": [{"prefix": "10.1.0.64/27"}]}, id="prefix-over-existing-address"),
+    pytest.param({"prefixes": [{"prefix": "10.1.0.128/25"}]}, id="prefix-around-existing-prefix"),
+    pytest.param({"prefixes": [{"prefix": "10.1.0.0/23"}]}, id="prefix-around-top-level-prefix"),
+    pytest.param(
+        {"prefixes": [{"prefix": "10.1.0.0/26"}, {"prefix": "10.1.0.0/25"}]}, id="two-nested-prefixes"
+    ),
+    pytest.param({"ranges": [{"range": "10.1.0.25-10.1.0.75"}]}, id="range-over-existing-addresses"),
+    pytest.param({"ranges": [{"range": "10.1.0.140-10.1.0.150"}]}, id="range-in-nested-prefix"),
+    pytest.param(
+        {"addresses": [{"address": "10.1.0.15"}, {"address": "10.1.0.131"}, {"address": "10.1.0.200"}]},
+        id="addresses-in-range-and-nested-prefix",
+    ),
+    pytest.param(
+        {
+            "addresses": [
+                {"address": "2001:db8::2", "space": "lab"},
+                {"address": "2001:db8::42", "space": "lab"},
+            ]
+        },
+        id="ipv6-addresses-in-used-and-fresh-units",
+    ),
+    pytest.param(
+        {
+            "prefixes": [{"prefix": "10.1.0.0/25"}, {"prefix": "2001:db8::80/121", "space": "lab"}],
+            "ranges": [{"range": "10.1.0.100-10.1.0.110"}],
+            "addresses": [
+                {"address": "10.1.0.105"},
+                {"address": "10.1.0.5"},
+                {"address": "2001:db8::81", "space": "lab"},
+            ],
+        },
+        id="everything-at-once",
+    ),
+]
+
+
+@pytest.mark.parametrize("sections", _INTO_WRITTEN_LEDGER)
+def test_import_into_ledger_written_one_object_at_a_time_stays_consistent(
+    ledger: Ledger, sections: dict[str, Any]
+) -> None:
+    _written_one_at_a_time(ledger)
+    document = {"format": FORMAT, "version": 1, **sections}
 
     import_ledger(ledger, document, actor=WHO)
 
-    assert _errors(ledger) == []
+    assert error_findings(ledger) == []
     check_against_recount(ledger, "after single writes and an import")
