@@ -11,9 +11,11 @@ from typing import TypeVar
 from fastapi import Response
 
 from ipledger.api.errors import FieldError
+from ipledger.api.schemas import Page
 from ipledger.core.addresses import IPAddress, IPNetwork, parse_address, parse_prefix
-from ipledger.core.errors import InvalidInputError
+from ipledger.core.errors import InvalidInputError, StaleVersionError
 from ipledger.core.ranges import IPRange, parse_range
+from ipledger.service.records import AddressRecord, GroupRecord, PrefixRecord, RangeRecord
 
 __all__ = [
     "MAX_PAGE",
@@ -22,13 +24,17 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "etag",
+    "page",
     "prefix_field",
     "range_field",
+    "refuse_stale",
     "set_etag",
 ]
 
 MAX_PAGE = 5000
 Value = TypeVar("Value")
+Item = TypeVar("Item")
+Record = AddressRecord | GroupRecord | PrefixRecord | RangeRecord
 
 
 def _field(name: str, parse: Callable[[str], Value], text: str) -> Value:
@@ -66,6 +72,30 @@ def decode_cursor(cursor: str | None, offset: int) -> int:
     if not isinstance(value, int) or value < 0:
         raise FieldError("cursor", "cursor: not a cursor this API handed out")
     return value
+
+
+def page(items: list[Item], *, total: int, limit: int, offset: int) -> Page[Item]:
+    """A page of a listing, with the cursor of the next page when there is one."""
+    following = offset + len(items)
+    return Page(
+        items=items,
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_cursor=encode_cursor(following) if following < total else None,
+    )
+
+
+def refuse_stale(expected: int | None, current: Record, *, what: str) -> None:
+    """Raise 412 (with the current object) when If-Match named an older version.
+
+    Raises:
+        StaleVersionError: ``expected`` is given and differs from the current version.
+    """
+    if expected is not None and expected != current.version:
+        raise StaleVersionError(
+            f"{what} is at version {current.version}, not {expected}; reload and retry", current=current
+        )
 
 
 def etag(kind: str, key: int, version: int) -> str:

@@ -25,19 +25,18 @@ def list_changes(
     offset: int = 0,
 ) -> list[ChangeRecord]:
     """Changes, newest first, filtered by object, actor and time (``since`` inclusive, ``until`` not)."""
-    with ledger.reading() as session:
-        rows, _ = catalog.list_changes(
-            session,
-            object_kind=object_kind,
-            object_id=object_id,
-            label=label,
-            actor=actor,
-            since=since,
-            until=until,
-            limit=limit,
-            offset=offset,
-        )
-        return [_record(row) for row in rows]
+    records, _ = search_changes(
+        ledger,
+        object_kind=object_kind,
+        object_id=object_id,
+        label=label,
+        actor=actor,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
+    return records
 
 
 def search_changes(
@@ -49,7 +48,7 @@ def search_changes(
     actor: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    limit: int = 100,
+    limit: int | None = 100,
     offset: int = 0,
 ) -> tuple[list[ChangeRecord], int]:
     """:func:`list_changes` with the number of matching entries before paging."""

@@ -11,6 +11,7 @@ from ipledger.store.models import Address, Group, Prefix, Range, Space
 
 __all__ = [
     "DEFAULT_SPACE",
+    "group_ids",
     "load_address",
     "load_group",
     "load_prefix",
@@ -70,3 +71,13 @@ def load_address(session: Session, space: Space, address: IPAddress) -> Address:
     if found is None:
         raise NotFoundError(f"no address {address} in space {space.name}")
     return found
+
+
+def group_ids(session: Session, path: str | None, *, descendants: bool) -> list[int] | None:
+    """Ids of the group at ``path`` (and of the groups below it), or None for no group filter."""
+    if path is None:
+        return None
+    group = load_group(session, path)
+    if not descendants:
+        return [group.id]
+    return [member.id for member in catalog.list_groups_below(session, group, include_self=True)]

@@ -17,9 +17,16 @@ from ipledger.service.convert import names, prefix_record, range_record, snapsho
 from ipledger.service.fields import clean_tags, refuse_unknown_fields
 from ipledger.service.ledger import Ledger, Transaction
 from ipledger.service.locking import lock_chain, lock_within
-from ipledger.service.lookup import DEFAULT_SPACE, load_group, load_prefix, load_space, require_role
+from ipledger.service.lookup import (
+    DEFAULT_SPACE,
+    group_ids,
+    load_group,
+    load_prefix,
+    load_space,
+    require_role,
+)
 from ipledger.service.records import PrefixRecord
-from ipledger.store import catalog, listing, queries
+from ipledger.store import listing, queries
 from ipledger.store.database import Session
 from ipledger.store.models import Prefix, Space
 
@@ -352,16 +359,9 @@ def list_prefixes(ledger: Ledger, criteria: PrefixFilter = PrefixFilter()) -> tu
             f"unknown sort {criteria.sort!r}: expected one of {', '.join(listing.PREFIX_SORTS)}"
         )
     with ledger.reading() as session:
-        group_ids = None
-        if criteria.group is not None:
-            group = load_group(session, criteria.group)
-            members = catalog.list_groups_below(session, group, include_self=True)
-            group_ids = (
-                [member.id for member in members] if criteria.include_descendant_groups else [group.id]
-            )
         query = listing.PrefixQuery(
             space_id=None if criteria.space is None else load_space(session, criteria.space).id,
-            group_ids=group_ids,
+            group_ids=group_ids(session, criteria.group, descendants=criteria.include_descendant_groups),
             role=criteria.role,
             status=None
             if criteria.status is None

@@ -17,9 +17,9 @@ from ipledger.service.convert import (
     space_record,
 )
 from ipledger.service.ledger import Ledger
-from ipledger.service.lookup import load_group, load_space
+from ipledger.service.lookup import group_ids, load_space
 from ipledger.service.records import AddressRecord, GroupRecord, PrefixRecord, RangeRecord, SpaceRecord
-from ipledger.store import catalog, listing
+from ipledger.store import listing
 from ipledger.store.database import Session
 from ipledger.store.models import Address, Group, Prefix, Range, Space
 
@@ -31,7 +31,6 @@ __all__ = [
     "get_prefix",
     "get_range",
     "get_space",
-    "group_ids",
     "search_addresses",
     "search_ranges",
 ]
@@ -110,16 +109,6 @@ def get_address(ledger: Ledger, key: int) -> AddressRecord:
         found = _get(session, Address, key, "address")
         assert isinstance(found, Address)
         return address_record(found, names(session))
-
-
-def group_ids(session: Session, path: str | None, *, descendants: bool) -> list[int] | None:
-    """Ids of the group at ``path`` (and of the groups below it), or None for no group filter."""
-    if path is None:
-        return None
-    group = load_group(session, path)
-    if not descendants:
-        return [group.id]
-    return [member.id for member in catalog.list_groups_below(session, group, include_self=True)]
 
 
 def search_ranges(ledger: Ledger, criteria: RangeFilter) -> tuple[list[RangeRecord], int]:

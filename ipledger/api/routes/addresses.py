@@ -13,8 +13,9 @@ from ipledger.api.params import (
     address_field,
     check_if_match,
     decode_cursor,
-    encode_cursor,
+    page,
     prefix_field,
+    refuse_stale,
     set_etag,
 )
 from ipledger.api.schemas import (
@@ -27,7 +28,7 @@ from ipledger.api.schemas import (
     HolderFields,
     Page,
 )
-from ipledger.core.errors import InvalidInputError, StaleVersionError
+from ipledger.core.errors import InvalidInputError
 from ipledger.service import addresses
 from ipledger.service.bulk import NewAddress, create_objects
 from ipledger.service.bulk_delete import delete_addresses
@@ -84,14 +85,7 @@ def list_addresses(
             offset=start,
         ),
     )
-    following = start + len(records)
-    return Page(
-        items=[AddressRead.of(record) for record in records],
-        total=total,
-        limit=limit,
-        offset=start,
-        next_cursor=encode_cursor(following) if following < total else None,
-    )
+    return page([AddressRead.of(record) for record in records], total=total, limit=limit, offset=start)
 
 
 @router.post("/addresses", status_code=201, response_model=AddressRead, summary="Record an address")
@@ -192,10 +186,6 @@ def delete_address(
 ) -> Response:
     current = get_address(ledger, address_id)
     expected = check_if_match(if_match, "address", address_id)
-    if expected is not None and expected != current.version:
-        raise StaleVersionError(
-            f"{current.address} is at version {current.version}, not {expected}; reload and retry",
-            current=current,
-        )
+    refuse_stale(expected, current, what=f"{current.address}")
     addresses.delete_address(ledger, current.address, actor=actor, space=current.space)
     return Response(status_code=204)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from ipledger.api.deps import ActorDep, LedgerDep
-from ipledger.api.params import check_if_match, set_etag
+from ipledger.api.params import check_if_match, refuse_stale, set_etag
 from ipledger.api.schemas import (
     GroupCreate,
     GroupNodeRead,
@@ -18,7 +18,6 @@ from ipledger.api.schemas import (
     SpaceCreate,
     SpaceRead,
 )
-from ipledger.core.errors import StaleVersionError
 from ipledger.service import groups, roles, spaces
 from ipledger.service.search import get_group, get_space
 
@@ -125,11 +124,7 @@ def update_group(
 ) -> GroupRead:
     record = get_group(ledger, group_id)
     expected = check_if_match(if_match, "group", group_id)
-    if expected is not None and expected != record.version:
-        raise StaleVersionError(
-            f"group {record.path} is at version {record.version}, not {expected}; reload and retry",
-            current=record,
-        )
+    refuse_stale(expected, record, what=f"group {record.path}")
     changes = body.model_dump(exclude_unset=True, include={"description", "owner", "environment", "tags"})
     if changes:
         record = groups.update_group(

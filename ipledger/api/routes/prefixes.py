@@ -13,8 +13,9 @@ from ipledger.api.params import (
     address_field,
     check_if_match,
     decode_cursor,
-    encode_cursor,
+    page,
     prefix_field,
+    refuse_stale,
     set_etag,
 )
 from ipledger.api.schemas import (
@@ -26,7 +27,7 @@ from ipledger.api.schemas import (
     PrefixRead,
     PrefixUpdate,
 )
-from ipledger.core.errors import InvalidInputError, StaleVersionError
+from ipledger.core.errors import InvalidInputError
 from ipledger.core.thresholds import Thresholds
 from ipledger.service import prefixes
 from ipledger.service.bulk import NewPrefix, create_objects
@@ -75,14 +76,7 @@ def list_prefixes(
         offset=start,
     )
     records, total = prefixes.list_prefixes(ledger, criteria)
-    following = start + len(records)
-    return Page(
-        items=[PrefixRead.of(record) for record in records],
-        total=total,
-        limit=limit,
-        offset=start,
-        next_cursor=encode_cursor(following) if following < total else None,
-    )
+    return page([PrefixRead.of(record) for record in records], total=total, limit=limit, offset=start)
 
 
 @router.post("/prefixes", status_code=201, response_model=PrefixRead, summary="Record a prefix")
@@ -202,11 +196,7 @@ def delete_prefix(
 ) -> Response:
     current = get_prefix(ledger, prefix_id)
     expected = check_if_match(if_match, "prefix", prefix_id)
-    if expected is not None and expected != current.version:
-        raise StaleVersionError(
-            f"{current.network} is at version {current.version}, not {expected}; reload and retry",
-            current=current,
-        )
+    refuse_stale(expected, current, what=f"{current.network}")
     prefixes.delete_prefix(ledger, current.network, actor=actor, space=current.space)
     return Response(status_code=204)
 

@@ -13,13 +13,14 @@ from ipledger.api.params import (
     address_field,
     check_if_match,
     decode_cursor,
-    encode_cursor,
+    page,
     prefix_field,
     range_field,
+    refuse_stale,
     set_etag,
 )
 from ipledger.api.schemas import MAX_BULK, BulkDelete, BulkResult, Page, RangeCreate, RangeRead, RangeUpdate
-from ipledger.core.errors import InvalidInputError, StaleVersionError
+from ipledger.core.errors import InvalidInputError
 from ipledger.service import ranges
 from ipledger.service.bulk import NewRange, create_objects
 from ipledger.service.bulk_delete import delete_ranges
@@ -63,14 +64,7 @@ def list_ranges(
             offset=start,
         ),
     )
-    following = start + len(records)
-    return Page(
-        items=[RangeRead.of(record) for record in records],
-        total=total,
-        limit=limit,
-        offset=start,
-        next_cursor=encode_cursor(following) if following < total else None,
-    )
+    return page([RangeRead.of(record) for record in records], total=total, limit=limit, offset=start)
 
 
 @router.post("/ranges", status_code=201, response_model=RangeRead, summary="Record a range")
@@ -175,10 +169,6 @@ def delete_range(
 ) -> Response:
     current = get_range(ledger, range_id)
     expected = check_if_match(if_match, "range", range_id)
-    if expected is not None and expected != current.version:
-        raise StaleVersionError(
-            f"range {current.span} is at version {current.version}, not {expected}; reload and retry",
-            current=current,
-        )
+    refuse_stale(expected, current, what=f"range {current.span}")
     ranges.delete_range(ledger, current.span, actor=actor, space=current.space)
     return Response(status_code=204)

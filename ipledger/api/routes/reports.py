@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from ipledger.api.deps import LedgerDep
-from ipledger.api.params import MAX_PAGE, address_field, decode_cursor, encode_cursor
+from ipledger.api.params import MAX_PAGE, address_field, decode_cursor, page
 from ipledger.api.schemas import (
     AddressRead,
     ChangeRead,
@@ -106,11 +106,4 @@ def changes(
         limit=limit,
         offset=start,
     )
-    following = start + len(records)
-    return Page(
-        items=[ChangeRead.of(record) for record in records],
-        total=total,
-        limit=limit,
-        offset=start,
-        next_cursor=encode_cursor(following) if following < total else None,
-    )
+    return page([ChangeRead.of(record) for record in records], total=total, limit=limit, offset=start)
