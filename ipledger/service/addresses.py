@@ -83,11 +83,21 @@ def create_address(
         return address_record(row, names(tx.session))
 
 
-def insert_address(tx: Transaction, space: Space, address: IPAddress, fields: AddressFields) -> Address:
+def insert_address(
+    tx: Transaction,
+    space: Space,
+    address: IPAddress,
+    fields: AddressFields,
+    *,
+    chain: list[Prefix] | None = None,
+) -> Address:
+    """Insert one address inside an open transaction; ``chain`` passes the prefixes around it
+    when the caller has already locked them (allocation does)."""
     session = tx.session
     value = int(address)
     span = IPRange(address.version, value, value)
-    chain = lock_chain(session, space, span)
+    if chain is None:
+        chain = lock_chain(session, space, span)
     existing = queries.find_address(session, space.id, address.version, value)
     if existing is not None:
         holder = f", held by {existing.holder_kind} {existing.holder_name}" if existing.holder_name else ""

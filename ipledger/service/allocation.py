@@ -80,6 +80,7 @@ class _Target:
     label: str
     used: int
     total: int
+    chain: list[Prefix] | None = None  # the prefixes around the target, when locked
 
 
 def _target(session: Session, space: Space, parent: Parent, *, lock: bool) -> _Target:
@@ -90,12 +91,15 @@ def _target(session: Session, space: Space, parent: Parent, *, lock: bool) -> _T
         around = chain[-1] if chain else _innermost(session, space, parent)
         prefix_usable = usable_span(occupancy.network_of(around), is_pool=around.is_pool)
         usable = None if prefix_usable is None else _clip(parent, prefix_usable)
-        return _Target(("range", item.id), usable, f"range {parent}", item.used, item.size)
-    if lock:
-        lock_chain(session, space, IPRange.from_network(parent))
-    prefix = load_prefix(session, space, parent)
+        return _Target(
+            ("range", item.id), usable, f"range {parent}", item.used, item.size, chain if lock else None
+        )
+    locked = lock_chain(session, space, IPRange.from_network(parent)) if lock else None
+    # A prefix contains itself, so a locked chain ends with it.
+    found = locked[-1] if locked and locked[-1].prefixlen == parent.prefixlen else None
+    prefix = load_prefix(session, space, parent) if found is None else found
     usable = usable_span(parent, is_pool=prefix.is_pool)
-    return _Target(("prefix", prefix.id), usable, str(parent), prefix.used, prefix.usable)
+    return _Target(("prefix", prefix.id), usable, str(parent), prefix.used, prefix.usable, locked)
 
 
 def _innermost(session: Session, space: Space, span: IPRange) -> Prefix:
@@ -191,7 +195,7 @@ def allocate_addresses(
                         f"{len(taken)} of {count} requested could be given"
                     )
                 address = address_from_int(value, version=parent.version)
-                taken.append(insert_address(tx, space_row, address, fields))
+                taken.append(insert_address(tx, space_row, address, fields, chain=target.chain))
             records = [address_record(row, names(tx.session)) for row in taken]
             if preview:
                 raise _Preview(records)

@@ -7,8 +7,9 @@ Read-only work asks for a plain deferred ``BEGIN`` so it never waits for a write
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,7 @@ class Database:
         self.dialect = engine.dialect.name
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._reader = engine.execution_options(**{READ_ONLY: True})
+        self._writer_lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str) -> Database:
@@ -120,8 +122,11 @@ class Database:
             LedgerError: the database failed (locked for too long, connection lost, ...).
         """
         session = self._sessions()
+        # SQLite admits one writer at a time anyway; queueing this process's writers on a lock
+        # spares them SQLite's sleep-and-retry busy handler, which stretches waits far beyond need.
+        writer_lock = self._writer_lock if self.dialect == "sqlite" else nullcontext()
         try:
-            with session.begin():
+            with writer_lock, session.begin():
                 yield session
         except IntegrityError as exc:
             text = str(exc.orig).splitlines()[0]
