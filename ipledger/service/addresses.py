@@ -90,15 +90,23 @@ def insert_address(
     fields: AddressFields,
     *,
     chain: list[Prefix] | None = None,
+    free_block: tuple[IPRange, Range | None] | None = None,
 ) -> Address:
-    """Insert one address inside an open transaction; ``chain`` passes the prefixes around it
-    when the caller has already locked them (allocation does)."""
+    """Insert one address inside an open transaction.
+
+    Allocation passes what it already knows: ``chain``, the locked prefixes around the address,
+    and ``free_block``, the free block it took the address from with the range holding it (or
+    None). An address from a free block cannot be recorded already, so that check is skipped
+    too; the unique constraint stays the last guard.
+    """
     session = tx.session
     value = int(address)
     span = IPRange(address.version, value, value)
     if chain is None:
         chain = lock_chain(session, space, span)
-    existing = queries.find_address(session, space.id, address.version, value)
+    existing = (
+        None if free_block is not None else queries.find_address(session, space.id, address.version, value)
+    )
     if existing is not None:
         holder = f", held by {existing.holder_kind} {existing.holder_name}" if existing.holder_name else ""
         raise ConflictError(
@@ -107,7 +115,10 @@ def insert_address(
         )
     if chain:
         _refuse_unusable(chain[-1], address)
-    holder_range = queries.find_range_holding(session, space.id, address.version, value)
+    if free_block is None:
+        holder_range = queries.find_range_holding(session, space.id, address.version, value)
+    else:
+        holder_range = free_block[1]
     row = Address(
         space_id=space.id, family=address.version, value=value, created_at=tx.now, updated_at=tx.now
     )
@@ -115,7 +126,8 @@ def insert_address(
     session.add(row)
     session.flush()
     owner = _owner(chain, holder_range)
-    occupancy.take_span(session, owner, span, None, space_id=space.id)
+    block = None if free_block is None else free_block[0]
+    occupancy.take_span(session, owner, span, None, space_id=space.id, free_block=block)
     _count(session, chain, holder_range, row, span, sign=1)
     tx.record("create", "address", row.id, f"{address} ({space.name})", after=snapshot(row, names(session)))
     return row

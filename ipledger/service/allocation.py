@@ -10,8 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ipledger.core.addresses import IPAddress, IPNetwork, address_from_int, max_prefixlen
-from ipledger.core.allocation import FitPolicy, describe_exhaustion, place_in_block, usable_span
+from ipledger.core.addresses import IPAddress, IPNetwork, address_from_int, max_prefixlen, network_from_ints
+from ipledger.core.allocation import (
+    FitPolicy,
+    describe_exhaustion,
+    find_free_address,
+    find_free_prefix,
+    place_in_block,
+    usable_span,
+)
 from ipledger.core.errors import ExhaustedError, InvalidInputError, NotFoundError
 from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import DEFAULT_THRESHOLDS
@@ -26,7 +33,7 @@ from ipledger.service.records import AddressRecord, PrefixRecord
 from ipledger.store import free_space, queries
 from ipledger.store.database import Session
 from ipledger.store.free_space import Owner
-from ipledger.store.models import Address, Prefix, Space
+from ipledger.store.models import Address, Prefix, Range, Space
 
 __all__ = [
     "FreeSpace",
@@ -63,6 +70,8 @@ class FreeSpace:
     blocks: tuple[IPNetwork, ...]
     total_blocks: int
     free_addresses: int
+    next_address: IPAddress | None = None
+    preview: IPNetwork | None = None
 
 
 class _Preview(Exception):
@@ -81,6 +90,7 @@ class _Target:
     used: int
     total: int
     chain: list[Prefix] | None = None  # the prefixes around the target, when locked
+    holder: Range | None = None  # the target itself when it is a range
 
 
 def _target(session: Session, space: Space, parent: Parent, *, lock: bool) -> _Target:
@@ -92,7 +102,7 @@ def _target(session: Session, space: Space, parent: Parent, *, lock: bool) -> _T
         prefix_usable = usable_span(occupancy.network_of(around), is_pool=around.is_pool)
         usable = None if prefix_usable is None else _clip(parent, prefix_usable)
         return _Target(
-            ("range", item.id), usable, f"range {parent}", item.used, item.size, chain if lock else None
+            ("range", item.id), usable, f"range {parent}", item.used, item.size, chain if lock else None, item
         )
     locked = lock_chain(session, space, IPRange.from_network(parent)) if lock else None
     # A prefix contains itself, so a locked chain ends with it.
@@ -114,7 +124,8 @@ def _clip(span: IPRange, limit: IPRange) -> IPRange | None:
     return IPRange(span.version, first, last) if first <= last else None
 
 
-def _next_value(session: Session, target: _Target) -> int | None:
+def _next_free(session: Session, target: _Target) -> tuple[int, IPRange] | None:
+    """The lowest free usable address of the target, with the free block it lies in."""
     if target.usable is None:
         return None
     block = free_space.find_block_for_address(
@@ -123,7 +134,12 @@ def _next_value(session: Session, target: _Target) -> int | None:
     if block is None:
         return None
     value = max(block.first, target.usable.first)
-    return value if value <= target.usable.last else None
+    return (value, block) if value <= target.usable.last else None
+
+
+def _next_value(session: Session, target: _Target) -> int | None:
+    found = _next_free(session, target)
+    return None if found is None else found[0]
 
 
 def next_free_address(ledger: Ledger, parent: Parent, *, space: str = DEFAULT_SPACE) -> IPAddress | None:
@@ -188,14 +204,17 @@ def allocate_addresses(
             target = _target(tx.session, space_row, parent, lock=True)
             taken: list[Address] = []
             for _ in range(count):
-                value = _next_value(tx.session, target)
-                if value is None:
+                found = _next_free(tx.session, target)
+                if found is None:
                     raise ExhaustedError(
                         f"no free address left in {target.label}: {target.total} usable, "
                         f"{len(taken)} of {count} requested could be given"
                     )
-                address = address_from_int(value, version=parent.version)
-                taken.append(insert_address(tx, space_row, address, fields, chain=target.chain))
+                address = address_from_int(found[0], version=parent.version)
+                placement = (found[1], target.holder)
+                taken.append(
+                    insert_address(tx, space_row, address, fields, chain=target.chain, free_block=placement)
+                )
             records = [address_record(row, names(tx.session)) for row in taken]
             if preview:
                 raise _Preview(records)
@@ -267,15 +286,43 @@ def allocate_prefixes(
 
 
 def list_free_space(
-    ledger: Ledger, parent: Parent, *, space: str = DEFAULT_SPACE, limit: int | None = None, offset: int = 0
+    ledger: Ledger,
+    parent: Parent,
+    *,
+    space: str = DEFAULT_SPACE,
+    limit: int | None = None,
+    offset: int = 0,
+    prefixlen: int | None = None,
+    policy: FitPolicy = FitPolicy.FIRST_FIT,
 ) -> FreeSpace:
-    """The largest CIDR blocks that cover the free space of a prefix or range, lowest first."""
+    """The largest CIDR blocks that cover the free space of a prefix or range, lowest first, the
+    address an allocation would take now and, given ``prefixlen``, the block a request for that
+    length would get: all read at one moment."""
+    if prefixlen is not None and isinstance(parent, IPRange):
+        raise InvalidInputError(f"range {parent} hands out addresses, not prefixes")
+    if prefixlen is not None and not isinstance(parent, IPRange):
+        _check_length(parent, prefixlen)
     with ledger.reading() as session:
-        target = _target(session, load_space(session, space), parent, lock=False)
+        if isinstance(parent, IPRange):
+            target = _target(session, load_space(session, space), parent, lock=False)
+        else:
+            target = _prefix_target(session, space, parent)
         free = free_space.list_blocks(session, target.owner, version=parent.version)
-        blocks = free.to_networks()
-        end = None if limit is None else offset + limit
-        return FreeSpace(target.label, tuple(blocks[offset:end]), len(blocks), free.num_addresses)
+    blocks = list(free.iter_blocks())
+    end = None if limit is None else offset + limit
+    shown = tuple(
+        network_from_ints(first, length, version=parent.version) for first, length in blocks[offset:end]
+    )
+    value = find_free_address(free, usable=target.usable)
+    preview = None if prefixlen is None else find_free_prefix(free, prefixlen=prefixlen, policy=policy)
+    return FreeSpace(
+        target.label,
+        shown,
+        len(blocks),
+        free.num_addresses,
+        None if value is None else address_from_int(value, version=parent.version),
+        preview,
+    )
 
 
 def _check_length(parent: IPNetwork, prefixlen: int) -> None:

@@ -61,14 +61,27 @@ def prefix_shape(prefix: Prefix) -> PrefixShape:
 
 
 def take_span(
-    session: Session, owner: Owner | None, span: IPRange, new_owner: Owner | None, *, space_id: int
+    session: Session,
+    owner: Owner | None,
+    span: IPRange,
+    new_owner: Owner | None,
+    *,
+    space_id: int,
+    free_block: IPRange | None = None,
 ) -> None:
-    """``new_owner`` (a prefix or range, or None for an address) now occupies ``span`` in ``owner``."""
+    """``new_owner`` (a prefix or range, or None for an address) now occupies ``span`` in ``owner``.
+
+    ``free_block``: the owner's one free block holding all of ``span``, when the caller already
+    read it (allocation does), which saves looking it up again.
+    """
     if owner is None:
         if new_owner is not None:
             free_space.insert_blocks(session, new_owner, _free_at_top(session, space_id, new_owner, span))
         return
-    blocks = free_space.list_blocks_overlapping(session, owner, span)
+    if free_block is not None and free_block.contains(span):
+        blocks = [free_block]
+    else:
+        blocks = free_space.list_blocks_overlapping(session, owner, span)
     window = IPSet.of(span.version, blocks)
     inside = IPSet.of(span.version, [span])
     free_space.delete_blocks(session, owner, [block.first for block in blocks])

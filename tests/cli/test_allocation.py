@@ -183,6 +183,8 @@ def test_free_as_json(parent: Cli) -> None:
         "blocks": ["10.0.0.10/31", "10.0.0.13/32", "10.0.0.14/31", "10.0.0.16/30"],
         "total_blocks": 4,
         "free_addresses": 9,
+        "next_address": "10.0.0.10",
+        "preview": None,
     }
 
 

@@ -12,13 +12,12 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from ipledger.api.deps import ActorDep, LedgerDep, run_idempotently
-from ipledger.api.params import MAX_PAGE, decode_cursor, encode_cursor
+from ipledger.api.params import MAX_PAGE, decode_cursor, page
 from ipledger.api.routes.addresses import holder_fields
 from ipledger.api.schemas import (
     AddressAllocation,
     AddressRead,
     FreeSpaceRead,
-    Page,
     PrefixAllocation,
     PrefixRead,
 )
@@ -38,23 +37,20 @@ def _free(
     ledger: LedgerDep,
     limit: int,
     start: int,
-    preview: str | None,
+    prefixlen: int | None = None,
+    policy: Policy = "first-fit",
 ) -> FreeSpaceRead:
-    free = allocation.list_free_space(ledger, parent, space=space, limit=limit, offset=start)
-    following = start + len(free.blocks)
-    next_address = allocation.next_free_address(ledger, parent, space=space)
+    free = allocation.list_free_space(
+        ledger, parent, space=space, limit=limit, offset=start, prefixlen=prefixlen, policy=FitPolicy(policy)
+    )
     return FreeSpaceRead(
         parent=free.parent,
         free_addresses=free.free_addresses,
-        blocks=Page(
-            items=[str(block) for block in free.blocks],
-            total=free.total_blocks,
-            limit=limit,
-            offset=start,
-            next_cursor=encode_cursor(following) if following < free.total_blocks else None,
+        blocks=page(
+            [str(block) for block in free.blocks], total=free.total_blocks, limit=limit, offset=start
         ),
-        next_address=None if next_address is None else str(next_address),
-        preview=preview,
+        next_address=None if free.next_address is None else str(free.next_address),
+        preview=None if free.preview is None else str(free.preview),
     )
 
 
@@ -72,13 +68,9 @@ def free_prefixes(
 ) -> FreeSpaceRead:
     """The largest CIDRs that cover the free space of the prefix, lowest first."""
     record = get_prefix(ledger, prefix_id)
-    preview = None
-    if prefixlen is not None:
-        block = allocation.next_free_prefix(
-            ledger, record.network, prefixlen=prefixlen, space=record.space, policy=FitPolicy(policy)
-        )
-        preview = None if block is None else str(block)
-    return _free(record.network, record.space, ledger, limit, decode_cursor(cursor, offset), preview)
+    return _free(
+        record.network, record.space, ledger, limit, decode_cursor(cursor, offset), prefixlen, policy
+    )
 
 
 @router.post(
@@ -135,7 +127,7 @@ def free_addresses_of_prefix(
 ) -> FreeSpaceRead:
     """Free space as CIDR blocks, and the address an allocation would take now."""
     record = get_prefix(ledger, prefix_id)
-    return _free(record.network, record.space, ledger, limit, decode_cursor(cursor, offset), None)
+    return _free(record.network, record.space, ledger, limit, decode_cursor(cursor, offset))
 
 
 @router.post(
@@ -166,7 +158,7 @@ def free_addresses_of_range(
     cursor: str | None = None,
 ) -> FreeSpaceRead:
     record = get_range(ledger, range_id)
-    return _free(record.span, record.space, ledger, limit, decode_cursor(cursor, offset), None)
+    return _free(record.span, record.space, ledger, limit, decode_cursor(cursor, offset))
 
 
 @router.post(
