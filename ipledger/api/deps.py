@@ -11,7 +11,6 @@ from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from ipledger.core.errors import LedgerError
 from ipledger.service.idempotency import claim_key, complete_key, release_key
 from ipledger.service.ledger import Ledger
 
@@ -55,7 +54,8 @@ def run_idempotently(
         return response
     try:
         body = jsonable_encoder(run())
-    except LedgerError:
+    except Exception:
+        # Whatever went wrong, the request did nothing: its retry must be able to run.
         release_key(ledger, key, actor=actor)
         raise
     complete_key(ledger, key, status=status, body=json.dumps(body), actor=actor)

@@ -37,8 +37,7 @@ class FieldError(InvalidInputError):
     """Bad input in one named field of the request."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -63,16 +62,15 @@ def _as_json(record: object) -> dict[str, Any] | None:
 
 def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
     detail = str(exc)
-    if isinstance(exc, FieldError):
-        return problem(400, "Bad input", detail, field=exc.field)
     if isinstance(exc, InvalidInputError):
-        return problem(400, "Bad input", detail)
+        return problem(400, "Bad input", detail, field=exc.field)
     if isinstance(exc, NotFoundError):
         return problem(404, "Not found", detail)
     if isinstance(exc, ExhaustedError):
         return problem(409, "Exhausted", detail)
     if isinstance(exc, ConflictError):
-        response = problem(409, "Conflict", detail, existing=_as_json(exc.existing))
+        existing = exc.existing if isinstance(exc.existing, dict) else _as_json(exc.existing)
+        response = problem(409, "Conflict", detail, existing=existing)
         if exc.retryable:
             response.headers["Retry-After"] = "1"
         return response
@@ -84,13 +82,22 @@ def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"field": ".".join(str(part) for part in error["loc"] if part != "body"), "message": error["msg"]}
-        for error in exc.errors()
-    ]
+    errors = [{"field": _field_name(error["loc"]), "message": error["msg"]} for error in exc.errors()]
     first = errors[0] if errors else {"field": None, "message": "invalid request"}
     detail = f"{first['field']}: {first['message']}" if first["field"] else str(first["message"])
     return problem(422, "Invalid request", detail, field=first["field"] or None, errors=errors)
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    """``("body", 1, "mac")`` as ``items[1].mac``, the way bulk errors name items elsewhere."""
+    parts = list(location[1:]) if location and location[0] == "body" else list(location)
+    name = ""
+    for part in parts:
+        if isinstance(part, int):
+            name += f"items[{part}]" if not name else f"[{part}]"
+        else:
+            name += f".{part}" if name else str(part)
+    return name
 
 
 def _http_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -24,6 +24,7 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "etag",
+    "family_field",
     "page",
     "prefix_field",
     "range_field",
@@ -54,6 +55,12 @@ def address_field(name: str, text: str) -> IPAddress:
 
 def range_field(name: str, text: str) -> IPRange:
     return _field(name, parse_range, text)
+
+
+def family_field(family: int | None) -> int | None:
+    if family is not None and family not in (4, 6):
+        raise FieldError("family", f"family: {family} is not an IP version; use 4 or 6")
+    return family
 
 
 def encode_cursor(offset: int) -> str:

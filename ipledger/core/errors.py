@@ -31,7 +31,14 @@ class LedgerError(Exception):
 
 
 class InvalidInputError(LedgerError, ValueError):
-    """Input that cannot be accepted as given; the message says what is wrong and, if known, the fix."""
+    """Input that cannot be accepted as given; the message says what is wrong and, if known, the fix.
+
+    ``field`` names the input at fault when one is (``role``, ``mac``, ...).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class FamilyMismatchError(InvalidInputError):

@@ -59,4 +59,6 @@ def parse_choice(kind: type[_Choice], text: str, *, what: str) -> _Choice:
         return kind(text.strip().lower())
     except ValueError as exc:
         choices = ", ".join(member.value for member in kind)
-        raise InvalidInputError(f"unknown {what} {text!r}: expected one of {choices}") from exc
+        raise InvalidInputError(
+            f"unknown {what} {text!r}: expected one of {choices}", field=what.replace(" ", "_")
+        ) from exc

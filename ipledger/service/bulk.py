@@ -13,15 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from ipledger.core.addresses import IPAddress, IPNetwork, format_value, max_prefixlen, network_from_ints
 from ipledger.core.allocation import usable_range
-from ipledger.core.errors import ConflictError, InvalidInputError
+from ipledger.core.errors import ConflictError, InvalidInputError, NotFoundError
 from ipledger.core.layout import Conflict, Item, Kind, find_conflicts
 from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from ipledger.core.utilization import PrefixShape
+from ipledger.core.vocabulary import HolderKind, Status, parse_choice
+from ipledger.service.fields import clean_mac, clean_tags
 from ipledger.service.inventory import (
     DerivedState,
     Inventory,
@@ -47,6 +49,7 @@ __all__ = [
 ]
 
 Progress = Callable[[int, int], None]
+_New = TypeVar("_New", "NewPrefix", "NewRange", "NewAddress")
 _BATCH = 5000
 _MAX_OBJECTS = 10_000
 
@@ -147,7 +150,9 @@ def load_objects(
     groups = catalog.group_paths(session)
     roles = set(catalog.list_role_names(session))
     batches: dict[tuple[str, int], _Batch] = {}
-    prefixes = [_with_unit(prefix) for prefix in prefixes]
+    prefixes = [_validated(_with_unit(prefix)) for prefix in prefixes]
+    ranges = [_validated(item) for item in ranges]
+    addresses = [_validated(address) for address in addresses]
     for prefix in prefixes:
         _require(prefix.where, spaces, groups, roles, prefix.space, prefix.group, prefix.role)
         batches.setdefault((prefix.space, prefix.network.version), _Batch()).prefixes.append(prefix)
@@ -229,11 +234,30 @@ def _require(
     role: str | None,
 ) -> None:
     if space not in spaces:
-        raise InvalidInputError(f"{where}: no space named {space!r}")
+        raise NotFoundError(f"{where}: no space named {space!r}")
     if group is not None and group not in groups:
-        raise InvalidInputError(f"{where}: no group {group!r}")
+        raise NotFoundError(f"{where}: no group {group!r}")
     if role is not None and role not in roles:
-        raise InvalidInputError(f"{where}: unknown role {role!r}: expected one of {', '.join(sorted(roles))}")
+        known = ", ".join(sorted(roles))
+        raise InvalidInputError(f"{where}: unknown role {role!r}: expected one of {known}", field="role")
+
+
+def _validated(item: _New) -> _New:
+    """The object with its words checked and cleaned (status, holder kind, MAC, tags, times),
+    as a single create checks them; a bad one is refused naming where the object came from."""
+    try:
+        changes: dict[str, Any] = {
+            "status": parse_choice(Status, item.status, what="status").value,
+            "tags": tuple(clean_tags(item.tags)),
+        }
+        if isinstance(item, NewAddress):
+            changes["holder_kind"] = parse_choice(HolderKind, item.holder_kind, what="holder kind").value
+            changes["mac"] = clean_mac(item.mac)
+            if item.last_seen is not None and item.last_seen.tzinfo is None:
+                raise InvalidInputError(f"last seen {item.last_seen} has no time zone", field="last_seen")
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"{item.where}: {exc}", field=exc.field) from exc
+    return replace(item, **changes)
 
 
 def _checked(tx: Transaction, space_id: int, version: int, batch: _Batch, ids: dict[int, int]) -> Inventory:
@@ -276,6 +300,9 @@ def _checked(tx: Transaction, space_id: int, version: int, batch: _Batch, ids: d
             first_origin, second_origin = second_origin, None
         stored_other = conflict.second is not None and second_origin is None
         suffix = " (already in the ledger)" if stored_other else ""
+        if conflict.second is None:
+            # Not a collision but a misplaced object: the same answer a single create gives.
+            raise InvalidInputError(f"{first_origin}: {conflict.describe()}; record its prefix first")
         raise ConflictError(f"{first_origin}: {conflict.describe()}{suffix}")
     return inventory
 

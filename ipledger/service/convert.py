@@ -8,6 +8,7 @@ from ipledger.core.addresses import address_from_int
 from ipledger.core.thresholds import Level, Thresholds
 from ipledger.service.occupancy import network_of, span_of_range, usage_of
 from ipledger.service.records import AddressRecord, GroupRecord, PrefixRecord, RangeRecord, SpaceRecord
+from ipledger.store import catalog
 from ipledger.store.database import Session
 from ipledger.store.models import Address, Group, Prefix, Range, Space
 
@@ -31,17 +32,17 @@ class _Names:
 
     def space(self, space_id: int) -> str:
         if space_id not in self._spaces:
-            found = self._session.get(Space, space_id)
-            self._spaces[space_id] = found.name if found is not None else "?"
-        return self._spaces[space_id]
+            # All at once: a listing names many, and spaces are few.
+            self._spaces.update(catalog.space_names_by_id(self._session))
+        return self._spaces.get(space_id, "?")
 
     def group(self, group_id: int | None) -> str | None:
         if group_id is None:
             return None
         if group_id not in self._groups:
-            found = self._session.get(Group, group_id)
-            self._groups[group_id] = found.path if found is not None else "?"
-        return self._groups[group_id]
+            # All at once, so that a page of a listing costs one query for its groups, not one each.
+            self._groups.update({group.id: group.path for group in catalog.list_groups(self._session)})
+        return self._groups.get(group_id, "?")
 
 
 def names(session: Session) -> _Names:

@@ -47,7 +47,9 @@ def clean_mac(text: str) -> str:
     sizes = {1: [12], 3: [4, 4, 4], 6: [2] * 6}.get(len(groups))
     digits = "".join(groups)
     if sizes != [len(group) for group in groups] or any(char not in "0123456789abcdef" for char in digits):
-        raise InvalidInputError(f"{text!r} is not a MAC address (expected e.g. 52:54:00:12:34:56)")
+        raise InvalidInputError(
+            f"{text!r} is not a MAC address (expected e.g. 52:54:00:12:34:56)", field="mac"
+        )
     return ":".join(digits[index : index + 2] for index in range(0, 12, 2))
 
 

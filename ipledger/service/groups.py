@@ -59,8 +59,9 @@ def create_group(
     """
     cleaned = normalise_path(path)
     with ledger.transaction(actor) as tx:
-        if queries.find_group_by_path(tx.session, cleaned) is not None:
-            raise ConflictError(f"group {cleaned} already exists")
+        found = queries.find_group_by_path(tx.session, cleaned)
+        if found is not None:
+            raise ConflictError(f"group {cleaned} already exists", existing=group_record(found))
         parent_path, _, name = cleaned.rpartition("/")
         parent = _ensure_parent(tx, parent_path, create=parents)
         group = _insert(tx, parent, name)

@@ -44,6 +44,17 @@ def claim_key(ledger: Ledger, key: str, fingerprint: str, *, actor: str) -> Repl
     """
     if not key or len(key) > _MAX_KEY:
         raise InvalidInputError(f"Idempotency-Key must be 1 to {_MAX_KEY} characters")
+    try:
+        return _claim(ledger, key, fingerprint, actor=actor)
+    except _InProgressError:
+        raise
+    except ConflictError as exc:
+        # Another request claimed the key between our look and our insert (the key's unique row
+        # refused ours): it is the first, still running.
+        raise _InProgressError(_running(key)) from exc
+
+
+def _claim(ledger: Ledger, key: str, fingerprint: str, *, actor: str) -> Replay | None:
     with ledger.transaction(actor) as tx:
         found = idempotency.find_key(tx.session, key)
         if found is not None and found.status is None and tx.now - found.created_at > STALE_AFTER:
@@ -55,10 +66,12 @@ def claim_key(ledger: Ledger, key: str, fingerprint: str, *, actor: str) -> Repl
         if found.fingerprint != fingerprint:
             raise InvalidInputError(f"Idempotency-Key {key!r} was already used for a different request")
         if found.status is None or found.body is None:
-            raise _InProgressError(
-                f"the first request with Idempotency-Key {key!r} is still running; retry shortly"
-            )
+            raise _InProgressError(_running(key))
         return Replay(found.status, found.body)
+
+
+def _running(key: str) -> str:
+    return f"the first request with Idempotency-Key {key!r} is still running; retry shortly"
 
 
 def complete_key(ledger: Ledger, key: str, *, status: int, body: str, actor: str) -> None:

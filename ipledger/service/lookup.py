@@ -48,7 +48,7 @@ def normalise_path(path: str) -> str:
 def require_role(session: Session, name: str) -> str:
     if catalog.find_role(session, name) is None:
         known = ", ".join(catalog.list_role_names(session))
-        raise InvalidInputError(f"unknown role {name!r}: expected one of {known}")
+        raise InvalidInputError(f"unknown role {name!r}: expected one of {known}", field="role")
     return name
 
 

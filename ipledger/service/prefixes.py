@@ -362,7 +362,7 @@ def list_prefixes(ledger: Ledger, criteria: PrefixFilter = PrefixFilter()) -> tu
         query = listing.PrefixQuery(
             space_id=None if criteria.space is None else load_space(session, criteria.space).id,
             group_ids=group_ids(session, criteria.group, descendants=criteria.include_descendant_groups),
-            role=criteria.role,
+            role=None if criteria.role is None else require_role(session, criteria.role),
             status=None
             if criteria.status is None
             else parse_choice(Status, criteria.status, what="status").value,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ipledger.core.errors import ConflictError, InvalidInputError
+from ipledger.core.errors import ConflictError, InvalidInputError, NotFoundError
 from ipledger.service.ledger import Ledger
-from ipledger.service.lookup import require_role
 from ipledger.store import catalog
 from ipledger.store.models import Role
 
@@ -21,8 +20,10 @@ def create_role(ledger: Ledger, name: str, *, actor: str, description: str = "")
     if not cleaned or any(char.isspace() for char in cleaned):
         raise InvalidInputError(f"role name {name!r} must be one word")
     with ledger.transaction(actor) as tx:
-        if catalog.find_role(tx.session, cleaned) is not None:
-            raise ConflictError(f"role {cleaned} already exists")
+        found = catalog.find_role(tx.session, cleaned)
+        if found is not None:
+            existing = {"name": found.name, "description": found.description}
+            raise ConflictError(f"role {cleaned} already exists", existing=existing)
         tx.session.add(Role(name=cleaned, description=description))
         tx.record("create", "role", None, cleaned, after={"name": cleaned, "description": description})
         return cleaned
@@ -30,7 +31,8 @@ def create_role(ledger: Ledger, name: str, *, actor: str, description: str = "")
 
 def delete_role(ledger: Ledger, name: str, *, actor: str) -> str:
     with ledger.transaction(actor) as tx:
-        require_role(tx.session, name)
+        if catalog.find_role(tx.session, name) is None:
+            raise NotFoundError(f"no role {name!r}")
         if catalog.role_in_use(tx.session, name):
             raise ConflictError(f"role {name} is still used by prefixes or ranges")
         role = catalog.find_role(tx.session, name)

@@ -17,7 +17,7 @@ from ipledger.service.convert import (
     space_record,
 )
 from ipledger.service.ledger import Ledger
-from ipledger.service.lookup import group_ids, load_space
+from ipledger.service.lookup import group_ids, load_space, require_role
 from ipledger.service.records import AddressRecord, GroupRecord, PrefixRecord, RangeRecord, SpaceRecord
 from ipledger.store import listing
 from ipledger.store.database import Session
@@ -117,7 +117,7 @@ def search_ranges(ledger: Ledger, criteria: RangeFilter) -> tuple[list[RangeReco
         query = listing.RangeQuery(
             space_id=None if criteria.space is None else load_space(session, criteria.space).id,
             group_ids=group_ids(session, criteria.group, descendants=criteria.include_descendant_groups),
-            role=criteria.role,
+            role=None if criteria.role is None else require_role(session, criteria.role),
             status=None
             if criteria.status is None
             else parse_choice(Status, criteria.status, what="status").value,

@@ -24,8 +24,9 @@ def create_space(ledger: Ledger, name: str, *, actor: str, description: str = ""
     if not cleaned or any(char.isspace() or char == "/" for char in cleaned):
         raise InvalidInputError(f"space name {name!r} must be one word without slashes")
     with ledger.transaction(actor) as tx:
-        if queries.find_space(tx.session, cleaned) is not None:
-            raise ConflictError(f"space {cleaned} already exists")
+        found = queries.find_space(tx.session, cleaned)
+        if found is not None:
+            raise ConflictError(f"space {cleaned} already exists", existing=space_record(found))
         space = Space(name=cleaned, description=description, created_at=tx.now, version=1)
         tx.session.add(space)
         tx.session.flush()

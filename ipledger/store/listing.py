@@ -30,8 +30,9 @@ __all__ = [
 
 PREFIX_SORTS: dict[str, list[Any]] = {
     "prefix": [Prefix.space_id, Prefix.family, Prefix.first, Prefix.prefixlen],
-    "utilization": [Prefix.utilization_percent.desc(), Prefix.family, Prefix.first],
-    "-utilization": [Prefix.utilization_percent, Prefix.family, Prefix.first],
+    # Ties end on the id, so that pages of an equal-utilization run neither repeat nor skip.
+    "utilization": [Prefix.utilization_percent.desc(), Prefix.family, Prefix.first, Prefix.id],
+    "-utilization": [Prefix.utilization_percent, Prefix.family, Prefix.first, Prefix.id],
     "created": [Prefix.created_at, Prefix.id],
 }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -13,6 +13,7 @@ from ipledger.api.params import (
     address_field,
     check_if_match,
     decode_cursor,
+    family_field,
     page,
     prefix_field,
     refuse_stale,
@@ -61,7 +62,7 @@ def list_addresses(
     status: str | None = None,
     holder_kind: str | None = None,
     tag: str | None = None,
-    family: Annotated[Literal[4, 6] | None, Query()] = None,
+    family: Annotated[int | None, Query(description="4 or 6")] = None,
     within: str | None = None,
     q: Annotated[str | None, Query(description="Free text in holder, DNS name, MAC or description.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
@@ -78,7 +79,7 @@ def list_addresses(
             status=status,
             holder_kind=holder_kind,
             tag=tag,
-            family=family,
+            family=family_field(family),
             within=None if within is None else prefix_field("within", within),
             text=q,
             limit=limit,

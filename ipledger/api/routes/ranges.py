@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -13,6 +13,7 @@ from ipledger.api.params import (
     address_field,
     check_if_match,
     decode_cursor,
+    family_field,
     page,
     prefix_field,
     range_field,
@@ -38,7 +39,7 @@ def list_ranges(
     role: str | None = None,
     status: str | None = None,
     tag: str | None = None,
-    family: Annotated[Literal[4, 6] | None, Query()] = None,
+    family: Annotated[int | None, Query(description="4 or 6")] = None,
     contains: str | None = None,
     within: str | None = None,
     q: str | None = None,
@@ -56,7 +57,7 @@ def list_ranges(
             role=role,
             status=status,
             tag=tag,
-            family=family,
+            family=family_field(family),
             contains=None if contains is None else address_field("contains", contains),
             within=None if within is None else prefix_field("within", within),
             text=q,
