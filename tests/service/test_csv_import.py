@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ipledger.core.errors import ConflictError, InvalidInputError, LedgerError
+from ipledger.core.errors import ConflictError, InvalidInputError, LedgerError, NotFoundError
 from ipledger.core.thresholds import Thresholds
 from ipledger.service.addresses import list_addresses
 from ipledger.service.allocation import allocate_addresses
@@ -299,12 +299,12 @@ _BAD_FILES: list[Any] = [
         id="unknown-role",
     ),
     pytest.param(
-        "prefixes", "prefix,group\n10.1.0.0/24,dc9\n", InvalidInputError,
+        "prefixes", "prefix,group\n10.1.0.0/24,dc9\n", NotFoundError,
         "row 2: no group 'dc9'",
         id="unknown-group",
     ),
     pytest.param(
-        "prefixes", "prefix,space\n10.1.0.0/24,prod\n", InvalidInputError,
+        "prefixes", "prefix,space\n10.1.0.0/24,prod\n", NotFoundError,
         "row 2: no space named 'prod'",
         id="unknown-space",
     ),
@@ -385,7 +385,7 @@ def test_csv_refuses_unknown_kind(ledger: Ledger) -> None:
 
 
 def test_csv_refuses_unknown_default_space(ledger: Ledger) -> None:
-    with pytest.raises(InvalidInputError, match=r"^row 2: no space named 'nowhere'$"):
+    with pytest.raises(NotFoundError, match=r"^row 2: no space named 'nowhere'$"):
         _import(ledger, "prefixes", "prefix\n10.1.0.0/24\n", space="nowhere")
     assert list_prefixes(ledger)[1] == 0
 

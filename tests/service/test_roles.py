@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ipledger.core.errors import ConflictError, InvalidInputError
+from ipledger.core.errors import ConflictError, InvalidInputError, NotFoundError
 from ipledger.core.vocabulary import DEFAULT_ROLES
 from ipledger.service.ledger import Ledger
 from ipledger.service.roles import create_role, delete_role, list_roles
@@ -58,5 +58,5 @@ def test_role_delete_in_use_refused(ledger: Ledger, holder: str) -> None:
 
 
 def test_role_delete_unknown_refused(ledger: Ledger) -> None:
-    with pytest.raises(InvalidInputError, match="unknown role 'edge'"):
+    with pytest.raises(NotFoundError, match="no role 'edge'"):
         delete_role(ledger, "edge", actor=ACTOR)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from ipledger.core.addresses import IPNetwork
-from ipledger.core.errors import ConflictError, InvalidInputError, LedgerError
+from ipledger.core.errors import ConflictError, InvalidInputError, LedgerError, NotFoundError
 from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import Thresholds
 from ipledger.service.addresses import list_addresses
@@ -457,8 +457,8 @@ _BAD_DOCUMENTS: list[Any] = [
     ),
     pytest.param(
         _add("ranges", {"range": "10.9.0.1-10.9.0.5"}),
-        ConflictError,
-        "ranges[1]: range 10.9.0.1-10.9.0.5 is not inside any prefix",
+        InvalidInputError,
+        "ranges[1]: range 10.9.0.1-10.9.0.5 is not inside any prefix; record its prefix first",
         id="range-outside-any-prefix",
     ),
     pytest.param(
@@ -512,13 +512,13 @@ _BAD_DOCUMENTS: list[Any] = [
     ),
     pytest.param(
         _set("prefixes", 0, group="dc9"),
-        InvalidInputError,
+        NotFoundError,
         "prefixes[0]: no group 'dc9'",
         id="unknown-group",
     ),
     pytest.param(
         _set("addresses", 1, space="prod"),
-        InvalidInputError,
+        NotFoundError,
         "addresses[1]: no space named 'prod'",
         id="unknown-space",
     ),
