@@ -41,9 +41,7 @@ def insert_columns(session: Session, model: type[Base], columns: Mapping[str, Se
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
         f"VALUES ({', '.join([placeholder] * len(names))})"
     )
-    converted = [
-        _convert(columns[name], table.c[name].type._cached_bind_processor(dialect)) for name in names
-    ]
+    converted = [_column(columns[name], table.c[name].type, dialect) for name in names]
     connection.exec_driver_sql(sql, list(zip(*converted, strict=True)))
 
 
