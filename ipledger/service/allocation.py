@@ -41,6 +41,7 @@ __all__ = [
     "allocate_addresses",
     "allocate_prefixes",
     "list_free_space",
+    "list_free_space_of",
     "next_free_address",
     "next_free_prefix",
 ]
@@ -303,11 +304,57 @@ def list_free_space(
     if prefixlen is not None and not isinstance(parent, IPRange):
         _check_length(parent, prefixlen)
     with ledger.reading() as session:
-        if isinstance(parent, IPRange):
-            target = _target(session, load_space(session, space), parent, lock=False)
+        return _free_space(
+            session, parent, space, limit=limit, offset=offset, prefixlen=prefixlen, policy=policy
+        )
+
+
+def list_free_space_of(
+    ledger: Ledger,
+    *,
+    prefix_id: int | None = None,
+    range_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    prefixlen: int | None = None,
+    policy: FitPolicy = FitPolicy.FIRST_FIT,
+) -> FreeSpace:
+    """:func:`list_free_space` of the prefix or range with this id, in one read."""
+    with ledger.reading() as session:
+        if prefix_id is not None:
+            prefix = session.get(Prefix, prefix_id)
+            if prefix is None:
+                raise NotFoundError(f"no prefix with id {prefix_id}")
+            parent: Parent = occupancy.network_of(prefix)
+            space_id = prefix.space_id
         else:
-            target = _prefix_target(session, space, parent)
-        free = free_space.list_blocks(session, target.owner, version=parent.version)
+            item = None if range_id is None else session.get(Range, range_id)
+            if item is None:
+                raise NotFoundError(f"no range with id {range_id}")
+            parent, space_id = occupancy.span_of_range(item), item.space_id
+        space = names(session).space(space_id)
+        if prefixlen is not None and not isinstance(parent, IPRange):
+            _check_length(parent, prefixlen)
+        return _free_space(
+            session, parent, space, limit=limit, offset=offset, prefixlen=prefixlen, policy=policy
+        )
+
+
+def _free_space(
+    session: Session,
+    parent: Parent,
+    space: str,
+    *,
+    limit: int | None,
+    offset: int,
+    prefixlen: int | None,
+    policy: FitPolicy,
+) -> FreeSpace:
+    if isinstance(parent, IPRange):
+        target = _target(session, load_space(session, space), parent, lock=False)
+    else:
+        target = _prefix_target(session, space, parent)
+    free = free_space.list_blocks(session, target.owner, version=parent.version)
     blocks = list(free.iter_blocks())
     end = None if limit is None else offset + limit
     shown = tuple(

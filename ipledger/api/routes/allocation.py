@@ -31,18 +31,7 @@ router = APIRouter(tags=["allocation"])
 Policy = Literal["first-fit", "best-fit", "last-fit"]
 
 
-def _free(
-    parent: allocation.Parent,
-    space: str,
-    ledger: LedgerDep,
-    limit: int,
-    start: int,
-    prefixlen: int | None = None,
-    policy: Policy = "first-fit",
-) -> FreeSpaceRead:
-    free = allocation.list_free_space(
-        ledger, parent, space=space, limit=limit, offset=start, prefixlen=prefixlen, policy=FitPolicy(policy)
-    )
+def _free(free: allocation.FreeSpace, limit: int, start: int) -> FreeSpaceRead:
     return FreeSpaceRead(
         parent=free.parent,
         free_addresses=free.free_addresses,
@@ -67,10 +56,11 @@ def free_prefixes(
     cursor: str | None = None,
 ) -> FreeSpaceRead:
     """The largest CIDRs that cover the free space of the prefix, lowest first."""
-    record = get_prefix(ledger, prefix_id)
-    return _free(
-        record.network, record.space, ledger, limit, decode_cursor(cursor, offset), prefixlen, policy
+    start = decode_cursor(cursor, offset)
+    free = allocation.list_free_space_of(
+        ledger, prefix_id=prefix_id, limit=limit, offset=start, prefixlen=prefixlen, policy=FitPolicy(policy)
     )
+    return _free(free, limit, start)
 
 
 @router.post(
@@ -126,8 +116,10 @@ def free_addresses_of_prefix(
     cursor: str | None = None,
 ) -> FreeSpaceRead:
     """Free space as CIDR blocks, and the address an allocation would take now."""
-    record = get_prefix(ledger, prefix_id)
-    return _free(record.network, record.space, ledger, limit, decode_cursor(cursor, offset))
+    start = decode_cursor(cursor, offset)
+    return _free(
+        allocation.list_free_space_of(ledger, prefix_id=prefix_id, limit=limit, offset=start), limit, start
+    )
 
 
 @router.post(
@@ -157,8 +149,10 @@ def free_addresses_of_range(
     offset: Annotated[int, Query(ge=0)] = 0,
     cursor: str | None = None,
 ) -> FreeSpaceRead:
-    record = get_range(ledger, range_id)
-    return _free(record.span, record.space, ledger, limit, decode_cursor(cursor, offset))
+    start = decode_cursor(cursor, offset)
+    return _free(
+        allocation.list_free_space_of(ledger, range_id=range_id, limit=limit, offset=start), limit, start
+    )
 
 
 @router.post(
