@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ipledger.core.addresses import address_from_int
@@ -40,9 +41,15 @@ class _Names:
         if group_id is None:
             return None
         if group_id not in self._groups:
-            # All at once, so that a page of a listing costs one query for its groups, not one each.
-            self._groups.update({group.id: group.path for group in catalog.list_groups(self._session)})
+            self.prefetch_groups([group_id])
         return self._groups.get(group_id, "?")
+
+    def prefetch_groups(self, group_ids: Iterable[int | None]) -> _Names:
+        """Load the paths of these groups in one query (a listing calls this for its page)."""
+        wanted = {key for key in group_ids if key is not None and key not in self._groups}
+        if wanted:
+            self._groups.update(catalog.group_paths_by_id(self._session, wanted))
+        return self
 
 
 def names(session: Session) -> _Names:

@@ -380,7 +380,7 @@ def list_prefixes(ledger: Ledger, criteria: PrefixFilter = PrefixFilter()) -> tu
             offset=criteria.offset,
         )
         rows, total = listing.list_prefixes(session, query)
-        lookup = names(session)
+        lookup = names(session).prefetch_groups(item.group_id for item in rows)
         return [prefix_record(item, lookup) for item in rows], total
 
 

@@ -67,7 +67,7 @@ def utilization_report(
     with ledger.reading() as session:
         space_id = None if space is None else load_space(session, space).id
         prefixes = listing.list_all_prefixes(session, space_id=space_id)
-        lookup = names(session)
+        lookup = names(session).prefetch_groups(prefix.group_id for prefix in prefixes)
         records = [prefix_record(prefix, lookup) for prefix in prefixes]
         paths = [group.path for group in catalog.list_groups(session)]
         parents = _parents([(prefix.space_id, occupancy.span_of_prefix(prefix)) for prefix in prefixes])

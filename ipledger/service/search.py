@@ -132,7 +132,7 @@ def search_ranges(ledger: Ledger, criteria: RangeFilter) -> tuple[list[RangeReco
             offset=criteria.offset,
         )
         rows, total = listing.search_ranges(session, query)
-        lookup = names(session)
+        lookup = names(session).prefetch_groups(row.group_id for row in rows)
         return [range_record(row, lookup) for row in rows], total
 
 
@@ -155,5 +155,5 @@ def search_addresses(ledger: Ledger, criteria: AddressFilter) -> tuple[list[Addr
             offset=criteria.offset,
         )
         rows, total = listing.search_addresses(session, query)
-        lookup = names(session)
+        lookup = names(session).prefetch_groups(row.group_id for row in rows)
         return [address_record(row, lookup) for row in rows], total

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import exists, func, or_, select
@@ -13,6 +13,7 @@ from ipledger.store.models import Address, Change, Group, Prefix, Range, Role, S
 __all__ = [
     "find_role",
     "group_paths",
+    "group_paths_by_id",
     "list_changes",
     "list_child_group_paths",
     "list_groups",
@@ -64,6 +65,11 @@ def _tree_order(group: Group) -> list[str]:
 
 def group_paths(session: Session) -> dict[str, int]:
     return {group.path: group.id for group in list_groups(session)}
+
+
+def group_paths_by_id(session: Session, group_ids: Iterable[int]) -> dict[int, str]:
+    rows = session.execute(select(Group.id, Group.path).where(Group.id.in_(list(group_ids))))
+    return {row.id: row.path for row in rows}
 
 
 def list_groups_below(session: Session, group: Group, *, include_self: bool) -> list[Group]:
