@@ -53,7 +53,10 @@ def list_prefixes(
     utilization_gte: Annotated[float | None, Query(ge=0, le=100)] = None,
     level: Literal["ok", "warning", "critical", "emergency"] | None = None,
     q: Annotated[str | None, Query(description="Free text in description or managed-by.")] = None,
-    sort: Literal["prefix", "utilization", "-utilization", "created"] = "prefix",
+    sort: Annotated[
+        Literal["prefix", "utilization", "-utilization", "created"],
+        Query(description="prefix: by address; utilization: fullest first; -utilization: emptiest first."),
+    ] = "prefix",
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
     cursor: str | None = None,
