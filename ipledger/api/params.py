@@ -13,8 +13,9 @@ from fastapi import Response
 from ipledger.api.errors import FieldError
 from ipledger.api.schemas import Page
 from ipledger.core.addresses import IPAddress, IPNetwork, parse_address, parse_prefix
-from ipledger.core.errors import InvalidInputError, StaleVersionError
+from ipledger.core.errors import InvalidInputError
 from ipledger.core.ranges import IPRange, parse_range
+from ipledger.service.fields import require_version
 from ipledger.service.records import AddressRecord, GroupRecord, PrefixRecord, RangeRecord
 
 __all__ = [
@@ -99,10 +100,7 @@ def refuse_stale(expected: int | None, current: Record, *, what: str) -> None:
     Raises:
         StaleVersionError: ``expected`` is given and differs from the current version.
     """
-    if expected is not None and expected != current.version:
-        raise StaleVersionError(
-            f"{what} is at version {current.version}, not {expected}; reload and retry", current=current
-        )
+    require_version(what, expected=expected, actual=current.version, current=lambda: current)
 
 
 def etag(kind: str, key: int, version: int) -> str:

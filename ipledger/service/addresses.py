@@ -8,12 +8,12 @@ from typing import Any
 
 from ipledger.core.addresses import IPAddress, IPNetwork
 from ipledger.core.allocation import usable_span
-from ipledger.core.errors import ConflictError, InvalidInputError, StaleVersionError
+from ipledger.core.errors import ConflictError, InvalidInputError
 from ipledger.core.ranges import IPRange
 from ipledger.core.vocabulary import HolderKind, Status, parse_choice
 from ipledger.service import occupancy
 from ipledger.service.convert import address_record, names, snapshot
-from ipledger.service.fields import clean_mac, clean_tags, refuse_unknown_fields
+from ipledger.service.fields import clean_mac, clean_tags, refuse_unknown_fields, require_version
 from ipledger.service.ledger import Ledger, Transaction
 from ipledger.service.locking import lock_chain
 from ipledger.service.lookup import DEFAULT_SPACE, load_address, load_group, load_space
@@ -193,11 +193,12 @@ def update_address(
         session = tx.session
         row = load_address(session, load_space(session, space), address)
         lookup = names(session)
-        if expected_version is not None and expected_version != row.version:
-            raise StaleVersionError(
-                f"{address} is at version {row.version}, not {expected_version}; reload and retry",
-                current=address_record(row, lookup),
-            )
+        require_version(
+            f"{address}",
+            expected=expected_version,
+            actual=row.version,
+            current=lambda: address_record(row, lookup),
+        )
         before = snapshot(row, lookup)
         _apply(session, row, changes)
         row.updated_at = tx.now

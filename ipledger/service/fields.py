@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from ipledger.core.errors import InvalidInputError
+from ipledger.core.errors import InvalidInputError, StaleVersionError
 
-__all__ = ["clean_mac", "clean_tags", "parse_time", "refuse_unknown_fields"]
+__all__ = ["clean_mac", "clean_tags", "parse_time", "refuse_unknown_fields", "require_version"]
 
 
 def clean_tags(tags: Any) -> list[str]:
@@ -64,3 +64,15 @@ def parse_time(where: str, value: Any) -> datetime | None:
     if stamp.tzinfo is None:
         raise InvalidInputError(f"{where}: {value!r} has no time zone (add Z or +00:00)")
     return stamp
+
+
+def require_version(what: str, *, expected: int | None, actual: int, current: Callable[[], object]) -> None:
+    """Refuse a change based on an outdated version, handing back the current object.
+
+    Raises:
+        StaleVersionError: ``expected`` is given and is not ``actual``.
+    """
+    if expected is not None and expected != actual:
+        raise StaleVersionError(
+            f"{what} is at version {actual}, not {expected}; reload and retry", current=current()
+        )

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ipledger.core.errors import ConflictError, InvalidInputError, StaleVersionError
+from ipledger.core.errors import ConflictError, InvalidInputError
 from ipledger.service.convert import group_record, names, snapshot
-from ipledger.service.fields import clean_tags, refuse_unknown_fields
+from ipledger.service.fields import clean_tags, refuse_unknown_fields, require_version
 from ipledger.service.ledger import Ledger, Transaction
 from ipledger.service.lookup import load_group, normalise_path
 from ipledger.service.records import GroupRecord
@@ -112,11 +112,12 @@ def update_group(
     refuse_unknown_fields("group", changes, _FIELDS)
     with ledger.transaction(actor) as tx:
         group = load_group(tx.session, path)
-        if expected_version is not None and expected_version != group.version:
-            raise StaleVersionError(
-                f"group {group.path} is at version {group.version}, not {expected_version}; reload and retry",
-                current=group_record(group),
-            )
+        require_version(
+            f"group {group.path}",
+            expected=expected_version,
+            actual=group.version,
+            current=lambda: group_record(group),
+        )
         before = snapshot(group, names(tx.session))
         for text_field in ("description", "owner", "environment"):
             if text_field in changes:

@@ -7,14 +7,14 @@ from typing import Any
 
 from ipledger.core.addresses import IPAddress, IPNetwork, max_prefixlen
 from ipledger.core.allocation import usable_span
-from ipledger.core.errors import ConflictError, InvalidInputError, StaleVersionError
+from ipledger.core.errors import ConflictError, InvalidInputError
 from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from ipledger.core.utilization import direct_parents
 from ipledger.core.vocabulary import Status, parse_choice
 from ipledger.service import occupancy
 from ipledger.service.convert import names, prefix_record, range_record, snapshot
-from ipledger.service.fields import clean_tags, refuse_unknown_fields
+from ipledger.service.fields import clean_tags, refuse_unknown_fields, require_version
 from ipledger.service.ledger import Ledger, Transaction
 from ipledger.service.locking import lock_chain, lock_within
 from ipledger.service.lookup import (
@@ -221,11 +221,12 @@ def update_prefix(
         space_row = load_space(session, space)
         prefix = load_prefix(session, space_row, network)
         lookup = names(session)
-        if expected_version is not None and expected_version != prefix.version:
-            raise StaleVersionError(
-                f"{network} is at version {prefix.version}, not {expected_version}; reload and retry",
-                current=prefix_record(prefix, lookup),
-            )
+        require_version(
+            f"{network}",
+            expected=expected_version,
+            actual=prefix.version,
+            current=lambda: prefix_record(prefix, lookup),
+        )
         before = snapshot(prefix, lookup)
         _apply_changes(session, prefix, changes)
         prefix.updated_at = tx.now

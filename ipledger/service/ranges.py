@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ipledger.core.errors import ConflictError, InvalidInputError, StaleVersionError
+from ipledger.core.errors import ConflictError, InvalidInputError
 from ipledger.core.ranges import IPRange
 from ipledger.core.vocabulary import Status, parse_choice
 from ipledger.service import occupancy
 from ipledger.service.convert import names, prefix_record, range_record, snapshot
-from ipledger.service.fields import clean_tags, refuse_unknown_fields
+from ipledger.service.fields import clean_tags, refuse_unknown_fields, require_version
 from ipledger.service.ledger import Ledger, Transaction
 from ipledger.service.locking import lock_chain
 from ipledger.service.lookup import DEFAULT_SPACE, load_group, load_range, load_space, require_role
@@ -135,11 +135,12 @@ def update_range(
         session = tx.session
         item = load_range(session, load_space(session, space), span)
         lookup = names(session)
-        if expected_version is not None and expected_version != item.version:
-            raise StaleVersionError(
-                f"range {span} is at version {item.version}, not {expected_version}; reload and retry",
-                current=range_record(item, lookup),
-            )
+        require_version(
+            f"range {span}",
+            expected=expected_version,
+            actual=item.version,
+            current=lambda: range_record(item, lookup),
+        )
         before = snapshot(item, lookup)
         if "status" in changes:
             item.status = parse_choice(Status, changes["status"], what="status").value
