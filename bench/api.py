@@ -366,18 +366,23 @@ def _load() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.parse_args()
+    parser.add_argument(
+        "--only", action="append", choices=("bulk", "next", "page", "concurrent"), help="run only these steps"
+    )
+    only = parser.parse_args().only
     results = Results()
     with tempfile.TemporaryDirectory(prefix="ipledger-bench-") as folder:
         with server(Path(folder)) as base, new_client(base) as client:
             print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {_load()}")
-            steps: list[tuple[str, Callable[[], None]]] = [
-                ("bulk create", lambda: bench_bulk(client, results)),
-                ("next free address", lambda: bench_next_address(client, results)),
-                ("page of prefixes", lambda: bench_prefix_page(client, results)),
-                ("concurrent allocation", lambda: bench_concurrent(base, client, results)),
+            steps: list[tuple[str, str, Callable[[], None]]] = [
+                ("bulk", "bulk create", lambda: bench_bulk(client, results)),
+                ("next", "next free address", lambda: bench_next_address(client, results)),
+                ("page", "page of prefixes", lambda: bench_prefix_page(client, results)),
+                ("concurrent", "concurrent allocation", lambda: bench_concurrent(base, client, results)),
             ]
-            for name, step in steps:
+            for key, name, step in steps:
+                if only and key not in only:
+                    continue
                 start = time.perf_counter()
                 step()
                 print(f"{name}: done in {time.perf_counter() - start:.1f} s ({_load()})", flush=True)

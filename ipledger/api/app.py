@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from ipledger import __version__
-from ipledger.api.errors import install_error_handlers, problem
+from ipledger.api.errors import install_error_handlers
+from ipledger.api.limits import BodyLimit
 from ipledger.api.routes import addresses, allocation, catalog, prefixes, ranges, reports
 from ipledger.service.ledger import Ledger
 
@@ -49,15 +48,5 @@ def create_app(ledger: Ledger) -> FastAPI:
     for module in (catalog, prefixes, ranges, addresses, allocation, reports):
         app.include_router(module.router, prefix=PREFIX)
 
-    @app.middleware("http")
-    async def _limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return problem(
-                413,
-                "Request too large",
-                f"the body has {length} bytes; at most {MAX_BODY_BYTES} are accepted",
-            )
-        return await call_next(request)
-
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     return app

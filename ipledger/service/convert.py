@@ -33,9 +33,10 @@ class _Names:
 
     def space(self, space_id: int) -> str:
         if space_id not in self._spaces:
-            # All at once: a listing names many, and spaces are few.
-            self._spaces.update(catalog.space_names_by_id(self._session))
-        return self._spaces.get(space_id, "?")
+            # The session's identity map usually holds the space already: no query then.
+            space = self._session.get(Space, space_id)
+            self._spaces[space_id] = "?" if space is None else space.name
+        return self._spaces[space_id]
 
     def group(self, group_id: int | None) -> str | None:
         if group_id is None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ipledger.service.batching import Batches
 from ipledger.store import catalog
 from ipledger.store.database import Database, Engine, Session, database_url_for_path
 from ipledger.store.models import Change
@@ -75,6 +76,7 @@ class Ledger:
         self.dialect = database.dialect
         self._clock = clock or (lambda: datetime.now(UTC))
         self.listeners: list[Callable[[Event], None]] = []
+        self.batches = Batches()
 
     @classmethod
     def open(cls, url: str) -> Ledger:

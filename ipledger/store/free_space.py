@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from ipledger.core.addresses import max_prefixlen
@@ -37,6 +37,17 @@ __all__ = [
 
 Owner = tuple[str, int]
 Block = tuple[int, int]  # (first, prefixlen)
+
+
+# The statements of every allocation are built once: composing one costs more than running it.
+_OWNED = (FreeBlock.owner_kind == bindparam("kind"), FreeBlock.owner_id == bindparam("key"))
+_BLOCK_FOR_ADDRESS = (
+    select(FreeBlock.first, FreeBlock.last)
+    .where(*_OWNED, FreeBlock.last >= bindparam("at_least"))
+    .order_by(FreeBlock.first)
+    .limit(1)
+)
+_DELETE_BLOCKS_AT = delete(FreeBlock).where(*_OWNED, FreeBlock.first.in_(bindparam("firsts", expanding=True)))
 
 
 def _owned(owner: Owner):  # type: ignore[no-untyped-def]
@@ -109,13 +120,12 @@ def list_run_after(session: Session, owner: Owner, *, version: int, start: int) 
 
 def delete_blocks(session: Session, owner: Owner, firsts: Iterable[int] | None = None) -> None:
     """Delete the owner's blocks starting at ``firsts``, or all of them when ``firsts`` is None."""
-    statement = delete(FreeBlock).where(*_owned(owner))
-    if firsts is not None:
-        values = list(firsts)
-        if not values:
-            return
-        statement = statement.where(FreeBlock.first.in_(values))
-    session.execute(statement)
+    if firsts is None:
+        session.execute(delete(FreeBlock).where(*_owned(owner)))
+        return
+    values = list(firsts)
+    if values:
+        session.execute(_DELETE_BLOCKS_AT, {"kind": owner[0], "key": owner[1], "firsts": values})
 
 
 def insert_blocks(session: Session, owner: Owner, free: IPSet) -> None:
@@ -148,10 +158,7 @@ def insert_many(session: Session, free_by_owner: dict[Owner, IPSet]) -> None:
 def find_block_for_address(session: Session, owner: Owner, *, version: int, at_least: int) -> IPRange | None:
     """The lowest free block holding an address at or above ``at_least``."""
     row = session.execute(
-        select(FreeBlock.first, FreeBlock.last)
-        .where(*_owned(owner), FreeBlock.last >= at_least)
-        .order_by(FreeBlock.first)
-        .limit(1)
+        _BLOCK_FOR_ADDRESS, {"kind": owner[0], "key": owner[1], "at_least": at_least}
     ).first()
     return None if row is None else IPRange(version, row.first, row.last)
 

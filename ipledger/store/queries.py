@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ipledger.core.addresses import max_prefixlen
@@ -35,8 +35,33 @@ __all__ = [
 ]
 
 
+# The hot lookups are built once: composing a statement costs more than running it on SQLite.
+_SPACE_BY_NAME = select(Space).where(Space.name == bindparam("name"))
+_PREFIX_KEY = (
+    select(Prefix.id, Prefix.is_pool)
+    .join(Space, Space.id == Prefix.space_id)
+    .where(
+        Space.name == bindparam("space"),
+        Prefix.family == bindparam("family"),
+        Prefix.first == bindparam("first"),
+        Prefix.prefixlen == bindparam("prefixlen"),
+    )
+)
+_PREFIXES_CONTAINING = (
+    select(Prefix)
+    .where(
+        Prefix.space_id == bindparam("space_id"),
+        Prefix.family == bindparam("family"),
+        Prefix.first.in_(bindparam("firsts", expanding=True)),
+        Prefix.last >= bindparam("last"),
+    )
+    .order_by(Prefix.prefixlen)
+)
+_PREFIXES_CONTAINING_FOR_UPDATE = _PREFIXES_CONTAINING.with_for_update()
+
+
 def find_space(session: Session, name: str) -> Space | None:
-    return session.scalars(select(Space).where(Space.name == name)).one_or_none()
+    return session.scalars(_SPACE_BY_NAME, {"name": name}).one_or_none()
 
 
 def find_group_by_path(session: Session, path: str) -> Group | None:
@@ -61,14 +86,8 @@ def find_prefix_key(session: Session, space_name: str, span: IPRange) -> tuple[i
     query, for the hot read paths that need nothing else of the prefix."""
     prefixlen = max_prefixlen(span.version) - (span.num_addresses.bit_length() - 1)
     row = session.execute(
-        select(Prefix.id, Prefix.is_pool)
-        .join(Space, Space.id == Prefix.space_id)
-        .where(
-            Space.name == space_name,
-            Prefix.family == span.version,
-            Prefix.first == span.first,
-            Prefix.prefixlen == prefixlen,
-        )
+        _PREFIX_KEY,
+        {"space": space_name, "family": span.version, "first": span.first, "prefixlen": prefixlen},
     ).first()
     return None if row is None else (row.id, row.is_pool)
 
@@ -79,19 +98,9 @@ def list_prefixes_containing(
     """Every prefix that contains ``span`` (itself included if it is one), outermost first."""
     bits = max_prefixlen(span.version)
     candidates = {span.first & ~((1 << (bits - length)) - 1) for length in range(bits + 1)}
-    query = (
-        select(Prefix)
-        .where(
-            Prefix.space_id == space_id,
-            Prefix.family == span.version,
-            Prefix.first.in_(sorted(candidates)),
-            Prefix.last >= span.last,
-        )
-        .order_by(Prefix.prefixlen)
-    )
-    if for_update:
-        query = query.with_for_update()
-    return [prefix for prefix in session.scalars(query) if prefix.first <= span.first]
+    query = _PREFIXES_CONTAINING_FOR_UPDATE if for_update else _PREFIXES_CONTAINING
+    values = {"space_id": space_id, "family": span.version, "firsts": sorted(candidates), "last": span.last}
+    return [prefix for prefix in session.scalars(query, values) if prefix.first <= span.first]
 
 
 def list_prefixes_within(session: Session, space_id: int, span: IPRange) -> list[Prefix]:

@@ -126,13 +126,13 @@ def test_idempotency_unexpected_failure_does_not_burn_the_key(
 ) -> None:
     parent = add_prefix(ledger, "10.0.0.0/24")
     url = f"/prefixes/{parent.id}/available-addresses"
-    real = allocation.allocate_addresses
+    real = allocation.allocate_addresses_of
 
     def fail_once(*args: Any, **options: Any) -> Any:
-        monkeypatch.setattr(allocation, "allocate_addresses", real)
+        monkeypatch.setattr(allocation, "allocate_addresses_of", real)
         raise RuntimeError("connection to the database lost mid-request")
 
-    monkeypatch.setattr(allocation, "allocate_addresses", fail_once)
+    monkeypatch.setattr(allocation, "allocate_addresses_of", fail_once)
     assert_problem(api.post(url, json={}, headers={"Idempotency-Key": "after-500"}), 500)
 
     # After a 500 the server closes the connection, so the pipeline's retry comes on a new one.

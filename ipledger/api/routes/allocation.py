@@ -24,7 +24,7 @@ from ipledger.api.schemas import (
 from ipledger.core.allocation import FitPolicy
 from ipledger.core.errors import InvalidInputError
 from ipledger.service import allocation
-from ipledger.service.search import get_prefix, get_range
+from ipledger.service.search import get_prefix
 
 router = APIRouter(tags=["allocation"])
 
@@ -137,8 +137,7 @@ def allocate_addresses_of_prefix(
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     """The lowest free usable addresses, recorded for the holder; 409 when too few are free."""
-    record = get_prefix(ledger, prefix_id)
-    return _allocate_addresses(record.network, record.space, body, request, ledger, actor, idempotency_key)
+    return _allocate_addresses({"prefix_id": prefix_id}, body, request, ledger, actor, idempotency_key)
 
 
 @router.get("/ranges/{range_id}/available-addresses", response_model=FreeSpaceRead, summary="Free addresses")
@@ -169,13 +168,11 @@ def allocate_addresses_of_range(
     actor: ActorDep,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
-    record = get_range(ledger, range_id)
-    return _allocate_addresses(record.span, record.space, body, request, ledger, actor, idempotency_key)
+    return _allocate_addresses({"range_id": range_id}, body, request, ledger, actor, idempotency_key)
 
 
 def _allocate_addresses(
-    parent: allocation.Parent,
-    space: str,
+    parent: dict[str, int],
     body: AddressAllocation,
     request: Request,
     ledger: LedgerDep,
@@ -186,8 +183,8 @@ def _allocate_addresses(
         raise InvalidInputError("count must be at least 1")
 
     def run() -> list[AddressRead]:
-        taken = allocation.allocate_addresses(
-            ledger, parent, actor=actor, space=space, count=body.count, fields=holder_fields(body)
+        taken = allocation.allocate_addresses_of(
+            ledger, actor=actor, count=body.count, fields=holder_fields(body), **parent
         )
         return [AddressRead.of(item) for item in taken]
 
