@@ -13,10 +13,6 @@ from ipledger.api.errors import problem
 __all__ = ["BodyLimit"]
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimit:
     """Answer 413 to a body over ``max_bytes``, whether it announces its length or is chunked."""
 
@@ -28,42 +24,48 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = _content_length(scope)
+        length, chunked = _framing(scope)
         if length is not None and length > self.max_bytes:
             await self._refuse(scope, receive, send, f"the body has {length} bytes")
             return
-        seen = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal seen
+        if not chunked:
+            await self.app(scope, receive, send)
+            return
+        # No length announced (chunked): read the body here, up to the limit, then hand it on.
+        body = bytearray()
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes:
+                await self._refuse(scope, receive, send, f"the body passed {self.max_bytes} bytes")
+                return
+            if not message.get("more_body", False):
+                break
+        replayed = False
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
 
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if started:
-                raise
-            await self._refuse(scope, receive, send, f"the body passed {self.max_bytes} bytes")
+        await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, what: str) -> None:
         response = problem(413, "Request too large", f"{what}; at most {self.max_bytes} are accepted")
         await response(scope, receive, send)
 
 
-def _content_length(scope: Scope) -> int | None:
+def _framing(scope: Scope) -> tuple[int | None, bool]:
+    """The announced Content-Length, and whether the body comes chunked instead."""
+    length, chunked = None, False
     for name, value in scope["headers"]:
         if name == b"content-length":
             text = value.decode("latin-1")
-            return int(text) if text.isdigit() else None
-    return None
+            length = int(text) if text.isdigit() else None
+        elif name == b"transfer-encoding":
+            chunked = b"chunked" in value.lower()
+    return length, chunked

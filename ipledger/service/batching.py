@@ -48,6 +48,12 @@ class Batches:
         self._guard = threading.Lock()
         self._queues: dict[Hashable, _Queue] = {}
 
+    def pending(self, key: Hashable) -> int:
+        """How many requests under ``key`` wait for a batch to take them."""
+        with self._guard:
+            queue = self._queues.get(key)
+            return 0 if queue is None else len(queue.waiting)
+
     def submit(self, key: Hashable, payload: Any, serve: Callable[[list[Request[_Result]]], None]) -> _Result:
         """Queue ``payload`` under ``key`` and return its result once a batch has served it.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -192,6 +192,24 @@ def test_error_oversized_body_is_413(api_base: str, ledger: Ledger) -> None:
     assert (status, media_type) == (413, PROBLEM_TYPE)
     assert (body["status"], body["title"]) == (413, "Request too large")
     assert str(MAX_BODY_BYTES) in body["detail"]
+    assert stored_state(ledger) == before
+
+
+def test_error_oversized_chunked_body_is_413(api: httpx.Client, ledger: Ledger) -> None:
+    """A body sent in chunks announces no length: it is refused once it passes the limit."""
+    before = stored_state(ledger)
+    chunk = b" " * (1024 * 1024)
+
+    def body() -> Iterator[bytes]:
+        yield b"["
+        for _ in range(MAX_BODY_BYTES // len(chunk) + 1):
+            yield chunk
+        yield b"]"
+
+    response = api.post("/prefixes/bulk", content=body(), headers={"Content-Type": "application/json"})
+
+    problem = assert_problem(response, 413, detail_has=(str(MAX_BODY_BYTES),))
+    assert problem["title"] == "Request too large"
     assert stored_state(ledger) == before
 
 
