@@ -1,0 +1,1 @@
+"""Readers of Kubernetes and CNI objects and of cluster configuration files, into core values."""
