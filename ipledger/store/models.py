@@ -30,9 +30,11 @@ __all__ = [
     "Address",
     "Base",
     "Change",
+    "Cluster",
     "FreeBlock",
     "Group",
     "IdempotencyKey",
+    "Plan",
     "Prefix",
     "Range",
     "Role",
@@ -90,6 +92,7 @@ class Prefix(Base):
         UniqueConstraint("space_id", "family", "first", "prefixlen"),
         Index("ix_prefixes_space_family_first", "space_id", "family", "first"),
         Index("ix_prefixes_utilization", "utilization_percent"),
+        Index("ix_prefixes_managed_by", "managed_by"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -127,6 +130,7 @@ class Range(Base):
     __table_args__ = (
         UniqueConstraint("space_id", "family", "first"),
         Index("ix_ranges_space_family_last", "space_id", "family", "last"),
+        Index("ix_ranges_managed_by", "managed_by"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -220,3 +224,48 @@ class IdempotencyKey(Base):
     status: Mapped[int | None] = mapped_column(Integer)
     body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Cluster(Base):
+    """A Kubernetes cluster: how it hands out addresses and how big it is meant to grow. Its
+    networks are the prefixes and ranges whose ``managed_by`` is ``cluster:<name>``."""
+
+    __tablename__ = "clusters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    provider: Mapped[str] = mapped_column(String(20))
+    ipam_mode: Mapped[str] = mapped_column(String(40))
+    max_pods: Mapped[int] = mapped_column(Integer)
+    node_prefixlen: Mapped[int | None] = mapped_column(Integer)
+    node_prefixlen_v6: Mapped[int | None] = mapped_column(Integer)
+    expected_nodes: Mapped[int] = mapped_column(Integer)
+    growth: Mapped[float] = mapped_column(Float)
+    expected_services: Mapped[int | None] = mapped_column(Integer)
+    dual_stack: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Plan(Base):
+    """A set of proposed changes with the checks they passed, saved for review: applied in one
+    transaction or discarded, never half-way."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    cluster: Mapped[str] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    summary: Mapped[str] = mapped_column(String(500))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
