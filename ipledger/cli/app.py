@@ -16,9 +16,12 @@ from ipledger.cli.addresses import address
 from ipledger.cli.allocation import allocate, free
 from ipledger.cli.audit import log
 from ipledger.cli.checks import check
+from ipledger.cli.clusters import cluster
+from ipledger.cli.config_check import check_config_command
 from ipledger.cli.context import CliState, default_actor, pass_state
 from ipledger.cli.errors import as_error_line
 from ipledger.cli.groups import group
+from ipledger.cli.plans import plan
 from ipledger.cli.prefixes import prefix
 from ipledger.cli.ranges import range_group
 from ipledger.cli.reports import report, whois
@@ -114,9 +117,12 @@ _COMMANDS: Sequence[click.Command] = (
     address,
     allocate,
     free,
+    cluster,
+    plan,
     whois,
     report,
     check,
+    check_config_command,
     log,
     export,
     import_document,

@@ -11,7 +11,7 @@ from ipledger.service.occupancy import network_of, span_of_range, usage_of
 from ipledger.service.records import AddressRecord, GroupRecord, PrefixRecord, RangeRecord, SpaceRecord
 from ipledger.store import catalog
 from ipledger.store.database import Session
-from ipledger.store.models import Address, Group, Prefix, Range, Space
+from ipledger.store.models import Address, Cluster, Group, Prefix, Range, Space
 
 __all__ = [
     "address_record",
@@ -141,7 +141,7 @@ _SKIPPED = {"first", "last", "value", "family", "space_id", "group_id", "created
 _COUNTERS = {"size", "usable", "used", "covered", "units_total", "units_used", "utilization_percent", "level"}
 
 
-def snapshot(row: Space | Group | Prefix | Range | Address, lookup: _Names) -> dict[str, Any]:
+def snapshot(row: Space | Group | Prefix | Range | Address | Cluster, lookup: _Names) -> dict[str, Any]:
     """The user-visible fields of a row, JSON-safe, for the audit log (counters left out)."""
     data: dict[str, Any] = {}
     for column in row.__table__.columns:
@@ -155,7 +155,7 @@ def snapshot(row: Space | Group | Prefix | Range | Address, lookup: _Names) -> d
         data["range"] = str(span_of_range(row))
     elif isinstance(row, Address):
         data["address"] = str(address_from_int(row.value, version=row.family))
-    if isinstance(row, Prefix | Range | Address):
+    if isinstance(row, Prefix | Range | Address | Cluster):
         data["space"] = lookup.space(row.space_id)
         data["group"] = lookup.group(row.group_id)
     return data

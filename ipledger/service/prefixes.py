@@ -33,6 +33,7 @@ from ipledger.store.models import Prefix, Space
 __all__ = [
     "PrefixDetail",
     "PrefixFilter",
+    "change_prefix",
     "create_prefix",
     "delete_prefix",
     "insert_prefix",
@@ -217,30 +218,44 @@ def update_prefix(
         InvalidInputError: an unknown field or a bad value.
     """
     with ledger.transaction(actor) as tx:
-        session = tx.session
-        space_row = load_space(session, space)
-        prefix = load_prefix(session, space_row, network)
-        lookup = names(session)
-        require_version(
-            f"{network}",
-            expected=expected_version,
-            actual=prefix.version,
-            current=lambda: prefix_record(prefix, lookup),
+        prefix = change_prefix(
+            tx, load_space(tx.session, space), network, changes, expected_version=expected_version
         )
-        before = snapshot(prefix, lookup)
-        _apply_changes(session, prefix, changes)
-        prefix.updated_at = tx.now
-        prefix.version += 1
-        session.flush()
-        tx.record(
-            "update",
-            "prefix",
-            prefix.id,
-            f"{network} ({space})",
-            before=before,
-            after=snapshot(prefix, lookup),
-        )
-        return prefix_record(prefix, lookup)
+        return prefix_record(prefix, names(tx.session))
+
+
+def change_prefix(
+    tx: Transaction,
+    space_row: Space,
+    network: IPNetwork,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None = None,
+) -> Prefix:
+    """:func:`update_prefix` inside an open transaction."""
+    session = tx.session
+    prefix = load_prefix(session, space_row, network)
+    lookup = names(session)
+    require_version(
+        f"{network}",
+        expected=expected_version,
+        actual=prefix.version,
+        current=lambda: prefix_record(prefix, lookup),
+    )
+    before = snapshot(prefix, lookup)
+    _apply_changes(session, prefix, changes)
+    prefix.updated_at = tx.now
+    prefix.version += 1
+    session.flush()
+    tx.record(
+        "update",
+        "prefix",
+        prefix.id,
+        f"{network} ({space_row.name})",
+        before=before,
+        after=snapshot(prefix, lookup),
+    )
+    return prefix
 
 
 def _apply_changes(session: Session, prefix: Prefix, changes: dict[str, Any]) -> None:

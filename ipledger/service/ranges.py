@@ -18,7 +18,15 @@ from ipledger.store import listing, queries
 from ipledger.store.database import Session
 from ipledger.store.models import Prefix, Range, Space
 
-__all__ = ["create_range", "delete_range", "insert_range", "list_ranges", "remove_range", "update_range"]
+__all__ = [
+    "change_range",
+    "create_range",
+    "delete_range",
+    "insert_range",
+    "list_ranges",
+    "remove_range",
+    "update_range",
+]
 
 _FIELDS = {"status", "role", "group", "managed_by", "description", "tags"}
 
@@ -130,36 +138,51 @@ def update_range(
     changes: dict[str, Any],
 ) -> RangeRecord:
     """Change fields of a range: status, role, group, managed_by, description, tags."""
-    refuse_unknown_fields("range", changes, _FIELDS)
     with ledger.transaction(actor) as tx:
-        session = tx.session
-        item = load_range(session, load_space(session, space), span)
-        lookup = names(session)
-        require_version(
-            f"range {span}",
-            expected=expected_version,
-            actual=item.version,
-            current=lambda: range_record(item, lookup),
+        item = change_range(
+            tx, load_space(tx.session, space), span, changes, expected_version=expected_version
         )
-        before = snapshot(item, lookup)
-        if "status" in changes:
-            item.status = parse_choice(Status, changes["status"], what="status").value
-        if "role" in changes:
-            item.role = require_role(session, changes["role"])
-        if "group" in changes:
-            item.group_id = None if changes["group"] is None else load_group(session, changes["group"]).id
-        for text_field in ("managed_by", "description"):
-            if text_field in changes:
-                setattr(item, text_field, str(changes[text_field]))
-        if "tags" in changes:
-            item.tags = clean_tags(changes["tags"])
-        item.updated_at = tx.now
-        item.version += 1
-        session.flush()
-        tx.record(
-            "update", "range", item.id, f"{span} ({space})", before=before, after=snapshot(item, lookup)
-        )
-        return range_record(item, lookup)
+        return range_record(item, names(tx.session))
+
+
+def change_range(
+    tx: Transaction,
+    space_row: Space,
+    span: IPRange,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None = None,
+) -> Range:
+    """:func:`update_range` inside an open transaction."""
+    refuse_unknown_fields("range", changes, _FIELDS)
+    session = tx.session
+    item = load_range(session, space_row, span)
+    lookup = names(session)
+    require_version(
+        f"range {span}",
+        expected=expected_version,
+        actual=item.version,
+        current=lambda: range_record(item, lookup),
+    )
+    before = snapshot(item, lookup)
+    if "status" in changes:
+        item.status = parse_choice(Status, changes["status"], what="status").value
+    if "role" in changes:
+        item.role = require_role(session, changes["role"])
+    if "group" in changes:
+        item.group_id = None if changes["group"] is None else load_group(session, changes["group"]).id
+    for text_field in ("managed_by", "description"):
+        if text_field in changes:
+            setattr(item, text_field, str(changes[text_field]))
+    if "tags" in changes:
+        item.tags = clean_tags(changes["tags"])
+    item.updated_at = tx.now
+    item.version += 1
+    session.flush()
+    tx.record(
+        "update", "range", item.id, f"{span} ({space_row.name})", before=before, after=snapshot(item, lookup)
+    )
+    return item
 
 
 def delete_range(ledger: Ledger, span: IPRange, *, actor: str, space: str = DEFAULT_SPACE) -> RangeRecord:

@@ -14,7 +14,9 @@ from ipledger.core.utilization import Usage
 __all__ = [
     "AddressRecord",
     "ChangeRecord",
+    "ClusterRecord",
     "GroupRecord",
+    "PlanRecord",
     "PrefixRecord",
     "RangeRecord",
     "SpaceRecord",
@@ -111,3 +113,42 @@ class ChangeRecord:
     object_label: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterRecord:
+    id: int
+    name: str
+    space: str
+    group: str | None
+    status: str
+    provider: str
+    ipam_mode: str
+    max_pods: int
+    node_prefixlen: int | None
+    node_prefixlen_v6: int | None
+    expected_nodes: int
+    growth: float
+    expected_services: int | None
+    dual_stack: bool
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRecord:
+    """A saved plan; ``body`` holds its inputs, proposed changes, checks and capacity working."""
+
+    id: int
+    kind: str
+    cluster: str
+    status: str
+    summary: str
+    body: dict[str, Any]
+    created_at: datetime
+    created_by: str
+    decided_at: datetime | None
+    decided_by: str | None
+    version: int

@@ -1,0 +1,315 @@
+"""`ipledger cluster`: record Kubernetes clusters, see their capacity, and plan their networks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from ipledger.cli.context import CliState, pass_state
+from ipledger.cli.params import PREFIX, format_option, optional_space_option, version_option
+from ipledger.cli.plans import echo_plan
+from ipledger.cli.render import echo_fields, echo_json, echo_table, text_or_dash, usage_text
+from ipledger.core.addresses import IPNetwork
+from ipledger.core.capacity import IPAMMode, Provider
+from ipledger.service.cluster_plans import plan_cluster, plan_decommission, plan_growth
+from ipledger.service.clusters import (
+    ClusterDetail,
+    ClusterFields,
+    cluster_overlaps,
+    create_cluster,
+    delete_cluster,
+    list_clusters,
+    show_cluster,
+    update_cluster,
+)
+
+__all__ = ["cluster"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+_PROVIDERS = [item.value for item in Provider]
+_MODES = [item.value for item in IPAMMode]
+
+# The sizing options of `create`, `update` and `plan`, with the defaults a new cluster gets.
+_SIZING: list[tuple[str, str, Any, str]] = [
+    ("provider", "--provider", "other", f"Where it runs: {', '.join(_PROVIDERS)}."),
+    ("ipam_mode", "--ipam-mode", "kube-controller-manager", f"How pods get addresses: {', '.join(_MODES)}."),
+    ("max_pods", "--max-pods", 110, "Pods per node (the kubelet's default is 110)."),
+    ("expected_nodes", "--nodes", 3, "Nodes the cluster is expected to have."),
+    ("growth", "--growth", 2.0, "Growth factor on the node count the networks must hold (at least 1)."),
+    ("node_prefixlen", "--node-prefixlen", None, "IPv4 per-node block (node CIDR mask, Calico block size)."),
+    ("node_prefixlen_v6", "--node-prefixlen-v6", None, "IPv6 per-node block length."),
+    ("expected_services", "--services", None, "Services expected (sizes the service CIDR)."),
+]
+_TYPES = {"max_pods": int, "expected_nodes": int, "growth": float, "node_prefixlen": int,
+          "node_prefixlen_v6": int, "expected_services": int}  # fmt: skip
+
+
+def _sizing_options(*, with_defaults: bool) -> Callable[[_F], _F]:
+    def decorate(function: _F) -> _F:
+        for name, flag, default, text in reversed(_SIZING):
+            shown = with_defaults and default is not None
+            function = click.option(
+                flag,
+                name,
+                type=_TYPES.get(name, str),
+                default=default if with_defaults else None,
+                show_default=shown,
+                help=text,
+            )(function)
+        return function
+
+    return decorate
+
+
+@click.group("cluster")
+def cluster() -> None:
+    """Kubernetes clusters: their pod, service and node networks, capacity and plans.
+
+    A cluster's networks are prefixes (and ranges) of the ledger with managed-by
+    cluster:NAME and the role pod, service, node, loadbalancer or expansion-reserve.
+    New clusters are best planned (`cluster plan`), reviewed (`plan show`) and applied
+    (`plan apply`): the planner sizes and places the networks so that nothing overlaps.
+    """
+
+
+@cluster.command("create")
+@click.argument("name")
+@click.option("--space", default="global", show_default=True, help="Space its networks live in.")
+@click.option("--group", default=None, metavar="PATH", help="Owning group, e.g. kubernetes/prod.")
+@_sizing_options(with_defaults=True)
+@click.option("--dual-stack", is_flag=True, help="IPv4 and IPv6 networks.")
+@click.option("--description", default="", help="Free text.")
+@format_option
+@pass_state
+def create(state: CliState, /, name: str, output: str, **values: Any) -> None:
+    """Record an existing cluster (record its networks with --managed-by cluster:NAME).
+
+    \b
+    Example:
+      ipledger cluster create prod-eu-1 --provider eks --ipam-mode aws-vpc-cni --nodes 40
+    """
+    record = create_cluster(state.ledger(), name, ClusterFields(**values), actor=state.actor)
+    if output == "json":
+        echo_json(record)
+    else:
+        click.echo(f"recorded cluster {record.name} (version {record.version})")
+
+
+@cluster.command("show")
+@click.argument("name")
+@format_option
+@pass_state
+def show(state: CliState, name: str, output: str) -> None:
+    """One cluster: its settings, networks with utilization, capacity worked out, findings."""
+    detail = show_cluster(state.ledger(), name)
+    if output == "json":
+        echo_json(detail)
+        return
+    _echo_detail(detail)
+
+
+def _echo_detail(detail: ClusterDetail) -> None:
+    item = detail.cluster
+    echo_fields(
+        [
+            ("cluster", f"{item.name} ({item.status})"),
+            ("space / group", f"{item.space} / {text_or_dash(item.group)}"),
+            ("provider", item.provider),
+            ("IPAM mode", item.ipam_mode),
+            ("max pods per node", item.max_pods),
+            ("node block", f"/{item.node_prefixlen}" if item.node_prefixlen else "mode default"),
+            ("expected nodes x growth", f"{item.expected_nodes} x {item.growth:g}"),
+            ("dual-stack", "yes" if item.dual_stack else "no"),
+            ("version", item.version),
+        ]
+    )
+    click.echo("\nNetworks:")
+    rows: list[tuple[object, ...]] = [
+        (prefix.role, prefix.network, prefix.status, usage_text(prefix.usage, prefix.level.value))
+        for prefix in detail.prefixes
+    ]
+    rows += [
+        (span.role, span.span, span.status, f"{span.used} of {span.span.num_addresses} used")
+        for span in detail.ranges
+    ]
+    echo_table(["role", "network", "status", "utilization"], rows, empty="  none recorded")
+    for family, worked in detail.capacity:
+        click.echo(f"\nCapacity (IPv{family}):")
+        echo_table(
+            ["figure", "value", "working", "source"],
+            [(figure.name, f"{figure.value:,}", figure.working, figure.source) for figure in worked.figures],
+            empty="  nothing to work out yet",
+        )
+    click.echo("\nFindings:" if detail.findings else "\nFindings: none")
+    for finding in detail.findings:
+        click.echo(f"  {finding.severity.value}: {finding.message}")
+
+
+@cluster.command("list")
+@optional_space_option("Only clusters of this space.")
+@click.option("--group", default=None, metavar="PATH", help="Only clusters of this group and below.")
+@format_option
+@pass_state
+def list_command(state: CliState, space: str | None, group: str | None, output: str) -> None:
+    """Every cluster with its networks, pod utilization and headroom in nodes."""
+    summaries = list_clusters(state.ledger(), space=space, group=group)
+    if output == "json":
+        echo_json(summaries)
+        return
+    echo_table(
+        ["cluster", "status", "mode", "pod", "service", "node", "pod used", "headroom"],
+        [
+            (
+                item.cluster.name,
+                item.cluster.status,
+                item.cluster.ipam_mode,
+                text_or_dash(item.networks.get("pod", ())),
+                text_or_dash(item.networks.get("service", ())),
+                text_or_dash(item.networks.get("node", ())),
+                "-" if item.pod_percent is None else f"{item.pod_percent:.1f}%",
+                text_or_dash(item.headroom_nodes) + (" nodes" if item.headroom_nodes is not None else ""),
+            )
+            for item in summaries
+        ],
+        empty="no clusters",
+    )
+
+
+@cluster.command("update")
+@click.argument("name")
+@click.option("--group", default=None, metavar="PATH", help="Owning group.")
+@_sizing_options(with_defaults=False)
+@click.option("--dual-stack/--single-stack", default=None, help="IPv4 and IPv6, or one family.")
+@click.option("--description", default=None, help="Free text.")
+@version_option
+@pass_state
+def update(state: CliState, /, name: str, expected_version: int | None, **values: Any) -> None:
+    """Change a cluster's settings (its name and space stay)."""
+    changes = {key: value for key, value in values.items() if value is not None}
+    if not changes:
+        raise click.UsageError("nothing to change: give at least one field option")
+    record = update_cluster(
+        state.ledger(), name, changes, actor=state.actor, expected_version=expected_version
+    )
+    click.echo(f"updated cluster {record.name} (version {record.version})")
+
+
+@cluster.command("delete")
+@click.argument("name")
+@pass_state
+def delete(state: CliState, name: str) -> None:
+    """Forget a cluster that manages no network any more (decommission it first)."""
+    delete_cluster(state.ledger(), name, actor=state.actor)
+    click.echo(f"deleted cluster {name}")
+
+
+@cluster.command("plan")
+@click.argument("name")
+@click.option("--space", default="global", show_default=True, help="Space the networks go in.")
+@click.option(
+    "--group",
+    default=None,
+    metavar="PATH",
+    help="Owning group; its pool:<role> prefixes are the default pools.",
+)
+@_sizing_options(with_defaults=True)
+@click.option("--dual-stack", is_flag=True, help="Plan IPv4 and IPv6 networks.")
+@click.option("--description", default="", help="Free text.")
+@click.option(
+    "--pod-pool", "pod_pools", type=PREFIX, multiple=True, help="Where pod networks may go; repeat."
+)
+@click.option(
+    "--service-pool", "service_pools", type=PREFIX, multiple=True, help="Where service networks may go."
+)
+@click.option("--node-pool", "node_pools", type=PREFIX, multiple=True, help="Where node subnets may go.")
+@click.option("--lb-pool", "lb_pools", type=PREFIX, multiple=True, help="Where a load-balancer pool may go.")
+@click.option(
+    "--lb-addresses", type=click.IntRange(min=1), default=None, help="Size of the load-balancer pool."
+)
+@format_option
+@pass_state
+def plan(
+    state: CliState,
+    /,
+    name: str,
+    pod_pools: tuple[IPNetwork, ...],
+    service_pools: tuple[IPNetwork, ...],
+    node_pools: tuple[IPNetwork, ...],
+    lb_pools: tuple[IPNetwork, ...],
+    lb_addresses: int | None,
+    output: str,
+    **values: Any,
+) -> None:
+    """Plan a new cluster's networks and save the plan for review (nothing is allocated yet).
+
+    Sizes the pod, service and node networks for nodes x growth, places each in free space of
+    its pools with the block after it kept free to double it later, checks everything, and
+    prints the plan. Apply it with `ipledger plan apply ID`.
+
+    \b
+    Example:
+      ipledger cluster plan prod-eu-2 --nodes 100 --max-pods 110 --growth 2 \\
+        --pod-pool 10.0.0.0/8 --service-pool 172.20.0.0/14 --node-pool 192.168.0.0/16
+    """
+    context = click.get_current_context()
+    defaulted = [
+        key for key in values if context.get_parameter_source(key) is click.core.ParameterSource.DEFAULT
+    ]
+    pools = {"pod": pod_pools, "service": service_pools, "node": node_pools, "loadbalancer": lb_pools}
+    record = plan_cluster(
+        state.ledger(),
+        name,
+        ClusterFields(**values),
+        actor=state.actor,
+        pools={role: given for role, given in pools.items() if given},
+        lb_addresses=lb_addresses,
+        defaulted=defaulted,
+    )
+    echo_plan(record, output)
+
+
+@cluster.command("grow")
+@click.argument("name")
+@click.option(
+    "--role", default="pod", show_default=True, type=click.Choice(["pod", "service", "node", "loadbalancer"])
+)
+@click.option(
+    "--family", default=4, show_default=True, type=click.Choice(["4", "6"]), callback=lambda _c, _p, v: int(v)
+)
+@format_option
+@pass_state
+def grow(state: CliState, name: str, role: str, family: int, output: str) -> None:
+    """Plan widening a network of the cluster into its expansion reserve (/N to /N-1)."""
+    echo_plan(plan_growth(state.ledger(), name, actor=state.actor, role=role, family=family), output)
+
+
+@cluster.command("decommission")
+@click.argument("name")
+@click.option("--release/--deprecate", default=False, show_default=True,
+              help="Delete its networks (and the addresses in them), or keep them marked deprecated.")  # fmt: skip
+@format_option
+@pass_state
+def decommission(state: CliState, name: str, release: bool, output: str) -> None:
+    """Plan the end of a cluster: its networks released or marked deprecated."""
+    echo_plan(plan_decommission(state.ledger(), name, actor=state.actor, release=release), output)
+
+
+@cluster.command("overlaps")
+@optional_space_option("Only overlaps involving this space.")
+@format_option
+@pass_state
+def overlaps(state: CliState, space: str | None, output: str) -> None:
+    """Networks of different clusters that overlap. Exits with 1 when two share a space."""
+    findings = cluster_overlaps(state.ledger(), space=space)
+    if output == "json":
+        echo_json(findings)
+    else:
+        echo_table(
+            ["severity", "subject", "message"],
+            [(item.severity.value, item.subject, item.message) for item in findings],
+            empty="no overlapping cluster networks",
+        )
+    if any(item.severity.value == "error" for item in findings):
+        click.get_current_context().exit(1)

@@ -1,0 +1,488 @@
+"""Plans for clusters: a new cluster's networks, widening one into its reserve, decommissioning.
+
+Planning only reads the ledger and saves the plan: a list of proposed changes, the checks they
+passed or failed and the capacity worked out, for a person to review. ``plans.apply_plan`` then
+carries it out in one transaction after checking it again.
+
+A new cluster's pod, service and node networks (and a load-balancer pool when asked) are sized
+with ``core.capacity`` and placed with ``core.planning`` in free space of the pools: the pools
+given, or else the prefixes tagged ``pool:<role>`` in the cluster's group or the nearest group
+above it. Each is placed with the block after it kept free as an expansion reserve.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, replace
+from typing import Any
+
+from ipledger.core.addresses import IPNetwork, max_prefixlen
+from ipledger.core.capacity import (
+    Capacity,
+    default_node_prefixlen,
+    parse_ipam_mode,
+    parse_provider,
+    required_node_subnet_prefixlen,
+    required_pod_prefixlen,
+    required_service_prefixlen,
+)
+from ipledger.core.cluster_checks import ClusterNetwork, check_networks
+from ipledger.core.errors import ConflictError, InvalidInputError
+from ipledger.core.findings import Finding, Severity
+from ipledger.core.ipset import IPSet
+from ipledger.core.planning import BlockRequest, Placement, place_blocks
+from ipledger.core.ranges import IPRange
+from ipledger.service.clusters import (
+    NETWORK_ROLES,
+    ClusterFields,
+    check_fields,
+    cluster_record,
+    load_cluster,
+    managed_label,
+    measure,
+    sizing_of,
+)
+from ipledger.service.convert import names, prefix_record
+from ipledger.service.ledger import Ledger
+from ipledger.service.lookup import load_group, load_space
+from ipledger.service.occupancy import network_of, span_of_range
+from ipledger.service.plans import planned_prefix, save_plan
+from ipledger.service.records import PlanRecord, PrefixRecord
+from ipledger.store import clusters as stored
+from ipledger.store import listing, queries
+from ipledger.store.database import Session
+from ipledger.store.models import Group, Space
+
+__all__ = ["plan_cluster", "plan_decommission", "plan_growth"]
+
+Pools = Mapping[str, Sequence[IPNetwork]]
+
+
+def plan_cluster(
+    ledger: Ledger,
+    name: str,
+    values: ClusterFields,
+    *,
+    actor: str,
+    pools: Pools,
+    lb_addresses: int | None = None,
+    defaulted: Sequence[str] = (),
+) -> PlanRecord:
+    """Plan a new cluster: size its networks, place them, check them, and save the plan.
+
+    ``defaulted`` names the fields the caller left at their defaults; the plan states each
+    with its value and why it is the default.
+
+    Raises:
+        InvalidInputError: bad fields, a pool of the wrong space, no pool for a role.
+        ExhaustedError: a network fits in none of its pools ("10.0.0.0/16 has no free /14").
+        ConflictError: the cluster exists already.
+    """
+    checked = check_fields(name, values)
+    unknown = set(pools) - set(NETWORK_ROLES)
+    if unknown:
+        raise InvalidInputError(f"pools for unknown role(s) {', '.join(sorted(unknown))}")
+    if lb_addresses is not None and lb_addresses < 1:
+        raise InvalidInputError(f"load-balancer addresses must be at least 1, not {lb_addresses}")
+    with ledger.reading() as session:
+        if stored.find_cluster(session, name) is not None:
+            raise ConflictError(
+                f"cluster {name} already exists: plan its growth with `ipledger cluster grow {name}`"
+            )
+        space = load_space(session, checked.space)
+        families = _families(checked, pools)
+        requests, notes = _requests(session, space, checked, pools, families, lb_addresses)
+        free = {pool: _free_in(session, space, pool) for request in requests for pool in request.pools}
+        placements = place_blocks(requests, free)
+    proposed = _proposed_prefixes(checked, name, placements)
+    capacity = measure(checked, proposed)
+    checks = _checks(name, placements, capacity)
+    changes = [{"action": "create", "kind": "cluster", "name": name, "fields": asdict(checked)}]
+    changes += [_create_change(item, pool) for item, pool in _with_pools(proposed, placements)]
+    body = {
+        "inputs": {
+            "cluster": {"name": name, **asdict(checked)},
+            "pools": {role: [str(pool) for pool in given] for role, given in pools.items()},
+            "load_balancer_addresses": lb_addresses,
+            "notes": [*_default_notes(checked, defaulted), *notes],
+        },
+        "changes": changes,
+        "checks": checks,
+        "capacity": _capacity_json(capacity),
+    }
+    networks = ", ".join(
+        f"{item.role} {item.network}" for item in proposed if item.role != "expansion-reserve"
+    )
+    return save_plan(ledger, "create-cluster", name, f"create cluster {name}: {networks}", body, actor=actor)
+
+
+_WHY_DEFAULT = {
+    "max_pods": "the kubelet's default maxPods",
+    "growth": "room to double the cluster",
+    "expected_nodes": "a minimal highly-available control plane",
+    "provider": "no provider-specific rules",
+    "ipam_mode": "node CIDRs carved from the pod CIDR by kube-controller-manager",
+    "node_prefixlen": "the IPAM mode's default per-node block",
+    "node_prefixlen_v6": "the IPAM mode's default per-node block",
+    "expected_services": "service CIDR of the planner's default size",
+    "space": "the default space",
+}
+
+
+def _default_notes(values: ClusterFields, defaulted: Sequence[str]) -> list[str]:
+    notes = []
+    for name in defaulted:
+        value = getattr(values, name, None)
+        if name in ("node_prefixlen", "node_prefixlen_v6"):
+            family = 4 if name == "node_prefixlen" else 6
+            if family == 6 and not values.dual_stack:
+                continue
+            block = default_node_prefixlen(
+                parse_ipam_mode(values.ipam_mode),
+                parse_provider(values.provider),
+                family=family,
+                max_pods=values.max_pods,
+            )
+            value = "none" if block is None else f"/{block}"
+        elif name == "expected_services":
+            value = "not given"
+        if name in _WHY_DEFAULT:
+            notes.append(f"{name.replace('_', ' ')}: {value} (default: {_WHY_DEFAULT[name]})")
+    return notes
+
+
+def _families(values: ClusterFields, pools: Pools) -> tuple[int, ...]:
+    if values.dual_stack:
+        return (4, 6)
+    given = [pool.version for pool in pools.get("pod", ())]
+    return (given[0],) if given else (4,)
+
+
+def _requests(
+    session: Session,
+    space: Space,
+    values: ClusterFields,
+    pools: Pools,
+    families: tuple[int, ...],
+    lb_addresses: int | None,
+) -> tuple[list[BlockRequest], list[str]]:
+    requests, notes = [], []
+    for family in families:
+        sizing = sizing_of(values, family)
+        lengths = {
+            "pod": required_pod_prefixlen(sizing),
+            "service": required_service_prefixlen(family=family, expected_services=values.expected_services),
+            "node": required_node_subnet_prefixlen(sizing),
+        }
+        if lb_addresses is not None:
+            lengths["loadbalancer"] = max_prefixlen(family) - max(0, math.ceil(math.log2(lb_addresses)))
+        for role, prefixlen in lengths.items():
+            found, note = _pools_for(session, space, values, pools, role, family)
+            notes.extend(note)
+            requests.append(BlockRequest(role, family, prefixlen, found))
+    return requests, notes
+
+
+def _pools_for(
+    session: Session, space: Space, values: ClusterFields, pools: Pools, role: str, family: int
+) -> tuple[tuple[IPNetwork, ...], list[str]]:
+    given = tuple(pool for pool in pools.get(role, ()) if pool.version == family)
+    if given:
+        return given, []
+    tag = f"pool:{role}"
+    group = None if values.group is None else load_group(session, values.group)
+    while group is not None:
+        query = listing.PrefixQuery(space_id=space.id, group_ids=[group.id], tag=tag, family=family)
+        tagged = tuple(network_of(item) for item in listing.list_prefixes(session, query)[0])
+        if tagged:
+            return tagged, [f"{role} pools for IPv{family} from group {group.path} (tagged {tag})"]
+        group = None if group.parent_id is None else session.get(Group, group.parent_id)
+    where = (
+        f" or tag a prefix of group {values.group} (or a group above it) with {tag}" if values.group else ""
+    )
+    raise InvalidInputError(f"no IPv{family} pool for the {role} network: give --{role}-pool CIDR{where}")
+
+
+def _free_in(session: Session, space: Space, pool: IPNetwork) -> IPSet:
+    """What nothing in the ledger takes inside ``pool``: every prefix inside it (not the pool
+    itself), every range and every address there is taken."""
+    span = IPRange.from_network(pool)
+    taken = [
+        IPRange.from_network(network_of(item))
+        for item in queries.list_prefixes_within(session, space.id, span)
+        if item.prefixlen > pool.prefixlen
+    ]
+    taken += [span_of_range(item) for item in queries.list_ranges_overlapping(session, space.id, span)]
+    taken += [
+        IPRange(pool.version, item.value, item.value)
+        for item in queries.list_addresses_within(session, space.id, span)
+    ]
+    return IPSet.of(pool.version, [span]).difference(IPSet.of(pool.version, taken))
+
+
+def _proposed_prefixes(
+    values: ClusterFields, name: str, placements: Sequence[Placement]
+) -> tuple[PrefixRecord, ...]:
+    """The planned networks as records (not saved: capacity and checks read them like stored ones)."""
+    records = []
+    for placement in placements:
+        records.append(planned_prefix(values.space, placement.network, placement.role, values.group, name))
+        if placement.reserve is not None:
+            records.append(
+                planned_prefix(values.space, placement.reserve, "expansion-reserve", values.group, name)
+            )
+    return tuple(records)
+
+
+def _with_pools(
+    proposed: Sequence[PrefixRecord], placements: Sequence[Placement]
+) -> list[tuple[PrefixRecord, IPNetwork]]:
+    pool_of = {placement.network: placement.pool for placement in placements}
+    pool_of.update(
+        {placement.reserve: placement.pool for placement in placements if placement.reserve is not None}
+    )
+    return [(item, pool_of[item.network]) for item in proposed]
+
+
+def _create_change(item: PrefixRecord, pool: IPNetwork) -> dict[str, Any]:
+    reserve = item.role == "expansion-reserve"
+    return {
+        "action": "create",
+        "kind": "prefix",
+        "space": item.space,
+        "prefix": str(item.network),
+        "role": item.role,
+        "status": "reserved" if reserve else "active",
+        "group": item.group,
+        "managed_by": item.managed_by,
+        "description": item.description,
+        "pool": str(pool),
+    }
+
+
+def _checks(
+    name: str, placements: Sequence[Placement], capacity: Sequence[tuple[int, Capacity]]
+) -> list[dict[str, Any]]:
+    checks = [
+        {
+            "check": f"{item.role} network is free",
+            "ok": True,
+            "severity": "error",
+            "detail": f"{item.network} lies in free space of pool {item.pool}"
+            + ("" if item.reserve is None else f"; {item.reserve} after it stays free to double it"),
+        }
+        for item in placements
+    ]
+    networks = [ClusterNetwork(item.role, item.network) for item in placements]
+    problems = check_networks(networks, cluster=name)
+    checks += [_failed(finding) for finding in problems]
+    if not problems:
+        checks.append(
+            {
+                "check": "networks apart",
+                "ok": True,
+                "severity": "error",
+                "detail": "no two networks of the cluster overlap, and none touches loopback, "
+                "link-local, multicast or Docker's default bridge",
+            }
+        )
+    for family, worked in capacity:
+        checks += [_failed(finding) for finding in worked.findings]
+        if worked.headroom_nodes is not None and worked.headroom_nodes >= 0:
+            checks.append(
+                {
+                    "check": f"IPv{family} capacity",
+                    "ok": True,
+                    "severity": "error",
+                    "detail": f"room for {worked.node_capacity} nodes; {worked.nodes_needed} needed "
+                    f"(expected nodes x growth), headroom {worked.headroom_nodes}",
+                }
+            )
+    return checks
+
+
+def _failed(finding: Finding) -> dict[str, Any]:
+    return {
+        "check": finding.kind,
+        "ok": finding.severity is not Severity.ERROR,
+        "severity": finding.severity.value,
+        "detail": f"{finding.subject}: {finding.message}",
+    }
+
+
+def _capacity_json(capacity: Sequence[tuple[int, Capacity]]) -> dict[str, Any]:
+    return {
+        f"IPv{family}": {
+            "figures": [asdict(figure) for figure in worked.figures],
+            "nodes_needed": worked.nodes_needed,
+            "node_capacity": worked.node_capacity,
+            "headroom_nodes": worked.headroom_nodes,
+        }
+        for family, worked in capacity
+    }
+
+
+def plan_growth(ledger: Ledger, name: str, *, actor: str, role: str = "pod", family: int = 4) -> PlanRecord:
+    """Plan widening a cluster's network of ``role`` into its expansion reserve (/N to /(N-1)).
+
+    Raises:
+        InvalidInputError: the cluster has no such network, or no free reserve next to it.
+    """
+    if role not in NETWORK_ROLES:
+        raise InvalidInputError(f"role must be one of {', '.join(NETWORK_ROLES)}, not {role!r}", field="role")
+    with ledger.reading() as session:
+        cluster = load_cluster(session, name)
+        lookup = names(session)
+        mine = [
+            prefix_record(item, lookup) for item in stored.list_cluster_prefixes(session, managed_label(name))
+        ]
+        network = _network_to_grow(mine, name, role, family)
+        wider = network.network.supernet()
+        reserve = next(
+            (
+                item
+                for item in mine
+                if item.role == "expansion-reserve"
+                and item.network.subnet_of(wider)  # type: ignore[arg-type]
+                and item.network != network.network
+            ),
+            None,
+        )
+        if reserve is None or int(network.network.network_address) != int(wider.network_address):
+            raise InvalidInputError(
+                f"{network.network} of cluster {name} has no expansion reserve after it "
+                f"({wider} would be needed): plan an additional {role} network instead"
+            )
+        space = load_space(session, network.space)
+        inside = _contents(session, space, reserve.network)
+        record = cluster_record(cluster, session)
+    after = tuple(item for item in mine if item.network not in (network.network, reserve.network))
+    grown = (*after, _replace_network(network, wider))
+    capacity = measure(record, grown)
+    checks = [
+        {
+            "check": "reserve is empty",
+            "ok": not inside,
+            "severity": "error",
+            "detail": f"{reserve.network} holds nothing"
+            if not inside
+            else f"{reserve.network} holds {inside}",
+        }
+    ]
+    for _family, worked in capacity:
+        checks += [_failed(finding) for finding in worked.findings]
+    changes = [
+        {"action": "delete", "kind": "prefix", "space": reserve.space, "prefix": str(reserve.network)},
+        {
+            "action": "resize",
+            "kind": "prefix",
+            "space": network.space,
+            "prefix": str(network.network),
+            "to": str(wider),
+        },
+    ]
+    body = {
+        "inputs": {"cluster": name, "role": role, "family": family},
+        "changes": changes,
+        "checks": checks,
+        "capacity": _capacity_json(capacity),
+    }
+    summary = f"grow cluster {name}: {role} {network.network} to {wider} (its reserve {reserve.network})"
+    return save_plan(ledger, "grow-cluster", name, summary, body, actor=actor)
+
+
+def _network_to_grow(mine: Sequence[PrefixRecord], name: str, role: str, family: int) -> PrefixRecord:
+    candidates = [item for item in mine if item.role == role and item.network.version == family]
+    if not candidates:
+        raise InvalidInputError(f"cluster {name} has no IPv{family} {role} network to grow")
+    return min(candidates, key=lambda item: item.network.prefixlen)
+
+
+def _replace_network(item: PrefixRecord, network: IPNetwork) -> PrefixRecord:
+    return replace(item, network=network)
+
+
+def _contents(session: Session, space: Space, network: IPNetwork) -> str:
+    """What the ledger holds inside ``network`` besides the prefix itself, in words ('' if nothing)."""
+    span = IPRange.from_network(network)
+    parts = []
+    prefixes = [
+        item
+        for item in queries.list_prefixes_within(session, space.id, span)
+        if item.prefixlen > network.prefixlen
+    ]
+    if prefixes:
+        parts.append(f"{len(prefixes)} prefix(es), e.g. {network_of(prefixes[0])}")
+    ranges = queries.list_ranges_overlapping(session, space.id, span)
+    if ranges:
+        parts.append(f"{len(ranges)} range(s), e.g. {span_of_range(ranges[0])}")
+    count = queries.count_addresses_within(session, space.id, span)
+    if count:
+        parts.append(f"{count} address(es)")
+    return ", ".join(parts)
+
+
+def plan_decommission(ledger: Ledger, name: str, *, actor: str, release: bool) -> PlanRecord:
+    """Plan the end of a cluster: its prefixes and ranges released (deleted, with the addresses
+    recorded inside them) or, without ``release``, marked deprecated; the cluster is marked
+    decommissioned either way."""
+    with ledger.reading() as session:
+        cluster = load_cluster(session, name)
+        if cluster.status == "decommissioned":
+            raise ConflictError(f"cluster {name} is already decommissioned")
+        lookup = names(session)
+        label = managed_label(name)
+        prefixes = [prefix_record(item, lookup) for item in stored.list_cluster_prefixes(session, label)]
+        ranges = list(stored.list_cluster_ranges(session, label))
+        counts = {
+            str(item.network): queries.count_addresses_within(
+                session, load_space(session, item.space).id, IPRange.from_network(item.network)
+            )
+            for item in prefixes
+        }
+        space_of_range = {item.id: lookup.space(item.space_id) for item in ranges}
+    changes: list[dict[str, Any]] = []
+    for span in ranges:
+        target = {"kind": "range", "space": space_of_range[span.id], "range": str(span_of_range(span))}
+        changes.append(
+            {"action": "delete", **target}
+            if release
+            else {"action": "update", **target, "changes": {"status": "deprecated"}}
+        )
+    # Innermost first, so that a release never leaves a prefix's contents to an outer one of the cluster.
+    for item in sorted(prefixes, key=lambda item: -item.network.prefixlen):
+        target = {"kind": "prefix", "space": item.space, "prefix": str(item.network)}
+        if release:
+            if counts[str(item.network)]:
+                changes.append(
+                    {
+                        "action": "delete",
+                        "kind": "addresses",
+                        "space": item.space,
+                        "within": str(item.network),
+                        "count": counts[str(item.network)],
+                    }
+                )
+            changes.append({"action": "delete", **target})
+        else:
+            changes.append({"action": "update", **target, "changes": {"status": "deprecated"}})
+    changes.append(
+        {"action": "update", "kind": "cluster", "name": name, "changes": {"status": "decommissioned"}}
+    )
+    how = "released" if release else "marked deprecated"
+    body = {
+        "inputs": {"cluster": name, "release": release},
+        "changes": changes,
+        "checks": [
+            {
+                "check": "cluster networks found",
+                "ok": True,
+                "severity": "info",
+                "detail": f"{len(prefixes)} prefix(es) and {len(ranges)} range(s) will be {how}",
+            }
+        ],
+        "capacity": {},
+    }
+    summary = f"decommission cluster {name}: {len(prefixes)} prefix(es), {len(ranges)} range(s) {how}"
+    return save_plan(ledger, "decommission-cluster", name, summary, body, actor=actor)
