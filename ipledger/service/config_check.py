@@ -19,7 +19,7 @@ from ipledger.core.capacity import Capacity, measure_cluster
 from ipledger.core.cluster_checks import ClusterNetwork, check_networks
 from ipledger.core.findings import Finding, Severity
 from ipledger.core.ranges import IPRange
-from ipledger.kube.configs import ClusterConfig, read_cluster_config
+from ipledger.kube.configs import ClusterConfig, parse_cluster_config, read_cluster_config
 from ipledger.service.clusters import ClusterFields, managed_label, sizing_of
 from ipledger.service.ledger import Ledger
 from ipledger.service.lookup import DEFAULT_SPACE
@@ -28,7 +28,7 @@ from ipledger.store import queries
 from ipledger.store.database import Session
 from ipledger.store.models import Address, Space
 
-__all__ = ["ConfigReport", "check_config"]
+__all__ = ["ConfigReport", "check_config", "check_config_text"]
 
 # What a tool's own default CNI does with addresses when the file does not say (see kube.configs).
 _DEFAULT_MODE = {"kubeadm": "kube-controller-manager", "k3s": "flannel", "kind": "kube-controller-manager"}
@@ -64,8 +64,34 @@ def check_config(
         ConfigError: the file cannot be read or is malformed (file, line and field named).
     """
     config = read_cluster_config(path, kind=kind)
+    return _report(ledger, config, space=space, overrides=overrides, given=given)
+
+
+def check_config_text(
+    ledger: Ledger,
+    text: str,
+    *,
+    filename: str,
+    kind: str | None = None,
+    space: str | None = None,
+    overrides: ClusterFields | None = None,
+    given: tuple[str, ...] = (),
+) -> ConfigReport:
+    """:func:`check_config` of a file's content (an upload); ``filename`` names it in messages."""
+    config = parse_cluster_config(text, path=filename, kind=kind)
+    return _report(ledger, config, space=space, overrides=overrides, given=given)
+
+
+def _report(
+    ledger: Ledger,
+    config: ClusterConfig,
+    *,
+    space: str | None,
+    overrides: ClusterFields | None,
+    given: tuple[str, ...],
+) -> ConfigReport:
     values, assumed = _sizing(config, overrides or ClusterFields(), given)
-    name = config.name or path.name
+    name = config.name or Path(config.path).name
     networks = [
         *(ClusterNetwork("pod", item) for item in config.pod_cidrs),
         *(ClusterNetwork("service", item) for item in config.service_cidrs),
