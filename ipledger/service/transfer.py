@@ -1,6 +1,6 @@
 """Export of the whole ledger to JSON and import back, with nothing lost.
 
-The document names every object by its natural key (space name, group path, CIDR), so it reads
+The document names every object by its natural key (space name, group path, cluster name, CIDR), so it reads
 well, diffs well and loads into any ledger. Exporting, importing into an empty ledger and
 exporting again gives an identical document. The audit log is history, not content: it is not
 part of the document (``ipledger log --format json`` exports it), and an import writes its own
@@ -17,6 +17,7 @@ from ipledger.core.ranges import IPRange, parse_range
 from ipledger.core.thresholds import Thresholds
 from ipledger.core.vocabulary import HolderKind, Status, parse_choice
 from ipledger.service.bulk import ImportSummary, NewAddress, NewPrefix, NewRange, Progress, load_objects
+from ipledger.service.cluster_transfer import export_clusters, merge_clusters, parse_clusters
 from ipledger.service.convert import names, snapshot
 from ipledger.service.csv_import import import_csv
 from ipledger.service.fields import clean_mac, clean_tags, parse_time
@@ -29,7 +30,7 @@ __all__ = ["FORMAT", "ImportSummary", "export_ledger", "import_csv", "import_led
 
 FORMAT = "ipledger-export"
 _VERSION = 1
-_SECTIONS = {"format", "version", "spaces", "roles", "groups", "prefixes", "ranges", "addresses"}
+_SECTIONS = {"format", "version", "spaces", "roles", "groups", "clusters", "prefixes", "ranges", "addresses"}
 _SPACE_FIELDS = {"name", "description"}
 _ROLE_FIELDS = {"name", "description"}
 _GROUP_FIELDS = {"path", "description", "owner", "environment", "tags"}
@@ -81,6 +82,7 @@ def export_ledger(ledger: Ledger) -> dict[str, Any]:
                 }
                 for group in catalog.list_groups(session)
             ],
+            "clusters": export_clusters(session),
             "prefixes": [
                 {
                     "space": lookup.space(row.space_id),
@@ -162,11 +164,13 @@ def import_ledger(
     addresses = [
         _parse_address(f"addresses[{i}]", entry) for i, entry in enumerate(_section(document, "addresses"))
     ]
+    clusters = parse_clusters(_section(document, "clusters"))
     with ledger.transaction(actor) as tx:
         spaces = _merge_spaces(tx, _section(document, "spaces"))
         _merge_roles(tx, _section(document, "roles"))
         groups = _merge_groups(tx, _section(document, "groups"))
         tx.session.flush()
+        merge_clusters(tx, clusters)
         loaded = load_objects(tx, prefixes=prefixes, ranges=ranges, addresses=addresses, progress=progress)
         tx.record(
             "import",

@@ -18,6 +18,7 @@ from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import Thresholds
 from ipledger.service.addresses import list_addresses
 from ipledger.service.allocation import allocate_addresses, list_free_space
+from ipledger.service.clusters import ClusterFields, create_cluster
 from ipledger.service.groups import list_groups
 from ipledger.service.ledger import Ledger
 from ipledger.service.prefixes import delete_prefix, list_prefixes
@@ -120,6 +121,14 @@ def _fill_varied(ledger: Ledger) -> None:
     add_address(ledger, "2001:db8::150", holder_kind="service", holder_name="api")
     add_address(ledger, "10.0.0.15", space="lab", holder_name="laptop")
     add_address(ledger, "2001:db8:ff::10", space="dmz", holder_kind="server", holder_name="www")
+    create_cluster(
+        ledger,
+        "prod-1",
+        ClusterFields(
+            group="dc1/k8s/prod", provider="eks", ipam_mode="calico", expected_nodes=40, growth=1.5
+        ),
+        actor=WHO,
+    )
 
 
 def _derived(ledger: Ledger) -> dict[str, Any]:
@@ -163,6 +172,24 @@ def test_export_names_every_field_of_the_varied_ledger(ledger: Ledger) -> None:
 
     assert (document["format"], document["version"]) == (FORMAT, 1)
     assert [space["name"] for space in document["spaces"]] == ["dmz", "global", "lab"]
+    assert document["clusters"] == [
+        {
+            "name": "prod-1",
+            "status": "active",
+            "space": "global",
+            "group": "dc1/k8s/prod",
+            "provider": "eks",
+            "ipam_mode": "calico",
+            "max_pods": 110,
+            "node_prefixlen": None,
+            "node_prefixlen_v6": None,
+            "expected_nodes": 40,
+            "growth": 1.5,
+            "expected_services": None,
+            "dual_stack": False,
+            "description": "",
+        }
+    ]
     assert {"name": "storage", "description": "SAN and NAS"} in document["roles"]
     assert document["groups"][2] == {
         "path": "dc1/k8s/prod",
@@ -328,11 +355,25 @@ _BAD_DOCUMENTS: list[Any] = [
         id="wrong-version",
     ),
     pytest.param(
-        _top(clusters=[]),
+        _top(observations=[]),
         InvalidInputError,
-        "document: unknown field(s) clusters "
-        "(known: addresses, format, groups, prefixes, ranges, roles, spaces, version)",
+        "document: unknown field(s) observations "
+        "(known: addresses, clusters, format, groups, prefixes, ranges, roles, spaces, version)",
         id="unknown-section",
+    ),
+    pytest.param(
+        _top(clusters=[{"name": "k1", "growth": 0.5}]),
+        InvalidInputError,
+        "clusters[0]: growth 0.5: must be finite and at least 1",
+        id="cluster-bad-growth",
+    ),
+    pytest.param(
+        _top(clusters=[{"name": "k1", "colour": "blue"}]),
+        InvalidInputError,
+        "clusters[0]: unknown field(s) colour (known: description, dual_stack, expected_nodes, "
+        "expected_services, group, growth, ipam_mode, max_pods, name, node_prefixlen, node_prefixlen_v6, "
+        "provider, space, status)",
+        id="cluster-unknown-field",
     ),
     pytest.param(
         _top(prefixes={"prefix": "10.1.0.0/24"}),
