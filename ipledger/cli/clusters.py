@@ -12,7 +12,7 @@ from ipledger.cli.params import PREFIX, format_option, optional_space_option, ve
 from ipledger.cli.plans import echo_plan
 from ipledger.cli.render import echo_fields, echo_json, echo_table, text_or_dash, usage_text
 from ipledger.core.addresses import IPNetwork
-from ipledger.core.capacity import IPAMMode, Provider
+from ipledger.core.capacity import IPAMMode, Provider, aws_max_pods
 from ipledger.service.cluster_plans import plan_cluster, plan_decommission, plan_growth
 from ipledger.service.clusters import (
     ClusterDetail,
@@ -313,3 +313,35 @@ def overlaps(state: CliState, space: str | None, output: str) -> None:
         )
     if any(item.severity.value == "error" for item in findings):
         click.get_current_context().exit(1)
+
+
+@cluster.command("aws-max-pods")
+@click.option("--enis", "eni_count", type=int, required=True, help="ENIs the instance type can attach.")
+@click.option("--ips-per-eni", type=int, required=True, help="IPv4 addresses per ENI of the instance type.")
+@click.option("--prefix-delegation", is_flag=True, help="ENABLE_PREFIX_DELEGATION=true (/28 prefixes).")
+@click.option("--vcpus", type=int, default=None, help="vCPUs: caps the result at 110 (<= 30) or 250.")
+@click.option("--custom-networking", is_flag=True, help="Pods in an ENIConfig subnet: one ENI fewer.")
+def aws_max_pods_command(
+    eni_count: int, ips_per_eni: int, prefix_delegation: bool, vcpus: int | None, custom_networking: bool
+) -> None:
+    """Max pods per node under the AWS VPC CNI for an instance type's ENI limits.
+
+    Secondary IPs: ENIs x (IPs per ENI - 1) + 2 (amazon-vpc-cni-k8s, misc/eni-max-pods.txt).
+    Prefix delegation: ENIs x ((IPs per ENI - 1) x 16) + 2, capped at 110 for up to 30 vCPUs
+    and 250 above (amazon-eks-ami max-pods-calculator.sh).
+
+    \b
+    Example (m5.large):
+      ipledger cluster aws-max-pods --enis 3 --ips-per-eni 10     # 29
+    """
+    pods = aws_max_pods(
+        eni_count=eni_count,
+        ips_per_eni=ips_per_eni,
+        prefix_delegation=prefix_delegation,
+        vcpus=vcpus,
+        custom_networking=custom_networking,
+    )
+    enis = eni_count - 1 if custom_networking else eni_count
+    per_eni = f"({ips_per_eni} - 1) x 16" if prefix_delegation else f"({ips_per_eni} - 1)"
+    capped = "" if vcpus is None else f", capped at {250 if vcpus > 30 else 110} for {vcpus} vCPUs"
+    click.echo(f"{pods} pods per node: {enis} ENIs x {per_eni} + 2{capped}")
