@@ -15,7 +15,9 @@ ALLOWED = {
     "core": {"core"},
     "store": {"store", "core"},
     "kube": {"kube", "core"},
-    "service": {"service", "store", "kube", "core"},
+    # Readers of other observations of addresses in use: nmap XML, `ip neigh`, CSV.
+    "observe": {"observe", "core"},
+    "service": {"service", "store", "kube", "observe", "core"},
     "api": {"api", "service", "core"},
     "web": {"web", "service", "core"},
     # The command line is the program's entry point: `ipledger serve` starts the API's server.

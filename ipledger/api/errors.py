@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from ipledger.api.cluster_schemas import ClusterRead
 from ipledger.api.schemas import AddressRead, GroupRead, PrefixRead, Problem, RangeRead, SpaceRead
 from ipledger.core.errors import (
     ConflictError,
@@ -25,7 +26,14 @@ from ipledger.core.errors import (
     NotFoundError,
     StaleVersionError,
 )
-from ipledger.service.records import AddressRecord, GroupRecord, PrefixRecord, RangeRecord, SpaceRecord
+from ipledger.service.records import (
+    AddressRecord,
+    ClusterRecord,
+    GroupRecord,
+    PrefixRecord,
+    RangeRecord,
+    SpaceRecord,
+)
 
 __all__ = ["FieldError", "install_error_handlers", "problem"]
 
@@ -52,6 +60,7 @@ def _as_json(record: object) -> dict[str, Any] | None:
         (AddressRecord, AddressRead),
         (GroupRecord, GroupRead),
         (SpaceRecord, SpaceRead),
+        (ClusterRecord, ClusterRead),
     ]
     for record_type, reader in readers:
         if isinstance(record, record_type):

@@ -449,12 +449,24 @@ class ChangeRead(BaseModel):
         )
 
 
+class HolderRead(BaseModel):
+    """What holds the address now, according to a cluster's last good sync."""
+
+    cluster: str
+    kind: str
+    holder: str
+    node: str
+    since: datetime
+    synced_at: datetime | None
+
+
 class WhoisRead(BaseModel):
     space: str
     address: str
     prefixes: list[PrefixRead]
     range: RangeRead | None
     record: AddressRead | None
+    held_by: list[HolderRead] = []
 
 
 class UtilizationRow(BaseModel):

@@ -66,6 +66,13 @@ def _echo_answer(answer: WhoisAnswer) -> None:
             )
         )
     echo_table(["", "what", "role", "group", "status", "description"], rows, empty="  in no prefix or range")
+    for held in answer.held_by:
+        synced = "" if held.synced_at is None else f", last sync {held.synced_at:%Y-%m-%d %H:%M} UTC"
+        where = f" on node {held.node}" if held.node and held.node != held.holder else ""
+        click.echo(
+            f"held by {held.kind} {held.holder}{where} in cluster {held.cluster} "
+            f"since {held.since:%Y-%m-%d %H:%M} UTC{synced}"
+        )
     if answer.record is None:
         click.echo("address: not recorded (free, or held by something the ledger does not know)")
         return

@@ -47,7 +47,7 @@ from ipledger.service.convert import names, prefix_record
 from ipledger.service.ledger import Ledger
 from ipledger.service.lookup import load_group, load_space
 from ipledger.service.occupancy import network_of, span_of_range
-from ipledger.service.plans import planned_prefix, save_plan
+from ipledger.service.plans import describe_contents, planned_prefix, save_plan
 from ipledger.service.records import PlanRecord, PrefixRecord
 from ipledger.store import clusters as stored
 from ipledger.store import listing, queries
@@ -91,6 +91,8 @@ def plan_cluster(
                 f"cluster {name} already exists: plan its growth with `ipledger cluster grow {name}`"
             )
         space = load_space(session, checked.space)
+        if checked.group is not None:
+            load_group(session, checked.group)  # an unknown group is refused now, not at apply
         families = _families(checked, pools)
         requests, notes = _requests(session, space, checked, pools, families, lb_addresses)
         free = {pool: _free_in(session, space, pool) for request in requests for pool in request.pools}
@@ -344,6 +346,7 @@ def plan_growth(ledger: Ledger, name: str, *, actor: str, role: str = "pod", fam
                 item
                 for item in mine
                 if item.role == "expansion-reserve"
+                and item.network.version == family
                 and item.network.subnet_of(wider)  # type: ignore[arg-type]
                 and item.network != network.network
             ),
@@ -355,7 +358,7 @@ def plan_growth(ledger: Ledger, name: str, *, actor: str, role: str = "pod", fam
                 f"({wider} would be needed): plan an additional {role} network instead"
             )
         space = load_space(session, network.space)
-        inside = _contents(session, space, reserve.network)
+        inside = describe_contents(session, space, reserve.network)
         record = cluster_record(cluster, session)
     after = tuple(item for item in mine if item.network not in (network.network, reserve.network))
     grown = (*after, _replace_network(network, wider))
@@ -373,7 +376,13 @@ def plan_growth(ledger: Ledger, name: str, *, actor: str, role: str = "pod", fam
     for _family, worked in capacity:
         checks += [_failed(finding) for finding in worked.findings]
     changes = [
-        {"action": "delete", "kind": "prefix", "space": reserve.space, "prefix": str(reserve.network)},
+        {
+            "action": "delete",
+            "kind": "prefix",
+            "space": reserve.space,
+            "prefix": str(reserve.network),
+            "empty": True,
+        },
         {
             "action": "resize",
             "kind": "prefix",
@@ -401,26 +410,6 @@ def _network_to_grow(mine: Sequence[PrefixRecord], name: str, role: str, family:
 
 def _replace_network(item: PrefixRecord, network: IPNetwork) -> PrefixRecord:
     return replace(item, network=network)
-
-
-def _contents(session: Session, space: Space, network: IPNetwork) -> str:
-    """What the ledger holds inside ``network`` besides the prefix itself, in words ('' if nothing)."""
-    span = IPRange.from_network(network)
-    parts = []
-    prefixes = [
-        item
-        for item in queries.list_prefixes_within(session, space.id, span)
-        if item.prefixlen > network.prefixlen
-    ]
-    if prefixes:
-        parts.append(f"{len(prefixes)} prefix(es), e.g. {network_of(prefixes[0])}")
-    ranges = queries.list_ranges_overlapping(session, space.id, span)
-    if ranges:
-        parts.append(f"{len(ranges)} range(s), e.g. {span_of_range(ranges[0])}")
-    count = queries.count_addresses_within(session, space.id, span)
-    if count:
-        parts.append(f"{count} address(es)")
-    return ", ".join(parts)
 
 
 def plan_decommission(ledger: Ledger, name: str, *, actor: str, release: bool) -> PlanRecord:

@@ -16,12 +16,13 @@ from ipledger.core.capacity import Capacity, Sizing, measure_cluster, parse_ipam
 from ipledger.core.cluster_checks import ClusterNetwork, check_networks
 from ipledger.core.errors import ConflictError, InvalidInputError, NotFoundError
 from ipledger.core.findings import Finding, Severity
-from ipledger.service.convert import names, prefix_record, range_record, snapshot
+from ipledger.service.convert import Names, names, prefix_record, range_record, snapshot
 from ipledger.service.fields import refuse_unknown_fields, require_version
 from ipledger.service.ledger import Ledger, Transaction
 from ipledger.service.lookup import DEFAULT_SPACE, group_ids, load_group, load_space
 from ipledger.service.records import ClusterRecord, PrefixRecord, RangeRecord
 from ipledger.store import clusters as stored
+from ipledger.store import observed
 from ipledger.store.database import Session
 from ipledger.store.models import Cluster
 
@@ -206,26 +207,37 @@ def update_cluster(
         return cluster_record(row, session)
 
 
-def delete_cluster(ledger: Ledger, name: str, *, actor: str) -> ClusterRecord:
-    """Forget a cluster that manages no prefix or range any more.
+def delete_cluster(
+    ledger: Ledger, name: str, *, actor: str, expected_version: int | None = None
+) -> ClusterRecord:
+    """Forget a cluster that manages no prefix or range any more, or that is decommissioned
+    (its deprecated networks keep ``managed_by`` as history), with its sync history.
 
     Raises:
         ConflictError: it still manages networks (decommission it with a plan first).
+        StaleVersionError: ``expected_version`` is not the current one.
     """
     with ledger.transaction(actor) as tx:
         session = tx.session
         row = load_cluster(session, name)
+        require_version(
+            f"cluster {name}",
+            expected=expected_version,
+            actual=row.version,
+            current=lambda: cluster_record(row, session),
+        )
         label = managed_label(name)
         held = len(stored.list_cluster_prefixes(session, label)) + len(
             stored.list_cluster_ranges(session, label)
         )
-        if held:
+        if held and row.status != "decommissioned":
             raise ConflictError(
                 f"cluster {name} still manages {held} prefix(es) or range(s): decommission it first "
                 f"(`ipledger cluster decommission {name}`), then apply that plan"
             )
         record = cluster_record(row, session)
         tx.record("delete", "cluster", row.id, name, before=snapshot(row, names(session)))
+        observed.forget_cluster(session, row.id)
         session.delete(row)
         return record
 
@@ -294,20 +306,22 @@ def list_clusters(
             space_id=None if space is None else load_space(session, space).id,
             group_ids=group_ids(session, group, descendants=True),
         )
+        labels = [managed_label(row.name) for row in rows]
         lookup = names(session)
+        prefixes = stored.list_prefixes_managed_by(session, labels)
+        ranges = stored.list_ranges_managed_by(session, labels)
+        lookup.prefetch_groups([row.group_id for row in rows])
+        lookup.prefetch_groups([item.group_id for item in prefixes])
+        lookup.prefetch_groups([item.group_id for item in ranges])
+        by_label: dict[str, list[PrefixRecord]] = {label: [] for label in labels}
+        for item in prefixes:
+            by_label[item.managed_by].append(prefix_record(item, lookup))
+        spans: dict[str, list[RangeRecord]] = {label: [] for label in labels}
+        for span in ranges:
+            spans[span.managed_by].append(range_record(span, lookup))
         loaded = [
-            (
-                cluster_record(row, session),
-                tuple(
-                    prefix_record(item, lookup)
-                    for item in stored.list_cluster_prefixes(session, managed_label(row.name))
-                ),
-                tuple(
-                    range_record(item, lookup)
-                    for item in stored.list_cluster_ranges(session, managed_label(row.name))
-                ),
-            )
-            for row in rows
+            (cluster_record(row, session, lookup), tuple(by_label[label]), tuple(spans[label]))
+            for row, label in zip(rows, labels, strict=True)
         ]
     return [_summary(record, prefixes, ranges) for record, prefixes, ranges in loaded]
 
@@ -380,8 +394,8 @@ def load_cluster(session: Session, name: str) -> Cluster:
     return row
 
 
-def cluster_record(row: Cluster, session: Session) -> ClusterRecord:
-    lookup = names(session)
+def cluster_record(row: Cluster, session: Session, lookup: Names | None = None) -> ClusterRecord:
+    lookup = lookup or names(session)
     return ClusterRecord(
         id=row.id,
         name=row.name,

@@ -14,6 +14,7 @@ from ipledger.store.database import Session
 from ipledger.store.models import Address, Cluster, Group, Prefix, Range, Space
 
 __all__ = [
+    "Names",
     "address_record",
     "group_record",
     "prefix_record",
@@ -51,6 +52,9 @@ class _Names:
         if wanted:
             self._groups.update(catalog.group_paths_by_id(self._session, wanted))
         return self
+
+
+Names = _Names  # the type of a lookup, for functions that take one
 
 
 def names(session: Session) -> _Names:

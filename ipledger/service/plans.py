@@ -37,6 +37,7 @@ from ipledger.store.models import Address, Plan, Space
 __all__ = [
     "AppliedPlan",
     "apply_plan",
+    "describe_contents",
     "discard_plan",
     "list_plans",
     "planned_prefix",
@@ -181,6 +182,11 @@ def _apply_change(tx: Transaction, change: dict[str, Any]) -> str:
     if action == "create":
         return _create_prefix(tx, space, network, change)
     if action == "delete":
+        if change.get("empty"):
+            lock_chain(tx.session, space, IPRange.from_network(network))
+            held = describe_contents(tx.session, space, network)
+            if held:
+                raise ConflictError(f"{network} is no longer empty: it now holds {held}")
         remove_prefix(tx, space, network)
         return f"released {network}"
     if action == "resize":
@@ -232,6 +238,26 @@ def _occupant(session: Session, space: Space, network: IPNetwork, pool: IPNetwor
     if addresses:
         return f"address {address_of(addresses[0])} was recorded in it"
     return None
+
+
+def describe_contents(session: Session, space: Space, network: IPNetwork) -> str:
+    """What the ledger holds inside ``network`` besides the prefix itself, in words ('' if nothing)."""
+    span = IPRange.from_network(network)
+    parts = []
+    prefixes = [
+        item
+        for item in queries.list_prefixes_within(session, space.id, span)
+        if item.prefixlen > network.prefixlen
+    ]
+    if prefixes:
+        parts.append(f"{len(prefixes)} prefix(es), e.g. {network_of(prefixes[0])}")
+    ranges = queries.list_ranges_overlapping(session, space.id, span)
+    if ranges:
+        parts.append(f"{len(ranges)} range(s), e.g. {span_of_range(ranges[0])}")
+    count = queries.count_addresses_within(session, space.id, span)
+    if count:
+        parts.append(f"{count} address(es)")
+    return ", ".join(parts)
 
 
 def _resize_prefix(tx: Transaction, space: Space, network: IPNetwork, wider: IPNetwork) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from ipledger.core.addresses import IPAddress
 from ipledger.core.ranges import IPRange
@@ -13,7 +14,9 @@ from ipledger.service.convert import address_record, names, prefix_record, range
 from ipledger.service.ledger import Ledger
 from ipledger.service.lookup import load_space
 from ipledger.service.records import AddressRecord, PrefixRecord, RangeRecord
-from ipledger.store import catalog, listing, queries
+from ipledger.store import catalog, listing, observed, queries
+from ipledger.store.database import Session
+from ipledger.store.models import Cluster, ClusterSync
 
 __all__ = [
     "GroupUsage",
@@ -58,6 +61,19 @@ class WhoisAnswer:
     prefixes: tuple[PrefixRecord, ...]
     range: RangeRecord | None
     record: AddressRecord | None
+    held_by: tuple[Holder, ...] = ()  # what the last sync of each cluster of the space saw holding it
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """What holds an address now, according to a cluster's last good sync."""
+
+    cluster: str
+    kind: str  # pod, node, service, loadbalancer, tunnel, router, health
+    holder: str  # namespace/name for pods and services, the node name otherwise
+    node: str
+    since: datetime  # the first sync that saw this holder with this address
+    synced_at: datetime | None
 
 
 def utilization_report(
@@ -139,6 +155,27 @@ def _has_ancestor_in(index: int, parents: list[int | None], members: set[int]) -
     return False
 
 
+def _holders(session: Session, address: IPAddress) -> dict[int, list[Holder]]:
+    """The holders the last sync of each cluster saw, by the space of the cluster."""
+    found: dict[int, list[Holder]] = {}
+    for row in observed.observed_at(session, address.version, int(address)):
+        cluster = session.get(Cluster, row.cluster_id)
+        if cluster is None:
+            continue
+        sync = session.get(ClusterSync, row.sync_id)
+        found.setdefault(cluster.space_id, []).append(
+            Holder(
+                cluster.name,
+                row.kind,
+                row.holder,
+                row.node,
+                row.since,
+                None if sync is None else sync.finished_at,
+            )
+        )
+    return found
+
+
 def whois(ledger: Ledger, address: IPAddress, *, space: str | None = None) -> list[WhoisAnswer]:
     """For each space (or the one named): the prefixes holding ``address``, its range and record.
 
@@ -150,11 +187,13 @@ def whois(ledger: Ledger, address: IPAddress, *, space: str | None = None) -> li
     with ledger.reading() as session:
         spaces = list(catalog.list_spaces(session)) if space is None else [load_space(session, space)]
         lookup = names(session)
+        holders = _holders(session, address)
         for space_row in spaces:
             chain = queries.list_prefixes_containing(session, space_row.id, span)
             holder_range = queries.find_range_holding(session, space_row.id, address.version, value)
             row = queries.find_address(session, space_row.id, address.version, value)
-            if not chain and holder_range is None and row is None:
+            held = tuple(holders.get(space_row.id, ()))
+            if not chain and holder_range is None and row is None and not held:
                 continue
             answers.append(
                 WhoisAnswer(
@@ -163,6 +202,7 @@ def whois(ledger: Ledger, address: IPAddress, *, space: str | None = None) -> li
                     tuple(prefix_record(prefix, lookup) for prefix in chain),
                     None if holder_range is None else range_record(holder_range, lookup),
                     None if row is None else address_record(row, lookup),
+                    held,
                 )
             )
     return answers

@@ -16,6 +16,8 @@ __all__ = [
     "list_cluster_ranges",
     "list_clusters",
     "list_plans",
+    "list_prefixes_managed_by",
+    "list_ranges_managed_by",
 ]
 
 
@@ -40,6 +42,25 @@ def list_cluster_prefixes(session: Session, managed_by: str) -> Sequence[Prefix]
         select(Prefix)
         .where(Prefix.managed_by == managed_by)
         .order_by(Prefix.space_id, Prefix.family, Prefix.first, Prefix.prefixlen)
+    ).all()
+
+
+def list_prefixes_managed_by(session: Session, labels: Sequence[str]) -> Sequence[Prefix]:
+    """The prefixes managed by any of these (one query for a whole listing)."""
+    if not labels:
+        return []
+    return session.scalars(
+        select(Prefix)
+        .where(Prefix.managed_by.in_(labels))
+        .order_by(Prefix.space_id, Prefix.family, Prefix.first, Prefix.prefixlen)
+    ).all()
+
+
+def list_ranges_managed_by(session: Session, labels: Sequence[str]) -> Sequence[Range]:
+    if not labels:
+        return []
+    return session.scalars(
+        select(Range).where(Range.managed_by.in_(labels)).order_by(Range.space_id, Range.family, Range.first)
     ).all()
 
 

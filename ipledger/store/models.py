@@ -31,14 +31,19 @@ __all__ = [
     "Base",
     "Change",
     "Cluster",
+    "ClusterFinding",
+    "ClusterSync",
     "FreeBlock",
     "Group",
     "IdempotencyKey",
+    "ObservedAddress",
+    "ObservedBlock",
     "Plan",
     "Prefix",
     "Range",
     "Role",
     "Space",
+    "UsageSample",
 ]
 
 _NAMING = {
@@ -269,3 +274,95 @@ class Plan(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ClusterSync(Base):
+    """One sync of a cluster (from a dump or its API server): when, from where, how it ended."""
+
+    __tablename__ = "cluster_syncs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(20))  # running | ok | failed
+    error: Mapped[str] = mapped_column(Text, default="")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ObservedAddress(Base):
+    """An address a cluster held at its last good sync, and what held it (replaced every sync)."""
+
+    __tablename__ = "observed_addresses"
+    __table_args__ = (
+        Index("ix_observed_addresses_value", "family", "value"),
+        Index("ix_observed_addresses_cluster", "cluster_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"))
+    sync_id: Mapped[int] = mapped_column(Integer)
+    family: Mapped[int] = mapped_column(Integer)
+    value: Mapped[int] = mapped_column(AddressValue)
+    kind: Mapped[str] = mapped_column(String(20))  # pod | node | service | loadbalancer | tunnel | ...
+    holder: Mapped[str] = mapped_column(String(300))  # namespace/name, node name, ...
+    node: Mapped[str] = mapped_column(String(300), default="")
+    since: Mapped[datetime] = mapped_column(UTCDateTime)  # first sync that saw this holder here
+
+
+class ObservedBlock(Base):
+    """A block of a cluster's address space at its last good sync: a node's pod CIDR, a CNI
+    block or pool, a service CIDR; with how much of it is allocated, in use and stranded."""
+
+    __tablename__ = "observed_blocks"
+    __table_args__ = (Index("ix_observed_blocks_cluster", "cluster_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"))
+    sync_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(300))
+    cidr: Mapped[str | None] = mapped_column(String(50))
+    node: Mapped[str] = mapped_column(String(300), default="")
+    size: Mapped[int] = mapped_column(BigCount)
+    allocated: Mapped[int] = mapped_column(BigCount)
+    in_use: Mapped[int] = mapped_column(BigCount)
+    stranded: Mapped[int] = mapped_column(BigCount)
+
+
+class UsageSample(Base):
+    """Pod-IP usage of a cluster's pools at one sync, kept as history for trends and forecasts."""
+
+    __tablename__ = "usage_samples"
+    __table_args__ = (Index("ix_usage_samples_cluster_at", "cluster_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"))
+    sync_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(300))
+    size: Mapped[int] = mapped_column(BigCount)
+    allocated: Mapped[int] = mapped_column(BigCount)
+    in_use: Mapped[int] = mapped_column(BigCount)
+    stranded: Mapped[int] = mapped_column(BigCount)
+
+
+class ClusterFinding(Base):
+    """A finding of a cluster's last good sync: stranded allocation, drift or rogue address."""
+
+    __tablename__ = "cluster_findings"
+    __table_args__ = (Index("ix_cluster_findings_cluster", "cluster_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"))
+    sync_id: Mapped[int] = mapped_column(Integer)
+    severity: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(500))
+    message: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(50))
+    pool: Mapped[str] = mapped_column(String(300), default="")
+    owner: Mapped[str] = mapped_column(String(500), default="")
+    release: Mapped[str] = mapped_column(Text, default="")

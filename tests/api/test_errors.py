@@ -248,6 +248,17 @@ def test_openapi_documents_every_endpoint(api: httpx.Client) -> None:
         "/api/v1/utilization": {"get"},
         "/api/v1/findings": {"get"},
         "/api/v1/changes": {"get"},
+        "/api/v1/clusters": {"get", "post"},
+        "/api/v1/clusters/overlaps": {"get"},
+        "/api/v1/clusters/{name}": {"get", "patch", "delete"},
+        "/api/v1/clusters/{name}/growth-plans": {"post"},
+        "/api/v1/clusters/{name}/decommission-plans": {"post"},
+        "/api/v1/cluster-plans": {"post"},
+        "/api/v1/plans": {"get"},
+        "/api/v1/plans/{plan_id}": {"get"},
+        "/api/v1/plans/{plan_id}/apply": {"post"},
+        "/api/v1/plans/{plan_id}/discard": {"post"},
+        "/api/v1/config-checks": {"post"},
     }
     for kind, key in (("prefixes", "prefix_id"), ("ranges", "range_id"), ("addresses", "address_id")):
         expected[f"/api/v1/{kind}"] = {"get", "post"}

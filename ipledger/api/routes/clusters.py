@@ -96,9 +96,16 @@ def update_cluster(
 
 
 @router.delete("/clusters/{name}", status_code=204, tags=["clusters"], summary="Forget a cluster")
-def delete_cluster(name: str, ledger: LedgerDep, actor: ActorDep) -> Response:
-    """Only a cluster that manages no network any more (decommission it first)."""
-    clusters.delete_cluster(ledger, name, actor=actor)
+def delete_cluster(
+    name: str, ledger: LedgerDep, actor: ActorDep, if_match: Annotated[str | None, Header()] = None
+) -> Response:
+    """Only a cluster that manages no network any more, or a decommissioned one."""
+    expected = (
+        None
+        if if_match is None
+        else check_if_match(if_match, "cluster", clusters.show_cluster(ledger, name).cluster.id)
+    )
+    clusters.delete_cluster(ledger, name, actor=actor, expected_version=expected)
     return Response(status_code=204)
 
 

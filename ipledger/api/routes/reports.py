@@ -14,6 +14,7 @@ from ipledger.api.schemas import (
     ChangeRead,
     FindingRead,
     GroupUtilization,
+    HolderRead,
     Page,
     PrefixRead,
     RangeRead,
@@ -38,6 +39,7 @@ def whois(ip: str, ledger: LedgerDep, space: str | None = None) -> list[WhoisRea
             prefixes=[PrefixRead.of(prefix) for prefix in answer.prefixes],
             range=None if answer.range is None else RangeRead.of(answer.range),
             record=None if answer.record is None else AddressRead.of(answer.record),
+            held_by=[HolderRead.model_validate(item, from_attributes=True) for item in answer.held_by],
         )
         for answer in answers
     ]

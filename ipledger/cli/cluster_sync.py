@@ -1,0 +1,182 @@
+"""`ipledger cluster sync`, `cluster report` and `cluster role`: what a cluster really holds."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from ipledger.cli.context import CliState, pass_state
+from ipledger.cli.params import format_option
+from ipledger.cli.render import echo_fields, echo_json, echo_table
+from ipledger.kube.live import CLUSTER_ROLE, Source
+from ipledger.service.cluster_report import ClusterReport, cluster_report
+from ipledger.service.sync import GRACE, sync_from_dump, sync_live
+
+__all__ = ["register"]
+
+
+def register(cluster: click.Group) -> None:
+    for command in (sync, report, role):
+        cluster.add_command(command)
+
+
+@click.command("sync")
+@click.argument("name")
+@click.option("--from-dump", "dump", type=click.Path(path_type=Path, exists=True), default=None,
+              help="A file or folder of `kubectl get -o json` (or YAML) output.")  # fmt: skip
+@click.option("--kubeconfig", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Read the cluster's API server with this kubeconfig (read-only; see `cluster role`).")  # fmt: skip
+@click.option("--context", default=None, help="The kubeconfig context (default: its current context).")
+@click.option(
+    "--grace-minutes",
+    type=click.IntRange(min=0),
+    default=int(GRACE.total_seconds() // 60),
+    show_default=True,
+    help="Allocations of pods younger than this are never called stranded.",
+)
+@click.option(
+    "--calico-report",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write a `calicoctl ipam check -o` style report, for `calicoctl ipam release --from-report`.",
+)
+@format_option
+@pass_state
+def sync(
+    state: CliState,
+    name: str,
+    dump: Path | None,
+    kubeconfig: Path | None,
+    context: str | None,
+    grace_minutes: int,
+    calico_report: Path | None,
+    output: str,
+) -> None:
+    """Read what the cluster really holds and compare it with the ledger.
+
+    Records node, pod, service and load-balancer addresses, node pod CIDRs and CNI blocks and
+    pools (Calico, Cilium, Whereabouts, MetalLB, ServiceCIDR) as the cluster's observations,
+    and reports stranded allocations (with the CNI's own rules), drift from the CIDRs the
+    ledger documents, and pod-IP usage per block. ipledger never changes the cluster.
+
+    \b
+    A complete dump:
+      kubectl get nodes,pods,services -A -o json > core.json
+      kubectl get ippools.crd.projectcalico.org,ipamblocks.crd.projectcalico.org,\\
+        blockaffinities.crd.projectcalico.org,ipamhandles.crd.projectcalico.org -o json > calico.json
+      ipledger cluster sync prod-eu-1 --from-dump .
+    """
+    if (dump is None) == (kubeconfig is None):
+        raise click.UsageError("give --from-dump PATH or --kubeconfig FILE (one of them)")
+    grace = timedelta(minutes=grace_minutes)
+    if dump is not None:
+        result = sync_from_dump(
+            state.ledger(),
+            name,
+            dump,
+            actor=state.actor,
+            grace=grace,
+            with_calico_report=calico_report is not None,
+        )
+    else:
+        assert kubeconfig is not None
+        source = Source(kubeconfig=kubeconfig, context=context)
+        result = sync_live(
+            state.ledger(),
+            name,
+            source,
+            actor=state.actor,
+            grace=grace,
+            with_calico_report=calico_report is not None,
+        )
+    if calico_report is not None and result.calico_report is not None:
+        calico_report.write_text(json.dumps(result.calico_report, indent=2) + "\n", encoding="utf-8")
+    if output == "json":
+        echo_json(result)
+        return
+    counts = ", ".join(
+        f"{count:,} {what.replace('_', ' ')}" for what, count in result.counts.items() if count
+    )
+    click.echo(f"synced cluster {name} (sync {result.sync_id}): {counts or 'nothing found'}")
+    for kind, count in sorted(result.findings.items()):
+        click.echo(f"  {count:,} x {kind}")
+    if result.skipped:
+        kinds = sorted({item.kind for item in result.skipped})
+        click.echo(f"  skipped {len(result.skipped)} object(s) of kinds not used: {', '.join(kinds)}")
+    if calico_report is not None:
+        click.echo(f"  wrote {calico_report}")
+    click.echo(f"see `ipledger cluster report {name}`")
+
+
+@click.command("report")
+@click.argument("name")
+@click.option("--kind", default=None, help="Only findings of this kind, e.g. whereabouts-pod-gone.")
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True, help="Findings to show.")
+@format_option
+@pass_state
+def report(state: CliState, name: str, kind: str | None, limit: int, output: str) -> None:
+    """The cluster's last sync: findings with the commands that would fix them, pod-IP usage
+    per block and pool, and when it last synced (or why the last sync failed)."""
+    found = cluster_report(state.ledger(), name, kind=kind, limit=limit)
+    if output == "json":
+        echo_json(found)
+        return
+    _echo_report(found)
+
+
+def _echo_report(found: ClusterReport) -> None:
+    last, good = found.last_sync, found.last_good_sync
+    echo_fields(
+        [
+            ("cluster", found.cluster),
+            (
+                "last sync",
+                "never"
+                if last is None
+                else f"{last.started_at:%Y-%m-%d %H:%M} UTC, {last.status}, {last.source}",
+            ),
+            ("last sync error", "-" if last is None or not last.error else last.error),
+            (
+                "observations from",
+                "-" if good is None else f"sync {good.id} at {good.started_at:%Y-%m-%d %H:%M} UTC",
+            ),
+        ]
+    )
+    click.echo("\nFindings:")
+    echo_table(
+        ["count", "severity/kind"],
+        [(count, key) for key, count in found.finding_counts.items()],
+        empty="  none",
+    )
+    for item in found.findings:
+        click.echo(f"\n{item.severity}: {item.kind}: {item.subject}\n  {item.message}")
+        if item.release:
+            click.echo(f"  release: {item.release}")
+    if len(found.findings) < found.total_findings:
+        click.echo(f"\n({len(found.findings)} of {found.total_findings} shown; --limit or --kind for more)")
+    click.echo("\nPod-IP usage:")
+    echo_table(
+        ["kind", "name", "cidr", "size", "allocated", "in use", "stranded"],
+        [
+            (
+                b.kind,
+                b.name,
+                b.cidr or "-",
+                f"{b.size:,}",
+                f"{b.allocated:,}",
+                f"{b.in_use:,}",
+                f"{b.stranded:,}",
+            )
+            for b in found.blocks
+        ],
+        empty="  nothing synced yet",
+    )
+
+
+@click.command("role")
+def role() -> None:
+    """Print the read-only ClusterRole that `cluster sync --kubeconfig` needs (list and get only)."""
+    click.echo(CLUSTER_ROLE.rstrip())

@@ -1,0 +1,374 @@
+"""Syncing a cluster: read what it really holds, compare it with the ledger, keep what was seen.
+
+A sync reads a ``Snapshot`` (from a dump with ``kube.dump`` or from the API server with
+``kube.live``), finds stranded allocations (``core.reconcile``, the CNIs' own rules), drift
+against the CIDRs the ledger documents for the cluster, and the real pod-IP usage of every node
+block and pool. It then replaces the cluster's observations in one transaction: the addresses
+and what holds them (with the time each holder was first seen), the blocks with their usage,
+the findings, and one more usage sample for the history. A sync that fails (a broken dump, an
+unreachable API server) is recorded as failed with its error and leaves the previous good
+sync's observations untouched. ipledger never changes the cluster itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ipledger.core.addresses import IPAddress, IPNetwork
+from ipledger.core.errors import LedgerError
+from ipledger.core.findings import Finding
+from ipledger.core.observations import Skipped, Snapshot
+from ipledger.core.reconcile import (
+    Documented,
+    PoolUsage,
+    Stranded,
+    calico_check_report,
+    find_drift,
+    find_stranded,
+    measure_pod_ips,
+)
+from ipledger.kube.dump import read_dump
+from ipledger.kube.live import Source, read_cluster
+from ipledger.service.clusters import load_cluster, managed_label
+from ipledger.service.ledger import Ledger
+from ipledger.service.occupancy import network_of, span_of_range
+from ipledger.store import clusters as stored
+from ipledger.store import observed
+from ipledger.store.models import ClusterSync
+
+__all__ = ["GRACE", "SyncResult", "observed_holders", "sync_from_dump", "sync_live", "sync_with"]
+
+# Calico's kube-controllers wait this long before they call an allocation leaked (leakGracePeriod).
+GRACE = timedelta(minutes=15)
+_TUNNEL = "Tunnel"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    cluster: str
+    sync_id: int
+    taken_at: datetime
+    counts: dict[str, int]
+    findings: dict[str, int]  # kind -> how many
+    skipped: tuple[Skipped, ...]
+    calico_report: dict[str, Any] | None = None  # in the shape `calicoctl ipam check -o` writes
+
+
+def sync_from_dump(
+    ledger: Ledger,
+    name: str,
+    path: Path,
+    *,
+    actor: str,
+    now: datetime | None = None,
+    grace: timedelta = GRACE,
+    with_calico_report: bool = False,
+) -> SyncResult:
+    """Sync the cluster from a dump: a file or a folder of `kubectl get -o json` / YAML output.
+
+    Raises:
+        NotFoundError: no such cluster.
+        DumpError: the dump is malformed (the sync is recorded as failed; nothing else changes).
+    """
+    return sync_with(
+        ledger,
+        name,
+        f"dump {path}",
+        lambda taken_at: read_dump(path, taken_at=taken_at),
+        actor=actor,
+        now=now,
+        grace=grace,
+        with_calico_report=with_calico_report,
+    )
+
+
+def sync_live(
+    ledger: Ledger,
+    name: str,
+    source: Source,
+    *,
+    actor: str,
+    now: datetime | None = None,
+    grace: timedelta = GRACE,
+    with_calico_report: bool = False,
+) -> SyncResult:
+    """Sync the cluster from its API server (list and get only).
+
+    Raises:
+        LiveError: the API server cannot be reached or refuses (the sync is recorded as failed).
+    """
+    where = f"kubeconfig {source.kubeconfig}" + (
+        "" if source.context is None else f" context {source.context}"
+    )
+    return sync_with(
+        ledger,
+        name,
+        where,
+        lambda taken_at: read_cluster(source, taken_at=taken_at),
+        actor=actor,
+        now=now,
+        grace=grace,
+        with_calico_report=with_calico_report,
+    )
+
+
+def sync_with(
+    ledger: Ledger,
+    name: str,
+    source: str,
+    read: Callable[[datetime], Snapshot],
+    *,
+    actor: str,
+    now: datetime | None = None,
+    grace: timedelta = GRACE,
+    with_calico_report: bool = False,
+) -> SyncResult:
+    """Sync the cluster with the snapshot ``read`` returns."""
+    taken_at = now or datetime.now(UTC)
+    cluster_id, sync_id = _start(ledger, name, source, actor, taken_at)
+    try:
+        snapshot = read(taken_at)
+        documented = _documented(ledger, name)
+        stranded = find_stranded(snapshot, now=taken_at, grace=grace)
+        findings = [item.finding() for item in stranded]
+        findings += find_drift(snapshot, documented)
+        usage = measure_pod_ips(snapshot, stranded)
+        counts = _counts(snapshot)
+        with ledger.transaction(actor) as tx:
+            session = tx.session
+            since = observed.previous_since(session, cluster_id)
+            observed.replace_observations(
+                session,
+                cluster_id,
+                addresses=_address_columns(cluster_id, sync_id, snapshot, since, taken_at),
+                blocks=_block_columns(cluster_id, sync_id, usage),
+                findings=_finding_columns(cluster_id, sync_id, stranded, findings[len(stranded) :]),
+                samples=_sample_columns(cluster_id, sync_id, taken_at, usage),
+            )
+            row = session.get(ClusterSync, sync_id)
+            assert row is not None
+            row.status, row.finished_at, row.counts = "ok", datetime.now(UTC), counts
+            tx.record("sync", "cluster", cluster_id, f"{name} from {source}"[:300], after={"counts": counts})
+    except LedgerError as error:
+        _fail(ledger, sync_id, str(error), actor)
+        raise
+    by_kind: dict[str, int] = {}
+    for finding in findings:
+        by_kind[finding.kind] = by_kind.get(finding.kind, 0) + 1
+    report = calico_check_report(snapshot, now=taken_at, grace=grace) if with_calico_report else None
+    return SyncResult(name, sync_id, taken_at, counts, by_kind, snapshot.skipped, report)
+
+
+def _start(ledger: Ledger, name: str, source: str, actor: str, taken_at: datetime) -> tuple[int, int]:
+    with ledger.transaction(actor) as tx:
+        cluster = load_cluster(tx.session, name)
+        row = ClusterSync(
+            cluster_id=cluster.id,
+            started_at=taken_at,
+            source=source[:1000],
+            status="running",
+            error="",
+            counts={},
+        )
+        tx.session.add(row)
+        tx.session.flush()
+        return cluster.id, row.id
+
+
+def _fail(ledger: Ledger, sync_id: int, error: str, actor: str) -> None:
+    with ledger.transaction(actor) as tx:
+        row = tx.session.get(ClusterSync, sync_id)
+        if row is not None:
+            row.status, row.finished_at, row.error = "failed", datetime.now(UTC), error[:5000]
+
+
+def _documented(ledger: Ledger, name: str) -> Documented:
+    with ledger.reading() as session:
+        label = managed_label(name)
+        prefixes = stored.list_cluster_prefixes(session, label)
+        ranges = stored.list_cluster_ranges(session, label)
+
+        def networks(role: str) -> tuple[IPNetwork, ...]:
+            return tuple(network_of(item) for item in prefixes if item.role == role)
+
+        return Documented(
+            cluster=name,
+            pod=networks("pod"),
+            service=networks("service"),
+            node=networks("node"),
+            loadbalancer=(
+                *networks("loadbalancer"),
+                *(span_of_range(item) for item in ranges if item.role == "loadbalancer"),
+            ),
+        )
+
+
+def _counts(snapshot: Snapshot) -> dict[str, int]:
+    return {
+        "nodes": len(snapshot.nodes),
+        "pods": len(snapshot.pods),
+        "services": len(snapshot.services),
+        "calico_blocks": len(snapshot.calico_blocks),
+        "cilium_nodes": len(snapshot.cilium_nodes),
+        "whereabouts_pools": len(snapshot.whereabouts_pools),
+        "metallb_pools": len(snapshot.metallb_pools),
+        "skipped": len(snapshot.skipped),
+    }
+
+
+def observed_holders(snapshot: Snapshot) -> Iterator[tuple[IPAddress, str, str, str]]:
+    """Every address the cluster holds: (address, kind, holder, node)."""
+    for node in snapshot.nodes:
+        for address in (*node.internal_ips, *node.external_ips):
+            yield address, "node", node.name, node.name
+    for pod in snapshot.pods:
+        if pod.host_network:
+            continue  # its addresses are its node's
+        for address in (*pod.ips, *pod.secondary_ips):
+            yield address, "pod", pod.ref, pod.node
+    for service in snapshot.services:
+        for address in service.cluster_ips:
+            yield address, "service", service.ref, ""
+        for address in service.load_balancer_ips:
+            yield address, "loadbalancer", service.ref, ""
+    for block in snapshot.calico_blocks:
+        for ordinal, index in enumerate(block.ordinals):
+            if index is None or index >= len(block.attributes):
+                continue
+            attribute = block.attributes[index]
+            kind = attribute.get("type") or ""
+            if _TUNNEL in kind:
+                node = attribute.get("node") or block.host or ""
+                yield block.cidr[ordinal], "tunnel", node, node
+    for cilium in snapshot.cilium_nodes:
+        for address, owner in cilium.used:
+            if owner in ("router", "health"):
+                yield address, owner, cilium.name, cilium.name
+
+
+def _address_columns(
+    cluster_id: int,
+    sync_id: int,
+    snapshot: Snapshot,
+    since: dict[tuple[int, int, str], datetime],
+    taken_at: datetime,
+) -> dict[str, list[object]]:
+    columns: dict[str, list[object]] = {
+        key: [] for key in ("cluster_id", "sync_id", "family", "value", "kind", "holder", "node", "since")
+    }
+    seen: set[tuple[int, int, str]] = set()
+    for address, kind, holder, node in observed_holders(snapshot):
+        key = (address.version, int(address), holder)
+        if key in seen:
+            continue
+        seen.add(key)
+        for column, value in zip(
+            ("cluster_id", "sync_id", "family", "value", "kind", "holder", "node", "since"),
+            (cluster_id, sync_id, key[0], key[1], kind, holder[:300], node[:300], since.get(key, taken_at)),
+            strict=True,
+        ):
+            columns[column].append(value)
+    return columns
+
+
+def _block_columns(cluster_id: int, sync_id: int, usage: tuple[PoolUsage, ...]) -> dict[str, list[object]]:
+    columns: dict[str, list[object]] = {
+        key: []
+        for key in (
+            "cluster_id",
+            "sync_id",
+            "kind",
+            "name",
+            "cidr",
+            "node",
+            "size",
+            "allocated",
+            "in_use",
+            "stranded",
+        )
+    }
+    for item in usage:
+        values = (
+            cluster_id,
+            sync_id,
+            item.kind,
+            item.name[:300],
+            None if item.cidr is None else str(item.cidr),
+            getattr(item, "node", "") or "",
+            item.size,
+            item.allocated,
+            item.in_use,
+            item.stranded,
+        )
+        for column, value in zip(columns, values, strict=True):
+            columns[column].append(value)
+    return columns
+
+
+def _sample_columns(
+    cluster_id: int, sync_id: int, at: datetime, usage: tuple[object, ...]
+) -> dict[str, list[object]]:
+    columns: dict[str, list[object]] = {
+        key: []
+        for key in ("cluster_id", "sync_id", "at", "kind", "name", "size", "allocated", "in_use", "stranded")
+    }
+    for item in usage:
+        values = (
+            cluster_id,
+            sync_id,
+            at,
+            item.kind,
+            item.name[:300],
+            item.size,
+            item.allocated,
+            item.in_use,
+            item.stranded,
+        )
+        for column, value in zip(columns, values, strict=True):
+            columns[column].append(value)
+    return columns
+
+
+def _finding_columns(
+    cluster_id: int, sync_id: int, stranded: tuple[Stranded, ...], others: list[Finding]
+) -> dict[str, list[object]]:
+    keys = (
+        "cluster_id",
+        "sync_id",
+        "severity",
+        "kind",
+        "subject",
+        "message",
+        "address",
+        "pool",
+        "owner",
+        "release",
+    )
+    columns: dict[str, list[object]] = {key: [] for key in keys}
+    rows: list[tuple[object, ...]] = []
+    for item in stranded:
+        finding = item.finding()
+        rows.append(
+            (
+                finding.severity.value,
+                finding.kind,
+                finding.subject[:500],
+                finding.message,
+                None if item.address is None else str(item.address),
+                item.pool[:300],
+                item.owner[:500],
+                item.release,
+            )
+        )
+    for finding in others:
+        rows.append(
+            (finding.severity.value, finding.kind, finding.subject[:500], finding.message, None, "", "", "")
+        )
+    for row in rows:
+        for column, value in zip(keys, (cluster_id, sync_id, *row), strict=True):
+            columns[column].append(value)
+    return columns

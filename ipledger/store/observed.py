@@ -1,0 +1,124 @@
+"""What cluster syncs saw: the sync runs, the addresses and blocks of each cluster's last good
+sync, its findings, and the history of pod-IP usage. A sync replaces a cluster's rows in one
+transaction, so readers always see one whole sync."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ipledger.store.bulk_insert import insert_columns
+from ipledger.store.models import ClusterFinding, ClusterSync, ObservedAddress, ObservedBlock, UsageSample
+
+__all__ = [
+    "count_findings",
+    "find_last_sync",
+    "forget_cluster",
+    "list_findings",
+    "list_observed_blocks",
+    "list_syncs",
+    "list_usage_samples",
+    "observed_at",
+    "previous_since",
+    "replace_observations",
+]
+
+
+def find_last_sync(session: Session, cluster_id: int, *, status: str | None = None) -> ClusterSync | None:
+    statement = select(ClusterSync).where(ClusterSync.cluster_id == cluster_id)
+    if status is not None:
+        statement = statement.where(ClusterSync.status == status)
+    return session.scalars(statement.order_by(ClusterSync.id.desc()).limit(1)).first()
+
+
+def list_syncs(session: Session, cluster_id: int, *, limit: int = 20) -> Sequence[ClusterSync]:
+    return session.scalars(
+        select(ClusterSync)
+        .where(ClusterSync.cluster_id == cluster_id)
+        .order_by(ClusterSync.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def previous_since(session: Session, cluster_id: int) -> dict[tuple[int, int, str], datetime]:
+    """When each (family, address, holder) of the cluster was first seen, from its last sync."""
+    rows = session.execute(
+        select(
+            ObservedAddress.family, ObservedAddress.value, ObservedAddress.holder, ObservedAddress.since
+        ).where(ObservedAddress.cluster_id == cluster_id)
+    )
+    return {(row.family, row.value, row.holder): row.since for row in rows}
+
+
+def replace_observations(
+    session: Session,
+    cluster_id: int,
+    *,
+    addresses: Mapping[str, Sequence[Any]],
+    blocks: Mapping[str, Sequence[Any]],
+    findings: Mapping[str, Sequence[Any]],
+    samples: Mapping[str, Sequence[Any]],
+) -> None:
+    """Drop the cluster's rows of its previous sync and insert these (given column by column)."""
+    for model in (ObservedAddress, ObservedBlock, ClusterFinding):
+        session.execute(delete(model).where(model.cluster_id == cluster_id))
+    insert_columns(session, ObservedAddress, addresses)
+    insert_columns(session, ObservedBlock, blocks)
+    insert_columns(session, ClusterFinding, findings)
+    insert_columns(session, UsageSample, samples)
+
+
+def forget_cluster(session: Session, cluster_id: int) -> None:
+    """Delete every sync of the cluster and what they saw (the cluster itself is being deleted)."""
+    for model in (ObservedAddress, ObservedBlock, ClusterFinding, UsageSample, ClusterSync):
+        session.execute(delete(model).where(model.cluster_id == cluster_id))
+
+
+def observed_at(session: Session, family: int, value: int) -> Sequence[ObservedAddress]:
+    """Who holds this address according to the last sync of every cluster."""
+    return session.scalars(
+        select(ObservedAddress).where(ObservedAddress.family == family, ObservedAddress.value == value)
+    ).all()
+
+
+def list_observed_blocks(session: Session, cluster_id: int) -> Sequence[ObservedBlock]:
+    return session.scalars(
+        select(ObservedBlock)
+        .where(ObservedBlock.cluster_id == cluster_id)
+        .order_by(ObservedBlock.kind, ObservedBlock.name)
+    ).all()
+
+
+def list_findings(
+    session: Session, cluster_id: int, *, kind: str | None = None, limit: int | None = None, offset: int = 0
+) -> Sequence[ClusterFinding]:
+    statement = select(ClusterFinding).where(ClusterFinding.cluster_id == cluster_id)
+    if kind is not None:
+        statement = statement.where(ClusterFinding.kind == kind)
+    statement = statement.order_by(ClusterFinding.id).offset(offset)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return session.scalars(statement).all()
+
+
+def count_findings(session: Session, cluster_id: int) -> dict[tuple[str, str], int]:
+    """How many findings of each (severity, kind) the cluster's last sync has."""
+    rows = session.execute(
+        select(ClusterFinding.severity, ClusterFinding.kind, func.count())
+        .where(ClusterFinding.cluster_id == cluster_id)
+        .group_by(ClusterFinding.severity, ClusterFinding.kind)
+    )
+    return {(row[0], row[1]): int(row[2]) for row in rows}
+
+
+def list_usage_samples(
+    session: Session, cluster_id: int, *, since: datetime | None = None
+) -> Sequence[UsageSample]:
+    statement = select(UsageSample).where(UsageSample.cluster_id == cluster_id)
+    if since is not None:
+        statement = statement.where(UsageSample.at >= since)
+    return session.scalars(statement.order_by(UsageSample.at, UsageSample.kind, UsageSample.name)).all()
