@@ -11,7 +11,7 @@ takes, reserve included, is no longer free for the next, so a plan never overlap
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ipledger.core.addresses import IPNetwork, max_prefixlen, network_from_ints
@@ -80,16 +80,47 @@ def place_blocks(
     order = sorted(range(len(requests)), key=lambda index: (requests[index].prefixlen, index))
     for index in order:
         request = requests[index]
-        placement = _place_one(request, free)
+        placement = _place_one(request, free, _kept_for_others(request, requests))
         taken = placement.network if placement.reserve is None else placement.network.supernet()
-        free[placement.pool] = free[placement.pool].difference(
-            IPSet.of(request.family, [IPRange.from_network(taken)])
-        )
+        claimed = IPSet.of(request.family, [IPRange.from_network(taken)])
+        # Pools may overlap (a service pool inside the pod pool): what one takes is gone from all.
+        for pool, space in free.items():
+            if pool.version == request.family:
+                free[pool] = space.difference(claimed)
         placed[index] = placement
     return tuple(placed[index] for index in range(len(requests)))
 
 
-def _place_one(request: BlockRequest, free: Mapping[IPNetwork, IPSet]) -> Placement:
+def _kept_for_others(request: BlockRequest, requests: Sequence[BlockRequest]) -> IPSet:
+    """The pools other requests of the family may use and this one has not been given."""
+    own = set(request.pools)
+    return IPSet.of(
+        request.family,
+        [
+            IPRange.from_network(pool)
+            for other in requests
+            if other is not request
+            for pool in other.pools
+            if pool.version == request.family and pool not in own
+        ],
+    )
+
+
+def _place_one(request: BlockRequest, free: Mapping[IPNetwork, IPSet], avoid: IPSet) -> Placement:
+    """The first fit in the first pool that holds the request, keeping out of the pools other
+    requests need while that is possible (a pod pool that contains the service pool, say)."""
+    for space_of in (lambda pool: free[pool].difference(avoid), lambda pool: free[pool]):
+        try:
+            return _first_fit(request, free, space_of)
+        except ExhaustedError:
+            if avoid.is_empty():
+                raise
+    return _first_fit(request, free, lambda pool: free[pool])
+
+
+def _first_fit(
+    request: BlockRequest, free: Mapping[IPNetwork, IPSet], space_of: Callable[[IPNetwork], IPSet]
+) -> Placement:
     pools = [pool for pool in request.pools if pool.version == request.family]
     if not pools:
         raise InvalidInputError(f"no IPv{request.family} pool given for the {request.role} network")
@@ -97,7 +128,7 @@ def _place_one(request: BlockRequest, free: Mapping[IPNetwork, IPSet]) -> Placem
     for pool in pools:
         if pool not in free:
             raise InvalidInputError(f"no free space given for pool {pool}")
-        space = free[pool]
+        space = space_of(pool)
         if request.reserve:
             found = place_with_reserve(space, prefixlen=request.prefixlen)
             if found is not None:

@@ -83,6 +83,8 @@ def plan_cluster(
     unknown = set(pools) - set(NETWORK_ROLES)
     if unknown:
         raise InvalidInputError(f"pools for unknown role(s) {', '.join(sorted(unknown))}")
+    if pools.get("loadbalancer") and lb_addresses is None:
+        raise InvalidInputError("a load-balancer pool is given but no size: add --lb-addresses N")
     if lb_addresses is not None and lb_addresses < 1:
         raise InvalidInputError(f"load-balancer addresses must be at least 1, not {lb_addresses}")
     with ledger.reading() as session:
@@ -107,7 +109,7 @@ def plan_cluster(
             "cluster": {"name": name, **asdict(checked)},
             "pools": {role: [str(pool) for pool in given] for role, given in pools.items()},
             "load_balancer_addresses": lb_addresses,
-            "notes": [*_default_notes(checked, defaulted), *notes],
+            "notes": [*_default_notes(checked, defaulted, families), *notes],
         },
         "changes": changes,
         "checks": checks,
@@ -132,13 +134,13 @@ _WHY_DEFAULT = {
 }
 
 
-def _default_notes(values: ClusterFields, defaulted: Sequence[str]) -> list[str]:
+def _default_notes(values: ClusterFields, defaulted: Sequence[str], families: tuple[int, ...]) -> list[str]:
     notes = []
     for name in defaulted:
         value = getattr(values, name, None)
         if name in ("node_prefixlen", "node_prefixlen_v6"):
             family = 4 if name == "node_prefixlen" else 6
-            if family == 6 and not values.dual_stack:
+            if family not in families:
                 continue
             block = default_node_prefixlen(
                 parse_ipam_mode(values.ipam_mode),
@@ -203,7 +205,8 @@ def _pools_for(
     where = (
         f" or tag a prefix of group {values.group} (or a group above it) with {tag}" if values.group else ""
     )
-    raise InvalidInputError(f"no IPv{family} pool for the {role} network: give --{role}-pool CIDR{where}")
+    option = "lb" if role == "loadbalancer" else role
+    raise InvalidInputError(f"no IPv{family} pool for the {role} network: give --{option}-pool CIDR{where}")
 
 
 def _free_in(session: Session, space: Space, pool: IPNetwork) -> IPSet:
@@ -341,15 +344,10 @@ def plan_growth(ledger: Ledger, name: str, *, actor: str, role: str = "pod", fam
         ]
         network = _network_to_grow(mine, name, role, family)
         wider = network.network.supernet()
+        halves = list(wider.subnets())
+        # Only the other half of the doubled block is this network's reserve.
         reserve = next(
-            (
-                item
-                for item in mine
-                if item.role == "expansion-reserve"
-                and item.network.version == family
-                and item.network.subnet_of(wider)  # type: ignore[arg-type]
-                and item.network != network.network
-            ),
+            (item for item in mine if item.role == "expansion-reserve" and item.network == halves[1]),
             None,
         )
         if reserve is None or int(network.network.network_address) != int(wider.network_address):
@@ -431,9 +429,23 @@ def plan_decommission(ledger: Ledger, name: str, *, actor: str, release: bool) -
             for item in prefixes
         }
         space_of_range = {item.id: lookup.space(item.space_id) for item in ranges}
+        range_counts = {
+            item.id: queries.count_addresses_within(session, item.space_id, span_of_range(item))
+            for item in ranges
+        }
     changes: list[dict[str, Any]] = []
     for span in ranges:
         target = {"kind": "range", "space": space_of_range[span.id], "range": str(span_of_range(span))}
+        if release and range_counts[span.id]:
+            changes.append(
+                {
+                    "action": "delete",
+                    "kind": "addresses",
+                    "space": target["space"],
+                    "within": target["range"],
+                    "count": range_counts[span.id],
+                }
+            )
         changes.append(
             {"action": "delete", **target}
             if release

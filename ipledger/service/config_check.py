@@ -102,6 +102,13 @@ def _report(
             if not isinstance(item, IPRange)
         ),
     ]
+    # A pool written as a range is checked as the CIDR blocks that cover it.
+    covered = [
+        ClusterNetwork("loadbalancer", block)
+        for item in config.load_balancer_pools
+        if isinstance(item, IPRange)
+        for block in item.to_networks()
+    ]
     findings = check_networks(networks, cluster=name)
     capacity = _capacity(config, values)
     for _, worked in capacity:
@@ -119,7 +126,7 @@ def _report(
                 )
             )
         else:
-            for network in networks:
+            for network in (*networks, *covered):
                 findings.extend(_against_ledger(session, space_row, network, config.name))
     return ConfigReport(config, assumed, capacity, tuple(findings))
 
@@ -199,7 +206,11 @@ def _against_ledger(
                 )
             )
             break
-    addresses: list[Address] = queries.list_addresses_within(session, space.id, span, limit=1)
+    around = queries.list_prefixes_containing(session, space.id, span)
+    parents = [prefix for prefix in around if prefix.prefixlen < network.prefixlen]
+    # Addresses inside the cluster's own recorded network are its own nodes and pods.
+    ours = own is not None and any(prefix.managed_by == own for prefix in around)
+    addresses: list[Address] = [] if ours else queries.list_addresses_within(session, space.id, span, limit=1)
     if addresses and not found:
         count = queries.count_addresses_within(session, space.id, span)
         found.append(
@@ -209,11 +220,6 @@ def _against_ledger(
                 f"{space.name}, e.g. {_address(addresses[0])}",
             )
         )
-    parents = [
-        prefix
-        for prefix in queries.list_prefixes_containing(session, space.id, span)
-        if prefix.prefixlen < network.prefixlen
-    ]
     if parents and not found:
         parent = parents[-1]
         found.append(

@@ -177,7 +177,9 @@ def _apply_change(tx: Transaction, change: dict[str, Any]) -> str:
         change_range(tx, space, span, change["changes"])
         return f"range {span}: {_words(change['changes'])}"
     if kind == "addresses":
-        return _delete_addresses(tx, space, _network(change["within"]))
+        within = change["within"]
+        span = parse_range(within) if "-" in within else IPRange.from_network(_network(within))
+        return _delete_addresses(tx, space, span)
     network = _network(change["prefix"])
     if action == "create":
         return _create_prefix(tx, space, network, change)
@@ -287,11 +289,11 @@ def _resize_prefix(tx: Transaction, space: Space, network: IPNetwork, wider: IPN
     return f"widened {network} to {wider}"
 
 
-def _delete_addresses(tx: Transaction, space: Space, network: IPNetwork) -> str:
-    rows = queries.list_addresses_within(tx.session, space.id, IPRange.from_network(network))
+def _delete_addresses(tx: Transaction, space: Space, span: IPRange) -> str:
+    rows = queries.list_addresses_within(tx.session, space.id, span)
     for row in rows:
         remove_address(tx, space, address_of(row))
-    return f"released {len(rows)} address(es) in {network}"
+    return f"released {len(rows)} address(es) in {span}"
 
 
 def address_of(row: Address) -> IPAddress:

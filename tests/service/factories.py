@@ -15,16 +15,25 @@ from ipledger.service.allocation import list_free_space
 from ipledger.service.audit import list_changes
 from ipledger.service.bulk import ImportSummary
 from ipledger.service.checks import check_ledger
+from ipledger.service.clusters import ClusterFields, create_cluster
 from ipledger.service.groups import create_group
 from ipledger.service.ledger import Ledger
 from ipledger.service.prefixes import create_prefix, show_prefix
 from ipledger.service.ranges import create_range
-from ipledger.service.records import AddressRecord, ChangeRecord, GroupRecord, PrefixRecord, RangeRecord
+from ipledger.service.records import (
+    AddressRecord,
+    ChangeRecord,
+    ClusterRecord,
+    GroupRecord,
+    PrefixRecord,
+    RangeRecord,
+)
 from ipledger.store.models import Base
 
 __all__ = [
     "ACTOR",
     "add_address",
+    "add_cluster",
     "add_group",
     "add_prefix",
     "add_range",
@@ -76,6 +85,13 @@ def add_address(ledger: Ledger, text: str, *, space: str = "global", **fields: A
 
 def add_group(ledger: Ledger, path: str, **options: Any) -> GroupRecord:
     return create_group(ledger, path, actor=options.pop("actor", ACTOR), parents=True, **options)
+
+
+def add_cluster(ledger: Ledger, name: str, **fields: Any) -> ClusterRecord:
+    """Record a cluster by hand (``fields`` as in ClusterFields); its networks are added with
+    ``add_prefix(..., managed_by=f"cluster:{name}")``."""
+    actor = fields.pop("actor", ACTOR)
+    return create_cluster(ledger, name, ClusterFields(**fields), actor=actor)
 
 
 def prefix_of(ledger: Ledger, cidr: str, *, space: str = "global") -> PrefixRecord:

@@ -1,0 +1,230 @@
+"""check-config: a cluster's configuration file checked for capacity, special ranges and the ledger.
+
+The kubeadm, k3s and kind files are the documented examples in ``tests/kube/configs``, read in
+place; ClusterSpec files for a single case are written to the test's temporary directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ipledger.core.findings import Severity
+from ipledger.kube.configs import ConfigError
+from ipledger.service.clusters import ClusterFields
+from ipledger.service.config_check import ConfigReport, check_config
+from ipledger.service.ledger import Ledger
+from tests.service.factories import add_address, add_prefix, add_range
+
+CONFIGS = Path(__file__).resolve().parents[1] / "kube" / "configs"
+
+
+def _spec(directory: Path, name: str, *, pods: str, services: str) -> Path:
+    path = directory / f"{name}.yaml"
+    path.write_text(
+        "apiVersion: ipledger.io/v1\n"
+        "kind: ClusterSpec\n"
+        f"metadata: {{name: {name}}}\n"
+        "spec:\n"
+        f"  podCIDRs: [{pods}]\n"
+        f"  serviceCIDRs: [{services}]\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _kinds(report: ConfigReport) -> list[tuple[Severity, str, str]]:
+    return [(finding.severity, finding.kind, finding.subject) for finding in report.findings]
+
+
+def test_check_config_kubeadm_node_mask_shorter_than_the_pod_cidr(ledger: Ledger) -> None:
+    # The published v1beta3 example: podSubnet 10.244.0.0/24 with node-cidr-mask-size 20.
+    report = check_config(ledger, CONFIGS / "kubeadm-v1beta3-single-stack.yaml")
+
+    assert _kinds(report) == [(Severity.ERROR, "node-mask-shorter-than-pod-cidr", "node mask /20")]
+    assert report.errors == 1
+    assert "the /20 node block is larger than the /24 pod CIDR" in report.findings[0].message
+
+
+def test_check_config_k3s_dual_stack_too_small_for_the_nodes_given(ledger: Ledger) -> None:
+    report = check_config(
+        ledger,
+        CONFIGS / "k3s-dual-stack.yaml",
+        overrides=ClusterFields(expected_nodes=500),
+        given=("expected_nodes",),
+    )
+
+    # 500 nodes x growth 2 = 1,000; a /16 and a /56 each split into 2^8 = 256 node blocks.
+    assert _kinds(report) == [
+        (Severity.ERROR, "pod-cidr-too-small", "pod CIDR /16"),
+        (Severity.ERROR, "pod-cidr-too-small", "pod CIDR /56"),
+    ]
+    assert all(
+        "holds 256 nodes, fewer than the 1,000 needed" in finding.message for finding in report.findings
+    )
+    assert report.assumed == ("growth: 2.0",)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ((), []),
+        (("max_pods",), [(Severity.ERROR, "max-pods-exceeds-node-block", "node mask /24")]),
+    ],
+    ids=["file-wins-over-a-default", "given-wins-over-the-file"],
+)
+def test_check_config_explicit_inputs_win_over_the_file(
+    ledger: Ledger, given: tuple[str, ...], expected: list[tuple[Severity, str, str]]
+) -> None:
+    # The file says max-pods=250, which a /24 node block holds (256 - 3 = 253); 254 does not fit.
+    report = check_config(
+        ledger, CONFIGS / "k3s-dual-stack.yaml", overrides=ClusterFields(max_pods=254), given=given
+    )
+
+    assert _kinds(report) == expected
+
+
+@pytest.mark.parametrize(
+    ("record", "subject", "words"),
+    [
+        (
+            lambda ledger: add_prefix(ledger, "10.244.0.0/24"),
+            "pod 10.244.0.0/16",
+            "the pod network 10.244.0.0/16 holds 10.244.0.0/24 (general, managed by manual) in space global",
+        ),
+        (
+            lambda ledger: add_prefix(ledger, "10.244.0.0/16", role="pod", managed_by="cluster:other"),
+            "pod 10.244.0.0/16",
+            "is already recorded in space global (pod, managed by cluster:other)",
+        ),
+        (
+            lambda ledger: (add_prefix(ledger, "10.96.0.0/12"), add_range(ledger, "10.96.5.1-10.96.5.9")),
+            "service 10.96.0.0/16",
+            "overlaps range 10.96.5.1-10.96.5.9 (general) in space global",
+        ),
+        (
+            lambda ledger: add_address(ledger, "10.96.0.10"),
+            "service 10.96.0.0/16",
+            "holds 1 recorded address(es) in space global, e.g. 10.96.0.10",
+        ),
+    ],
+    ids=["prefix-inside", "same-prefix", "range-inside", "address-inside"],
+)
+def test_check_config_kind_default_collides_with_what_the_ledger_holds(
+    ledger: Ledger, record: Callable[[Ledger], object], subject: str, words: str
+) -> None:
+    record(ledger)
+
+    report = check_config(ledger, CONFIGS / "kind-default.yaml")
+
+    assert _kinds(report) == [(Severity.ERROR, "collides-with-ledger", subject)]
+    assert words in report.findings[0].message
+
+
+def test_check_config_network_inside_a_recorded_prefix_is_information_only(ledger: Ledger) -> None:
+    add_prefix(ledger, "10.0.0.0/8", role="infrastructure")
+
+    report = check_config(ledger, CONFIGS / "kind-default.yaml")
+
+    assert _kinds(report) == [
+        (Severity.INFO, "inside-recorded-prefix", "pod 10.244.0.0/16"),
+        (Severity.INFO, "inside-recorded-prefix", "service 10.96.0.0/16"),
+    ]
+    assert report.errors == 0
+    assert "lies inside 10.0.0.0/8 (infrastructure, managed by manual)" in report.findings[0].message
+
+
+def test_check_config_service_cidr_on_the_docker_bridge_overlaps_a_special_range(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    path = _spec(tmp_path, "bridged", pods="10.20.0.0/16", services="172.17.0.0/20")
+
+    report = check_config(ledger, path)
+
+    assert _kinds(report) == [(Severity.ERROR, "overlaps-special-range", "bridged: service 172.17.0.0/20")]
+    assert "Docker default bridge 172.17.0.0/16" in report.findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("managed_by", "expected"),
+    [
+        ("cluster:prod", []),
+        ("cluster:prod-2", [(Severity.ERROR, "collides-with-ledger", "pod 10.20.0.0/16")] * 2),
+        ("manual", [(Severity.ERROR, "collides-with-ledger", "pod 10.20.0.0/16")] * 2),
+    ],
+    ids=["same-cluster", "other-cluster", "by-hand"],
+)
+def test_check_config_networks_of_the_same_cluster_do_not_collide(
+    ledger: Ledger, tmp_path: Path, managed_by: str, expected: list[tuple[Severity, str, str]]
+) -> None:
+    add_prefix(ledger, "10.20.0.0/16", role="pod", managed_by=managed_by)
+    add_prefix(ledger, "10.20.7.0/24", role="loadbalancer", managed_by=managed_by)
+    add_range(ledger, "10.20.7.10-10.20.7.20", role="loadbalancer", managed_by=managed_by)
+
+    report = check_config(ledger, _spec(tmp_path, "prod", pods="10.20.0.0/16", services="10.96.0.0/20"))
+
+    # One finding for the prefix recorded inside the pod network, one for the range.
+    assert _kinds(report) == expected
+
+
+def test_check_config_addresses_inside_the_clusters_own_network_do_not_collide(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prefix(ledger, "10.20.0.0/16", role="pod", managed_by="cluster:prod")
+    add_address(ledger, "10.20.0.5", holder_kind="pod", holder_name="web-0")
+
+    report = check_config(ledger, _spec(tmp_path, "prod", pods="10.20.0.0/16", services="10.96.0.0/20"))
+
+    assert _kinds(report) == []
+
+
+def test_check_config_space_not_in_the_ledger_is_reported_and_not_searched(ledger: Ledger) -> None:
+    add_prefix(ledger, "10.244.0.0/24")  # in space global, not the one checked
+
+    report = check_config(ledger, CONFIGS / "kind-default.yaml", space="lab")
+
+    assert _kinds(report) == [(Severity.INFO, "space-not-recorded", "lab")]
+
+
+def test_check_config_reports_the_sizing_inputs_it_assumed(ledger: Ledger) -> None:
+    report = check_config(ledger, CONFIGS / "kind-default.yaml")
+
+    # kind states one node and kindnetd (kube-controller-manager); max pods and growth are assumed.
+    assert report.assumed == ("max pods: 110", "growth: 2.0")
+    assert [(family, worked.nodes_needed, worked.node_capacity) for family, worked in report.capacity] == [
+        (4, 2, 256)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "detail"),
+    [
+        ("broken-bad-yaml.yaml", 7, "not valid YAML"),
+        ("broken-kubeadm-host-bits.yaml", 7, "networking.podSubnet: 10.244.0.1/16: host bits set"),
+        ("broken-clusterspec-unknown-field.yaml", 9, "spec.podCIRDs: unknown field 'podCIRDs'"),
+        ("broken-kind-wrong-type.yaml", 7, "networking.podSubnet: expected a string, got a list"),
+    ],
+    ids=["bad-yaml", "host-bits", "unknown-field", "wrong-type"],
+)
+def test_check_config_malformed_file_names_file_and_line(
+    ledger: Ledger, name: str, line: int, detail: str
+) -> None:
+    path = CONFIGS / name
+
+    with pytest.raises(ConfigError) as caught:
+        check_config(ledger, path)
+
+    assert (caught.value.path, caught.value.line) == (str(path), line)
+    assert str(caught.value).startswith(f"{path}, line {line}")
+    assert detail in str(caught.value)
+
+
+def test_check_config_missing_file_is_a_config_error(ledger: Ledger, tmp_path: Path) -> None:
+    path = tmp_path / "absent.yaml"
+
+    with pytest.raises(ConfigError, match="cannot read the file") as caught:
+        check_config(ledger, path)
+
+    assert caught.value.path == str(path)
