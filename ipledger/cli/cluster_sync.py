@@ -11,9 +11,7 @@ import click
 from ipledger.cli.context import CliState, pass_state
 from ipledger.cli.params import format_option
 from ipledger.cli.render import echo_fields, echo_json, echo_table
-from ipledger.kube.live import CLUSTER_ROLE, Source
 from ipledger.service.cluster_report import ClusterReport, cluster_report
-from ipledger.service.sync import GRACE, sync_from_dump, sync_live
 
 __all__ = ["register"]
 
@@ -33,7 +31,7 @@ def register(cluster: click.Group) -> None:
 @click.option(
     "--grace-minutes",
     type=click.IntRange(min=0),
-    default=int(GRACE.total_seconds() // 60),
+    default=15,  # service.sync.GRACE, Calico's leakGracePeriod
     show_default=True,
     help="Allocations of pods younger than this are never called stranded.",
 )
@@ -69,6 +67,10 @@ def sync(
         blockaffinities.crd.projectcalico.org,ipamhandles.crd.projectcalico.org -o json > calico.json
       ipledger cluster sync prod-eu-1 --from-dump .
     """
+    # Imported here: the Kubernetes client takes a noticeable part of a second to import,
+    # which every other command would pay at startup.
+    from ipledger.service.sync import LiveSource, sync_from_dump, sync_live
+
     if (dump is None) == (kubeconfig is None):
         raise click.UsageError("give --from-dump PATH or --kubeconfig FILE (one of them)")
     grace = timedelta(minutes=grace_minutes)
@@ -83,7 +85,7 @@ def sync(
         )
     else:
         assert kubeconfig is not None
-        source = Source(kubeconfig=kubeconfig, context=context)
+        source = LiveSource(kubeconfig=kubeconfig, context=context)
         result = sync_live(
             state.ledger(),
             name,
@@ -178,5 +180,7 @@ def _echo_report(found: ClusterReport) -> None:
 
 @click.command("role")
 def role() -> None:
-    """Print the read-only ClusterRole that `cluster sync --kubeconfig` needs (list and get only)."""
+    """Print the read-only ClusterRole that `cluster sync --kubeconfig` needs (list only)."""
+    from ipledger.service.sync import CLUSTER_ROLE
+
     click.echo(CLUSTER_ROLE.rstrip())

@@ -32,7 +32,7 @@ from ipledger.core.reconcile import (
     measure_pod_ips,
 )
 from ipledger.kube.dump import read_dump
-from ipledger.kube.live import Source, read_cluster
+from ipledger.kube.live import CLUSTER_ROLE, Source, read_cluster
 from ipledger.service.clusters import load_cluster, managed_label
 from ipledger.service.ledger import Ledger
 from ipledger.service.occupancy import network_of, span_of_range
@@ -40,7 +40,18 @@ from ipledger.store import clusters as stored
 from ipledger.store import observed
 from ipledger.store.models import ClusterSync
 
-__all__ = ["GRACE", "SyncResult", "observed_holders", "sync_from_dump", "sync_live", "sync_with"]
+__all__ = [
+    "CLUSTER_ROLE",
+    "GRACE",
+    "LiveSource",
+    "SyncResult",
+    "observed_holders",
+    "sync_from_dump",
+    "sync_live",
+    "sync_with",
+]
+
+LiveSource = Source  # a kubeconfig and context to read a cluster's API server with
 
 # Calico's kube-controllers wait this long before they call an allocation leaked (leakGracePeriod).
 GRACE = timedelta(minutes=15)
@@ -242,8 +253,8 @@ def observed_holders(snapshot: Snapshot) -> Iterator[tuple[IPAddress, str, str, 
             attribute = block.attributes[index]
             kind = attribute.get("type") or ""
             if _TUNNEL in kind:
-                node = attribute.get("node") or block.host or ""
-                yield block.cidr[ordinal], "tunnel", node, node
+                host = attribute.get("node") or block.host or ""
+                yield block.cidr[ordinal], "tunnel", host, host
     for cilium in snapshot.cilium_nodes:
         for address, owner in cilium.used:
             if owner in ("router", "health"):
@@ -310,7 +321,7 @@ def _block_columns(cluster_id: int, sync_id: int, usage: tuple[PoolUsage, ...]) 
 
 
 def _sample_columns(
-    cluster_id: int, sync_id: int, at: datetime, usage: tuple[object, ...]
+    cluster_id: int, sync_id: int, at: datetime, usage: tuple[PoolUsage, ...]
 ) -> dict[str, list[object]]:
     columns: dict[str, list[object]] = {
         key: []
