@@ -16,6 +16,7 @@ from ipledger.cli.addresses import address
 from ipledger.cli.allocation import allocate, free
 from ipledger.cli.audit import log
 from ipledger.cli.checks import check
+from ipledger.cli.cluster_sync import register as register_sync
 from ipledger.cli.clusters import cluster
 from ipledger.cli.config_check import check_config_command
 from ipledger.cli.context import CliState, default_actor, pass_state
@@ -131,3 +132,4 @@ _COMMANDS: Sequence[click.Command] = (
 )
 for _command in _COMMANDS:
     main.add_command(_command)
+register_sync(cluster)
