@@ -106,7 +106,7 @@ def sync(
     for kind, count in sorted(result.findings.items()):
         click.echo(f"  {count:,} x {kind}")
     if result.skipped:
-        kinds = sorted({item.kind for item in result.skipped})
+        kinds = sorted({item.kind or "(no kind)" for item in result.skipped})
         click.echo(f"  skipped {len(result.skipped)} object(s) of kinds not used: {', '.join(kinds)}")
     if calico_report is not None:
         click.echo(f"  wrote {calico_report}")
@@ -155,7 +155,7 @@ def _echo_report(found: ClusterReport) -> None:
     )
     for item in found.findings:
         click.echo(f"\n{item.severity}: {item.kind}: {item.subject}\n  {item.message}")
-        if item.release:
+        if item.release and item.release not in item.message:
             click.echo(f"  release: {item.release}")
     if len(found.findings) < found.total_findings:
         click.echo(f"\n({len(found.findings)} of {found.total_findings} shown; --limit or --kind for more)")
