@@ -28,6 +28,7 @@ from ipledger.cli.ranges import range_group
 from ipledger.cli.reports import report, whois
 from ipledger.cli.roles import role
 from ipledger.cli.serve import serve
+from ipledger.cli.sightings import observe, stale
 from ipledger.cli.spaces import space
 from ipledger.cli.transfer import export, import_csv_file, import_document
 from ipledger.core.errors import LedgerError
@@ -124,6 +125,7 @@ _COMMANDS: Sequence[click.Command] = (
     report,
     check,
     check_config_command,
+    observe,
     log,
     export,
     import_document,
@@ -133,3 +135,4 @@ _COMMANDS: Sequence[click.Command] = (
 for _command in _COMMANDS:
     main.add_command(_command)
 register_sync(cluster)
+report.add_command(stale)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, cast, func, or_, select
+from sqlalchemy import Select, Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from ipledger.core.ranges import IPRange
@@ -19,6 +20,7 @@ __all__ = [
     "PrefixQuery",
     "RangeQuery",
     "list_addresses",
+    "list_addresses_not_seen_since",
     "list_all_prefixes",
     "list_all_ranges",
     "list_prefixes",
@@ -265,3 +267,18 @@ def list_addresses(
     if limit is not None:
         statement = statement.limit(limit)
     return session.scalars(statement).all()
+
+
+def list_addresses_not_seen_since(
+    session: Session, cutoff: datetime, *, space_id: int | None = None
+) -> Sequence[Address]:
+    """Addresses last seen before ``cutoff``, or never seen and recorded before it."""
+    statement = select(Address).where(
+        or_(
+            Address.last_seen < cutoff,
+            and_(Address.last_seen.is_(None), Address.created_at < cutoff),
+        )
+    )
+    if space_id is not None:
+        statement = statement.where(Address.space_id == space_id)
+    return session.scalars(statement.order_by(Address.space_id, Address.family, Address.value)).all()

@@ -1,0 +1,177 @@
+"""Addresses seen in use outside Kubernetes (nmap, neighbour tables, CSV): rogue and stale ones.
+
+Recording a scan updates the last-seen time (and an empty MAC) of the ledger's address records
+it saw, and reports:
+- an address in no documented prefix of the space (nobody wrote down its network);
+- a rogue address: one answering inside a cluster's pod or service network that is no pod or
+  service of that cluster at its last good sync (a VM or a host squatting in pod space).
+
+Stale is the other side: address records that no scan or sync has seen for some days, and
+load-balancer addresses of a cluster's pools that no service holds at its last sync.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from ipledger.core.addresses import address_from_int
+from ipledger.core.findings import Finding, Severity
+from ipledger.core.ranges import IPRange
+from ipledger.observe.files import read_observations
+from ipledger.observe.seen import SeenAddress
+from ipledger.service.convert import address_record, names
+from ipledger.service.ledger import Ledger
+from ipledger.service.lookup import DEFAULT_SPACE, load_space
+from ipledger.service.occupancy import network_of
+from ipledger.service.records import AddressRecord
+from ipledger.store import clusters as stored
+from ipledger.store import listing, observed, queries
+from ipledger.store.database import Session
+from ipledger.store.models import Prefix
+
+__all__ = ["SightingReport", "StaleReport", "record_scan_file", "record_sightings", "stale_addresses"]
+
+_WATCHED_ROLES = {"pod": ("pod",), "service": ("service", "loadbalancer")}
+
+
+@dataclass(frozen=True, slots=True)
+class SightingReport:
+    seen: int
+    updated: int  # address records whose last-seen time moved
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StaleReport:
+    cutoff: datetime
+    addresses: tuple[AddressRecord, ...]  # not seen since the cutoff (or never, and older than it)
+    unbound: tuple[Finding, ...]  # load-balancer addresses no service holds
+
+
+def record_scan_file(
+    ledger: Ledger, path: Path, *, actor: str, kind: str | None = None, space: str = DEFAULT_SPACE
+) -> SightingReport:
+    """Read an nmap XML report, `ip neigh` output or a CSV of sightings and record it.
+
+    Raises:
+        ObservationError: the file is unreadable or malformed (file, line and field named).
+    """
+    return record_sightings(ledger, read_observations(path, kind=kind), actor=actor, space=space)
+
+
+def record_sightings(
+    ledger: Ledger, seen: Sequence[SeenAddress], *, actor: str, space: str = DEFAULT_SPACE
+) -> SightingReport:
+    """Update the records the scan saw and report addresses that should not be there."""
+    findings: list[Finding] = []
+    updated = 0
+    with ledger.transaction(actor) as tx:
+        session = tx.session
+        space_row = load_space(session, space)
+        for item in seen:
+            value = int(item.address)
+            row = queries.find_address(session, space_row.id, item.address.version, value)
+            when = item.seen_at or tx.now
+            if row is not None and (row.last_seen is None or row.last_seen < when):
+                row.last_seen = when
+                if not row.mac and item.mac:
+                    row.mac = item.mac
+                updated += 1
+            chain = queries.list_prefixes_containing(
+                session, space_row.id, IPRange(item.address.version, value, value)
+            )
+            findings.extend(_judge(session, item, chain, space))
+        if updated:
+            tx.record(
+                "update",
+                "address",
+                None,
+                f"last seen of {updated} address(es) from a scan",
+                after={"seen": len(seen)},
+            )
+    return SightingReport(len(seen), updated, tuple(findings))
+
+
+def _judge(session: Session, item: SeenAddress, chain: Sequence[Prefix], space: str) -> list[Finding]:
+    what = (
+        f"{item.address}"
+        + (f" ({item.hostname})" if item.hostname else "")
+        + (f" MAC {item.mac}" if item.mac else "")
+    )
+    if not chain:
+        return [
+            Finding(
+                Severity.WARNING,
+                "address-in-no-prefix",
+                str(item.address),
+                f"{what} answered ({item.source}) but lies in no documented prefix of space {space}: "
+                "record the network it belongs to, or find out why it is there",
+            )
+        ]
+    innermost = chain[-1]
+    label = innermost.managed_by
+    kinds = _WATCHED_ROLES.get(innermost.role)
+    if kinds is None or not label.startswith("cluster:"):
+        return []
+    cluster = stored.find_cluster(session, label.removeprefix("cluster:"))
+    if cluster is None or observed.find_last_sync(session, cluster.id, status="ok") is None:
+        return []
+    holders = [
+        row
+        for row in observed.observed_at(session, item.address.version, int(item.address))
+        if row.cluster_id == cluster.id
+    ]
+    if any(row.kind in kinds for row in holders):
+        return []
+    return [
+        Finding(
+            Severity.ERROR,
+            "rogue-address",
+            str(item.address),
+            f"{what} answers inside the {innermost.role} network {network_of(innermost)} of cluster "
+            f"{cluster.name}, but no {innermost.role} of that cluster held it at its last sync: "
+            "something outside the cluster uses its address space; find it and move it",
+        )
+    ]
+
+
+def stale_addresses(ledger: Ledger, *, days: int, now: datetime, space: str | None = None) -> StaleReport:
+    """Address records nobody has seen for ``days`` days, and pool addresses no service holds."""
+    cutoff = now - timedelta(days=days)
+    with ledger.reading() as session:
+        space_id = None if space is None else load_space(session, space).id
+        lookup = names(session)
+        rows = listing.list_addresses_not_seen_since(session, cutoff, space_id=space_id)
+        stale = tuple(address_record(row, lookup) for row in rows)
+        unbound = tuple(_unbound(session))
+    return StaleReport(cutoff, stale, unbound)
+
+
+def _unbound(session: Session) -> list[Finding]:
+    """Addresses recorded in a cluster's load-balancer networks that its last sync saw no
+    service hold (a MetalLB address kept after its service was deleted)."""
+    findings = []
+    for cluster in stored.list_clusters(session):
+        if observed.find_last_sync(session, cluster.id, status="ok") is None:
+            continue
+        for prefix in stored.list_cluster_prefixes(session, f"cluster:{cluster.name}"):
+            if prefix.role != "loadbalancer":
+                continue
+            span = IPRange(prefix.family, prefix.first, prefix.last)
+            for row in queries.list_addresses_within(session, prefix.space_id, span):
+                held = observed.observed_at(session, row.family, row.value)
+                if not any(item.cluster_id == cluster.id and item.kind == "loadbalancer" for item in held):
+                    address = address_from_int(row.value, version=row.family)
+                    findings.append(
+                        Finding(
+                            Severity.WARNING,
+                            "loadbalancer-address-unbound",
+                            str(address),
+                            f"{address} is recorded in load-balancer network {network_of(prefix)} of cluster "
+                            f"{cluster.name}, but no service held it at the last sync: release it or find its service",
+                        )
+                    )
+    return findings
