@@ -7,7 +7,16 @@ from fastapi import FastAPI
 from ipledger import __version__
 from ipledger.api.errors import install_error_handlers
 from ipledger.api.limits import BodyLimit
-from ipledger.api.routes import addresses, allocation, catalog, clusters, prefixes, ranges, reports
+from ipledger.api.routes import (
+    addresses,
+    allocation,
+    catalog,
+    clusters,
+    observations,
+    prefixes,
+    ranges,
+    reports,
+)
 from ipledger.service.ledger import Ledger
 
 __all__ = ["MAX_BODY_BYTES", "PREFIX", "create_app"]
@@ -45,7 +54,7 @@ def create_app(ledger: Ledger) -> FastAPI:
     )
     app.state.ledger = ledger
     install_error_handlers(app)
-    for module in (catalog, prefixes, ranges, addresses, allocation, reports, clusters):
+    for module in (catalog, prefixes, ranges, addresses, allocation, reports, clusters, observations):
         app.include_router(module.router, prefix=PREFIX)
 
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)

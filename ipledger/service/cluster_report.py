@@ -11,7 +11,7 @@ from ipledger.service.ledger import Ledger
 from ipledger.store import observed
 from ipledger.store.models import ClusterSync
 
-__all__ = ["BlockUsage", "ClusterReport", "ReportFinding", "SyncRecord", "cluster_report"]
+__all__ = ["BlockUsage", "ClusterReport", "ReportFinding", "SyncRecord", "cluster_report", "list_syncs"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +101,13 @@ def cluster_report(
                 for row in blocks
             ),
         )
+
+
+def list_syncs(ledger: Ledger, name: str, *, limit: int = 20) -> list[SyncRecord]:
+    """The cluster's newest syncs first, failed ones included."""
+    with ledger.reading() as session:
+        cluster = load_cluster(session, name)
+        return [_sync(row) for row in observed.list_syncs(session, cluster.id, limit=limit)]
 
 
 def _sync(row: ClusterSync) -> SyncRecord:

@@ -18,10 +18,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ipledger.core.addresses import address_from_int
+from ipledger.core.errors import InvalidInputError
 from ipledger.core.findings import Finding, Severity
 from ipledger.core.ranges import IPRange
-from ipledger.observe.files import read_observations
-from ipledger.observe.seen import SeenAddress
+from ipledger.observe.csvfile import read_seen_csv
+from ipledger.observe.files import detect_kind, read_observations
+from ipledger.observe.neigh import read_ip_neigh
+from ipledger.observe.nmap import read_nmap_xml
+from ipledger.observe.seen import SeenAddress, check_text_size
 from ipledger.service.convert import address_record, names
 from ipledger.service.ledger import Ledger
 from ipledger.service.lookup import DEFAULT_SPACE, load_space
@@ -32,7 +36,14 @@ from ipledger.store import listing, observed, queries
 from ipledger.store.database import Session
 from ipledger.store.models import Prefix
 
-__all__ = ["SightingReport", "StaleReport", "record_scan_file", "record_sightings", "stale_addresses"]
+__all__ = [
+    "SightingReport",
+    "StaleReport",
+    "record_scan_file",
+    "record_scan_text",
+    "record_sightings",
+    "stale_addresses",
+]
 
 _WATCHED_ROLES = {"pod": ("pod",), "service": ("service", "loadbalancer")}
 
@@ -60,6 +71,30 @@ def record_scan_file(
         ObservationError: the file is unreadable or malformed (file, line and field named).
     """
     return record_sightings(ledger, read_observations(path, kind=kind), actor=actor, space=space)
+
+
+def record_scan_text(
+    ledger: Ledger,
+    text: str,
+    *,
+    filename: str,
+    actor: str,
+    now: datetime,
+    kind: str | None = None,
+    space: str = DEFAULT_SPACE,
+) -> SightingReport:
+    """:func:`record_scan_file` of an upload; `ip neigh` entries are taken as seen ``now``."""
+    check_text_size(text, path=filename)
+    kind = kind if kind is not None else detect_kind(text)
+    if kind == "nmap":
+        seen = read_nmap_xml(text, path=filename)
+    elif kind == "csv":
+        seen = read_seen_csv(text, path=filename)
+    elif kind == "ip-neigh":
+        seen = read_ip_neigh(text, path=filename, seen_at=now)
+    else:
+        raise InvalidInputError(f"unknown kind {kind!r}: expected nmap, ip-neigh or csv", field="kind")
+    return record_sightings(ledger, seen, actor=actor, space=space)
 
 
 def record_sightings(

@@ -12,7 +12,7 @@ sync's observations untouched. ipledger never changes the cluster itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +31,7 @@ from ipledger.core.reconcile import (
     find_stranded,
     measure_pod_ips,
 )
-from ipledger.kube.dump import read_dump
+from ipledger.kube.dump import read_dump, snapshot_from_objects
 from ipledger.kube.live import CLUSTER_ROLE, Source, read_cluster
 from ipledger.service.clusters import load_cluster, managed_label
 from ipledger.service.ledger import Ledger
@@ -94,6 +94,29 @@ def sync_from_dump(
         now=now,
         grace=grace,
         with_calico_report=with_calico_report,
+    )
+
+
+def sync_from_objects(
+    ledger: Ledger,
+    name: str,
+    objects: Sequence[dict[str, Any]],
+    *,
+    source: str,
+    actor: str,
+    now: datetime | None = None,
+    grace: timedelta = GRACE,
+) -> SyncResult:
+    """Sync the cluster from objects handed over directly (an upload of a `kubectl get -o json` List)."""
+    pairs = [(f"{source}, items[{index}]", item) for index, item in enumerate(objects)]
+    return sync_with(
+        ledger,
+        name,
+        source,
+        lambda taken_at: snapshot_from_objects(pairs, taken_at=taken_at),
+        actor=actor,
+        now=now,
+        grace=grace,
     )
 
 

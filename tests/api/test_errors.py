@@ -259,6 +259,10 @@ def test_openapi_documents_every_endpoint(api: httpx.Client) -> None:
         "/api/v1/plans/{plan_id}/apply": {"post"},
         "/api/v1/plans/{plan_id}/discard": {"post"},
         "/api/v1/config-checks": {"post"},
+        "/api/v1/clusters/{name}/syncs": {"get", "post"},
+        "/api/v1/clusters/{name}/report": {"get"},
+        "/api/v1/scans": {"post"},
+        "/api/v1/stale": {"get"},
     }
     for kind, key in (("prefixes", "prefix_id"), ("ranges", "range_id"), ("addresses", "address_id")):
         expected[f"/api/v1/{kind}"] = {"get", "post"}
