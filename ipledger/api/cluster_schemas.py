@@ -129,6 +129,11 @@ class ClusterRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    sync_kubeconfig: str | None = Field(
+        None, description="The server syncs the cluster with this kubeconfig."
+    )
+    sync_context: str | None = None
+    sync_every_minutes: int | None = None
 
     @classmethod
     def of(cls, record: ClusterRecord) -> ClusterRead:

@@ -6,15 +6,24 @@ import uvicorn
 
 from ipledger.api.app import create_app
 from ipledger.service.ledger import Ledger
+from ipledger.service.scheduler import SyncScheduler
 
 __all__ = ["serve"]
 
 
-def serve(ledger: Ledger, *, host: str, port: int, log_level: str = "info") -> None:
-    """Serve until interrupted (Ctrl-C or SIGTERM), then close the ledger."""
+def serve(
+    ledger: Ledger, *, host: str, port: int, log_level: str = "info", sync_clusters: bool = True
+) -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM), then close the ledger; with
+    ``sync_clusters``, also run the periodic cluster syncs in a background thread."""
+    scheduler = SyncScheduler(ledger) if sync_clusters else None
+    if scheduler is not None:
+        scheduler.start()
     try:
         uvicorn.run(
             create_app(ledger), host=host, port=port, log_level=log_level, access_log=log_level == "debug"
         )
     finally:
+        if scheduler is not None:
+            scheduler.stop()
         ledger.close()

@@ -17,7 +17,7 @@ __all__ = ["register"]
 
 
 def register(cluster: click.Group) -> None:
-    for command in (sync, report, role):
+    for command in (sync, report, role, schedule):
         cluster.add_command(command)
 
 
@@ -184,3 +184,41 @@ def role() -> None:
     from ipledger.service.sync import CLUSTER_ROLE
 
     click.echo(CLUSTER_ROLE.rstrip())
+
+
+@click.command("schedule")
+@click.argument("name")
+@click.option("--kubeconfig", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The kubeconfig the server reads the cluster with (a path on the server).")  # fmt: skip
+@click.option("--context", default=None, help="Its context (default: the kubeconfig's current context).")
+@click.option("--every", "every_minutes", type=click.IntRange(min=1), default=15, show_default=True,
+              help="Minutes between syncs.")  # fmt: skip
+@click.option("--off", is_flag=True, help="Stop the periodic syncs of this cluster.")
+@pass_state
+def schedule(
+    state: CliState, name: str, kubeconfig: Path | None, context: str | None, every_minutes: int, off: bool
+) -> None:
+    """Have `ipledger serve` sync the cluster from its API server every few minutes.
+
+    \b
+    Example:
+      ipledger cluster schedule prod-eu-1 --kubeconfig /etc/ipledger/prod-eu-1.kubeconfig --every 15
+    """
+    from ipledger.service.scheduler import schedule_sync
+
+    if off == (kubeconfig is not None):
+        raise click.UsageError("give --kubeconfig FILE to schedule syncs, or --off to stop them")
+    record = schedule_sync(
+        state.ledger(),
+        name,
+        actor=state.actor,
+        kubeconfig=kubeconfig,
+        context=context,
+        every_minutes=every_minutes,
+    )
+    if record.sync_kubeconfig is None:
+        click.echo(f"cluster {name} is no longer synced by the server")
+    else:
+        click.echo(
+            f"the server syncs cluster {name} every {record.sync_every_minutes} minutes with {record.sync_kubeconfig}"
+        )

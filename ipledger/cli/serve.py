@@ -19,8 +19,14 @@ from ipledger.cli.context import CliState, pass_state
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     help="How much the server logs (debug also logs every request).",
 )
+@click.option(
+    "--sync-clusters/--no-sync-clusters",
+    default=True,
+    show_default=True,
+    help="Run the periodic syncs of clusters scheduled with `ipledger cluster schedule`.",
+)
 @pass_state
-def serve(state: CliState, host: str, port: int, log_level: str) -> None:
+def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: bool) -> None:
     """Serve the HTTP API on HOST:PORT until stopped with Ctrl-C.
 
     The API lives under /api/v1; its interactive documentation is at /api/v1/docs and its
@@ -39,4 +45,4 @@ def serve(state: CliState, host: str, port: int, log_level: str) -> None:
         f"ipledger API on http://{host}:{port}/api/v1 (docs: /api/v1/docs), ledger: {state.location()}",
         err=True,
     )
-    run_server(ledger, host=host, port=port, log_level=log_level)
+    run_server(ledger, host=host, port=port, log_level=log_level, sync_clusters=sync_clusters)

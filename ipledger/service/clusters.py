@@ -415,6 +415,9 @@ def cluster_record(row: Cluster, session: Session, lookup: Names | None = None) 
         created_at=row.created_at,
         updated_at=row.updated_at,
         version=row.version,
+        sync_kubeconfig=row.sync_kubeconfig,
+        sync_context=row.sync_context,
+        sync_every_minutes=row.sync_every_minutes,
     )
 
 

@@ -135,6 +135,9 @@ class ClusterRecord:
     created_at: datetime
     updated_at: datetime
     version: int
+    sync_kubeconfig: str | None = None  # the server syncs it periodically with this kubeconfig
+    sync_context: str | None = None
+    sync_every_minutes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,6 +129,7 @@ def sync_live(
     now: datetime | None = None,
     grace: timedelta = GRACE,
     with_calico_report: bool = False,
+    claimed: tuple[int, int] | None = None,
 ) -> SyncResult:
     """Sync the cluster from its API server (list and get only).
 
@@ -147,6 +148,7 @@ def sync_live(
         now=now,
         grace=grace,
         with_calico_report=with_calico_report,
+        claimed=claimed,
     )
 
 
@@ -160,10 +162,12 @@ def sync_with(
     now: datetime | None = None,
     grace: timedelta = GRACE,
     with_calico_report: bool = False,
+    claimed: tuple[int, int] | None = None,
 ) -> SyncResult:
-    """Sync the cluster with the snapshot ``read`` returns."""
+    """Sync the cluster with the snapshot ``read`` returns; ``claimed`` is the (cluster id, sync
+    id) of a sync row the scheduler has already recorded as running."""
     taken_at = now or datetime.now(UTC)
-    cluster_id, sync_id = _start(ledger, name, source, actor, taken_at)
+    cluster_id, sync_id = claimed if claimed is not None else _start(ledger, name, source, actor, taken_at)
     try:
         snapshot = read(taken_at)
         documented = _documented(ledger, name)

@@ -18,6 +18,7 @@ __all__ = [
     "list_plans",
     "list_prefixes_managed_by",
     "list_ranges_managed_by",
+    "list_scheduled_clusters",
 ]
 
 
@@ -34,6 +35,13 @@ def list_clusters(
     if group_ids is not None:
         statement = statement.where(Cluster.group_id.in_(group_ids))
     return session.scalars(statement).all()
+
+
+def list_scheduled_clusters(session: Session) -> Sequence[Cluster]:
+    """Clusters the server syncs periodically (given a kubeconfig), by id."""
+    return session.scalars(
+        select(Cluster).where(Cluster.sync_kubeconfig.is_not(None)).order_by(Cluster.id)
+    ).all()
 
 
 def list_cluster_prefixes(session: Session, managed_by: str) -> Sequence[Prefix]:

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ipledger.core.ranges import IPRange
-from ipledger.store.models import Prefix, Space
+from ipledger.store.models import Cluster, Prefix, Space
 
-__all__ = ["lock_prefixes", "lock_prefixes_within", "lock_space", "takes_row_locks"]
+__all__ = ["lock_cluster", "lock_prefixes", "lock_prefixes_within", "lock_space", "takes_row_locks"]
 
 
 def takes_row_locks(session: Session) -> bool:
@@ -22,6 +22,12 @@ def lock_space(session: Session, space_id: int) -> None:
     if takes_row_locks(session):
         session.execute(select(Space.id).where(Space.id == space_id).with_for_update())
         session.expire_all()
+
+
+def lock_cluster(session: Session, cluster_id: int) -> None:
+    """Lock a cluster's row, so that two server processes never claim the same sync."""
+    if takes_row_locks(session):
+        session.execute(select(Cluster.id).where(Cluster.id == cluster_id).with_for_update())
 
 
 def lock_prefixes(session: Session, ids: Sequence[int]) -> None:

@@ -252,6 +252,10 @@ class Cluster(Base):
     expected_services: Mapped[int | None] = mapped_column(Integer)
     dual_stack: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Periodic syncs by the server: the kubeconfig (a path on the server), context and interval.
+    sync_kubeconfig: Mapped[str | None] = mapped_column(String(1000))
+    sync_context: Mapped[str | None] = mapped_column(String(200))
+    sync_every_minutes: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,140 @@
+"""Periodic cluster syncs run by the server, for clusters given a kubeconfig and an interval.
+
+Each round claims the clusters whose last sync started longer ago than their interval by
+recording a running sync for them, in one transaction that locks their rows (PostgreSQL) or
+the database (SQLite). Several server processes on one PostgreSQL database therefore never run
+the same sync twice: the second one sees the first one's claim. Then each claimed sync runs;
+one that fails is recorded as failed with its error, and the round goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from ipledger.core.errors import InvalidInputError, LedgerError
+from ipledger.service.clusters import cluster_record, load_cluster
+from ipledger.service.convert import names, snapshot
+from ipledger.service.ledger import Ledger
+from ipledger.service.records import ClusterRecord
+from ipledger.service.sync import LiveSource, sync_live
+from ipledger.store import clusters as stored
+from ipledger.store import locks, observed
+from ipledger.store.models import ClusterSync
+
+__all__ = ["Claim", "SyncScheduler", "claim_due_syncs", "run_due_syncs", "schedule_sync"]
+
+_log = logging.getLogger("ipledger.scheduler")
+ACTOR = "scheduler"
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    cluster: str
+    cluster_id: int
+    sync_id: int
+    source: LiveSource
+
+
+def schedule_sync(
+    ledger: Ledger,
+    name: str,
+    *,
+    actor: str,
+    kubeconfig: Path | None,
+    context: str | None = None,
+    every_minutes: int = 15,
+) -> ClusterRecord:
+    """Have the server sync the cluster every ``every_minutes`` with this kubeconfig (a path on
+    the server's machine), or stop that with ``kubeconfig=None``."""
+    if kubeconfig is not None and every_minutes < 1:
+        raise InvalidInputError(
+            f"the sync interval must be at least 1 minute, not {every_minutes}", field="every"
+        )
+    with ledger.transaction(actor) as tx:
+        row = load_cluster(tx.session, name)
+        before = snapshot(row, names(tx.session))
+        row.sync_kubeconfig = None if kubeconfig is None else str(kubeconfig)
+        row.sync_context = None if kubeconfig is None else context
+        row.sync_every_minutes = None if kubeconfig is None else every_minutes
+        row.updated_at = tx.now
+        row.version += 1
+        tx.record("update", "cluster", row.id, name, before=before, after=snapshot(row, names(tx.session)))
+        return cluster_record(row, tx.session)
+
+
+def claim_due_syncs(ledger: Ledger, *, now: datetime) -> list[Claim]:
+    """Record a running sync for every scheduled cluster that is due, and return them."""
+    claims = []
+    with ledger.transaction(ACTOR) as tx:
+        session = tx.session
+        for cluster in stored.list_scheduled_clusters(session):
+            locks.lock_cluster(session, cluster.id)
+            last = observed.find_last_sync(session, cluster.id)
+            every = timedelta(minutes=cluster.sync_every_minutes or 15)
+            if last is not None and last.started_at > now - every:
+                continue
+            assert cluster.sync_kubeconfig is not None
+            source = LiveSource(kubeconfig=Path(cluster.sync_kubeconfig), context=cluster.sync_context)
+            row = ClusterSync(
+                cluster_id=cluster.id,
+                started_at=now,
+                source=f"scheduled: kubeconfig {cluster.sync_kubeconfig}"[:1000],
+                status="running",
+                error="",
+                counts={},
+            )
+            session.add(row)
+            session.flush()
+            claims.append(Claim(cluster.name, cluster.id, row.id, source))
+    return claims
+
+
+def run_due_syncs(ledger: Ledger, *, now: datetime | None = None) -> list[tuple[str, str]]:
+    """One round: claim the due clusters and sync each; returns (cluster, "ok" or the error)."""
+    moment = now or datetime.now(UTC)
+    outcomes = []
+    for claim in claim_due_syncs(ledger, now=moment):
+        try:
+            sync_live(
+                ledger,
+                claim.cluster,
+                claim.source,
+                actor=ACTOR,
+                now=moment,
+                claimed=(claim.cluster_id, claim.sync_id),
+            )
+        except LedgerError as error:
+            _log.warning("scheduled sync of cluster %s failed: %s", claim.cluster, error)
+            outcomes.append((claim.cluster, str(error)))
+        else:
+            outcomes.append((claim.cluster, "ok"))
+    return outcomes
+
+
+class SyncScheduler:
+    """A daemon thread that runs a round every ``tick_seconds`` until stopped."""
+
+    def __init__(self, ledger: Ledger, *, tick_seconds: float = 30.0) -> None:
+        self._ledger = ledger
+        self._tick = tick_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ipledger-sync-scheduler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                run_due_syncs(self._ledger)
+            except LedgerError as error:  # the database itself failed: try again next round
+                _log.error("sync scheduler round failed: %s", error)
+            self._stop.wait(self._tick)
