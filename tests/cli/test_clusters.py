@@ -107,6 +107,9 @@ def test_cluster_create_records_every_field(cli: Cli) -> None:
         "dual_stack": True,
         "description": "EU",
         "version": 1,
+        "sync_kubeconfig": None,
+        "sync_context": None,
+        "sync_every_minutes": None,
     }
     assert cli.json("cluster", "show", "prod-eu-1")["cluster"] == created
 
