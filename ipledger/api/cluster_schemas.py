@@ -172,12 +172,20 @@ class CapacityRead(BaseModel):
         )
 
 
+class LastSyncRead(BaseModel):
+    started_at: datetime
+    status: str
+    error: str
+    source: str
+
+
 class ClusterDetailRead(BaseModel):
     cluster: ClusterRead
     prefixes: list[PrefixRead]
     ranges: list[RangeRead]
     capacity: list[CapacityRead]
     findings: list[FindingRead]
+    last_sync: LastSyncRead | None = None
 
     @classmethod
     def of(cls, detail: ClusterDetail) -> ClusterDetailRead:
@@ -192,6 +200,9 @@ class ClusterDetailRead(BaseModel):
                 )
                 for item in detail.findings
             ],
+            last_sync=None
+            if detail.last_sync is None
+            else LastSyncRead.model_validate(detail.last_sync, from_attributes=True),
         )
 
 

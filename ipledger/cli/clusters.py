@@ -122,6 +122,7 @@ def _echo_detail(detail: ClusterDetail) -> None:
             ("node block", f"/{item.node_prefixlen}" if item.node_prefixlen else "mode default"),
             ("expected nodes x growth", f"{item.expected_nodes} x {item.growth:g}"),
             ("dual-stack", "yes" if item.dual_stack else "no"),
+            ("last sync", _last_sync(detail)),
             ("version", item.version),
         ]
     )
@@ -145,6 +146,14 @@ def _echo_detail(detail: ClusterDetail) -> None:
     click.echo("\nFindings:" if detail.findings else "\nFindings: none")
     for finding in detail.findings:
         click.echo(f"  {finding.severity.value}: {finding.message}")
+
+
+def _last_sync(detail: ClusterDetail) -> str:
+    last = detail.last_sync
+    if last is None:
+        return "never (`ipledger cluster sync`)"
+    text = f"{last.started_at:%Y-%m-%d %H:%M} UTC, {last.status}"
+    return text + (f": {last.error}" if last.error else "")
 
 
 @cluster.command("list")

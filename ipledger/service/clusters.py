@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, replace
+from datetime import datetime
 from typing import Any
 
 from ipledger.core.capacity import Capacity, Sizing, measure_cluster, parse_ipam_mode, parse_provider
@@ -69,12 +70,23 @@ _STATUSES = ("active", "decommissioned")
 
 
 @dataclass(frozen=True, slots=True)
+class LastSync:
+    """When the cluster was last synced, how that ended, and why it failed if it did."""
+
+    started_at: datetime
+    status: str
+    error: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class ClusterDetail:
     cluster: ClusterRecord
     prefixes: tuple[PrefixRecord, ...]
     ranges: tuple[RangeRecord, ...]
     capacity: tuple[tuple[int, Capacity], ...]  # per address family
     findings: tuple[Finding, ...]
+    last_sync: LastSync | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,12 +264,18 @@ def show_cluster(ledger: Ledger, name: str) -> ClusterDetail:
         prefixes = tuple(prefix_record(item, lookup) for item in stored.list_cluster_prefixes(session, label))
         ranges = tuple(range_record(item, lookup) for item in stored.list_cluster_ranges(session, label))
         record = cluster_record(row, session)
+        synced = observed.find_last_sync(session, row.id)
+        last = (
+            None
+            if synced is None
+            else LastSync(synced.started_at, synced.status, synced.error, synced.source)
+        )
     capacity = measure(record, prefixes)
     networks = [ClusterNetwork(item.role, item.network) for item in prefixes if item.role in NETWORK_ROLES]
     findings = check_networks(networks, cluster=name)
     for _, worked in capacity:
         findings.extend(worked.findings)
-    return ClusterDetail(record, prefixes, ranges, capacity, tuple(findings))
+    return ClusterDetail(record, prefixes, ranges, capacity, tuple(findings), last)
 
 
 def measure(

@@ -161,7 +161,8 @@ def test_cluster_show_gives_settings_networks_and_capacity(prod: Cli) -> None:
 
 def test_cluster_show_as_json_gives_networks_and_capacity(prod: Cli) -> None:
     detail = prod.json("cluster", "show", "prod")
-    assert set(detail) == {"cluster", "prefixes", "ranges", "capacity", "findings"}
+    assert set(detail) == {"cluster", "prefixes", "ranges", "capacity", "findings", "last_sync"}
+    assert detail["last_sync"] is None
     assert {item["network"]: item["role"] for item in detail["prefixes"]} == PROD_NETWORKS
     [(family, worked)] = detail["capacity"]
     assert (family, worked["nodes_needed"], worked["node_capacity"], worked["headroom_nodes"]) == (
