@@ -95,7 +95,13 @@ def sync(
             with_calico_report=calico_report is not None,
         )
     if calico_report is not None and result.calico_report is not None:
-        calico_report.write_text(json.dumps(result.calico_report, indent=2) + "\n", encoding="utf-8")
+        try:
+            calico_report.write_text(json.dumps(result.calico_report, indent=2) + "\n", encoding="utf-8")
+        except OSError as error:
+            raise click.ClickException(
+                f"the sync is recorded, but the Calico report cannot be written to {calico_report}: "
+                f"{error.strerror or error}"
+            ) from error
     if output == "json":
         echo_json(result)
         return
@@ -107,7 +113,10 @@ def sync(
         click.echo(f"  {count:,} x {kind}")
     if result.skipped:
         kinds = sorted({item.kind or "(no kind)" for item in result.skipped})
-        click.echo(f"  skipped {len(result.skipped)} object(s) of kinds not used: {', '.join(kinds)}")
+        click.echo(
+            f"  {len(result.skipped)} object(s) skipped or read in part ({', '.join(kinds)}); "
+            "--format json gives the reason of each"
+        )
     if calico_report is not None:
         click.echo(f"  wrote {calico_report}")
     click.echo(f"see `ipledger cluster report {name}`")

@@ -92,6 +92,7 @@ class PoolUsage:
     allocated: int
     in_use: int
     stranded: int = 0
+    node: str = ""  # the node the pool belongs to (a node's pod CIDR, a block affine to it)
 
 
 def measure_pod_ips(snapshot: Snapshot, stranded: Sequence[Stranded]) -> tuple[PoolUsage, ...]:
@@ -113,7 +114,7 @@ def measure_pod_ips(snapshot: Snapshot, stranded: Sequence[Stranded]) -> tuple[P
     ]
     counts = _stranded_counts(rows, stranded)
     return tuple(
-        PoolUsage(row.kind, row.name, row.cidr, row.size, row.allocated, row.in_use, counts[index])
+        PoolUsage(row.kind, row.name, row.cidr, row.size, row.allocated, row.in_use, counts[index], row.node)
         for index, row in enumerate(rows)
     )
 
@@ -154,7 +155,7 @@ def _node_rows(snapshot: Snapshot) -> list[PoolUsage]:
                     counts[0] += 1
                     counts[1] += not is_finished(pod)
     return [
-        PoolUsage("pod-cidr", name, cidr, cidr.num_addresses, allocated, in_use)
+        PoolUsage("pod-cidr", name, cidr, cidr.num_addresses, allocated, in_use, node=name)
         for (name, cidr), (allocated, in_use) in held.items()
     ]
 
@@ -170,7 +171,15 @@ def _calico_rows(snapshot: Snapshot, live: Liveness) -> list[PoolUsage]:
         )
         allocated = held + len(others)
         blocks.append(
-            PoolUsage("calico-block", block.name, block.cidr, block.cidr.num_addresses, allocated, in_use)
+            PoolUsage(
+                "calico-block",
+                block.name,
+                block.cidr,
+                block.cidr.num_addresses,
+                allocated,
+                in_use,
+                node=block.host or "",
+            )
         )
     pools = []
     for pool in snapshot.calico_pools:
@@ -206,7 +215,9 @@ def _cilium_rows(snapshot: Snapshot, live: Liveness) -> list[PoolUsage]:
             in_use = sum(
                 "/" not in owner or cilium_owner_carries(live, owner, address) for address, owner in used
             )
-            rows.append(PoolUsage("cilium-node", name, cidr, cidr.num_addresses, len(used), in_use))
+            rows.append(
+                PoolUsage("cilium-node", name, cidr, cidr.num_addresses, len(used), in_use, node=node.name)
+            )
     return rows
 
 

@@ -45,7 +45,9 @@ __all__ = [
     "stale_addresses",
 ]
 
-_WATCHED_ROLES = {"pod": ("pod",), "service": ("service", "loadbalancer")}
+# What may legitimately hold an address of a pod network: pods, and the CNI's own per-node
+# addresses in it (Calico tunnel addresses, Cilium router and health addresses).
+_WATCHED_ROLES = {"pod": ("pod", "tunnel", "router", "health"), "service": ("service", "loadbalancer")}
 
 
 @dataclass(frozen=True, slots=True)

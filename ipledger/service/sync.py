@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from ipledger.core.addresses import IPAddress, IPNetwork
-from ipledger.core.errors import LedgerError
 from ipledger.core.findings import Finding
 from ipledger.core.observations import Skipped, Snapshot
 from ipledger.core.reconcile import (
@@ -191,8 +190,9 @@ def sync_with(
             assert row is not None
             row.status, row.finished_at, row.counts = "ok", datetime.now(UTC), counts
             tx.record("sync", "cluster", cluster_id, f"{name} from {source}"[:300], after={"counts": counts})
-    except LedgerError as error:
-        _fail(ledger, sync_id, str(error), actor)
+    except BaseException as error:
+        # Whatever stopped it (a broken dump, a refusing server, a bug), the sync is over.
+        _fail(ledger, sync_id, str(error) or type(error).__name__, actor)
         raise
     by_kind: dict[str, int] = {}
     for finding in findings:
@@ -258,21 +258,21 @@ def _counts(snapshot: Snapshot) -> dict[str, int]:
     }
 
 
-def observed_holders(snapshot: Snapshot) -> Iterator[tuple[IPAddress, str, str, str]]:
-    """Every address the cluster holds: (address, kind, holder, node)."""
+def observed_holders(snapshot: Snapshot) -> Iterator[tuple[IPAddress, str, str, str, str]]:
+    """Every address the cluster holds: (address, kind, holder, holder uid, node)."""
     for node in snapshot.nodes:
         for address in (*node.internal_ips, *node.external_ips):
-            yield address, "node", node.name, node.name
+            yield address, "node", node.name, node.uid, node.name
     for pod in snapshot.pods:
         if pod.host_network:
             continue  # its addresses are its node's
         for address in (*pod.ips, *pod.secondary_ips):
-            yield address, "pod", pod.ref, pod.node
+            yield address, "pod", pod.ref, pod.uid, pod.node
     for service in snapshot.services:
         for address in service.cluster_ips:
-            yield address, "service", service.ref, ""
+            yield address, "service", service.ref, service.uid, ""
         for address in service.load_balancer_ips:
-            yield address, "loadbalancer", service.ref, ""
+            yield address, "loadbalancer", service.ref, service.uid, ""
     for block in snapshot.calico_blocks:
         for ordinal, index in enumerate(block.ordinals):
             if index is None or index >= len(block.attributes):
@@ -281,34 +281,44 @@ def observed_holders(snapshot: Snapshot) -> Iterator[tuple[IPAddress, str, str, 
             kind = attribute.get("type") or ""
             if _TUNNEL in kind:
                 host = attribute.get("node") or block.host or ""
-                yield block.cidr[ordinal], "tunnel", host, host
+                yield block.cidr[ordinal], "tunnel", host, "", host
     for cilium in snapshot.cilium_nodes:
         for address, owner in cilium.used:
             if owner in ("router", "health"):
-                yield address, owner, cilium.name, cilium.name
+                yield address, owner, cilium.name, "", cilium.name
+
+
+_ADDRESS_COLUMNS = ("cluster_id", "sync_id", "family", "value", "kind", "holder", "uid", "node", "since")
 
 
 def _address_columns(
     cluster_id: int,
     sync_id: int,
     snapshot: Snapshot,
-    since: dict[tuple[int, int, str], datetime],
+    since: dict[tuple[int, int, str, str], datetime],
     taken_at: datetime,
 ) -> dict[str, list[object]]:
-    columns: dict[str, list[object]] = {
-        key: [] for key in ("cluster_id", "sync_id", "family", "value", "kind", "holder", "node", "since")
-    }
-    seen: set[tuple[int, int, str]] = set()
-    for address, kind, holder, node in observed_holders(snapshot):
-        key = (address.version, int(address), holder)
+    """The rows of the addresses; a holder keeps its first-seen time while it is the same object
+    (same name and uid) at the same address."""
+    columns: dict[str, list[object]] = {key: [] for key in _ADDRESS_COLUMNS}
+    seen: set[tuple[int, int, str, str]] = set()
+    for address, kind, holder, uid, node in observed_holders(snapshot):
+        key = (address.version, int(address), holder, uid[:64])
         if key in seen:
             continue
         seen.add(key)
-        for column, value in zip(
-            ("cluster_id", "sync_id", "family", "value", "kind", "holder", "node", "since"),
-            (cluster_id, sync_id, key[0], key[1], kind, holder[:300], node[:300], since.get(key, taken_at)),
-            strict=True,
-        ):
+        values = (
+            cluster_id,
+            sync_id,
+            key[0],
+            key[1],
+            kind,
+            holder,
+            key[3],
+            node[:300],
+            since.get(key, taken_at),
+        )
+        for column, value in zip(_ADDRESS_COLUMNS, values, strict=True):
             columns[column].append(value)
     return columns
 
@@ -336,7 +346,7 @@ def _block_columns(cluster_id: int, sync_id: int, usage: tuple[PoolUsage, ...]) 
             item.kind,
             item.name[:300],
             None if item.cidr is None else str(item.cidr),
-            getattr(item, "node", "") or "",
+            item.node,
             item.size,
             item.allocated,
             item.in_use,

@@ -310,7 +310,11 @@ class ObservedAddress(Base):
     family: Mapped[int] = mapped_column(Integer)
     value: Mapped[int] = mapped_column(AddressValue)
     kind: Mapped[str] = mapped_column(String(20))  # pod | node | service | loadbalancer | tunnel | ...
-    holder: Mapped[str] = mapped_column(String(300))  # namespace/name, node name, ...
+    # namespace/name (at most 63 + 1 + 253 characters) or a node name
+    holder: Mapped[str] = mapped_column(String(320))
+    uid: Mapped[str] = mapped_column(
+        String(64), default=""
+    )  # the holder's uid: a re-created pod is a new holder
     node: Mapped[str] = mapped_column(String(300), default="")
     since: Mapped[datetime] = mapped_column(UTCDateTime)  # first sync that saw this holder here
 

@@ -44,14 +44,19 @@ def list_syncs(session: Session, cluster_id: int, *, limit: int = 20) -> Sequenc
     ).all()
 
 
-def previous_since(session: Session, cluster_id: int) -> dict[tuple[int, int, str], datetime]:
-    """When each (family, address, holder) of the cluster was first seen, from its last sync."""
+def previous_since(session: Session, cluster_id: int) -> dict[tuple[int, int, str, str], datetime]:
+    """When each (family, address, holder, holder uid) of the cluster was first seen, from its
+    last sync."""
     rows = session.execute(
         select(
-            ObservedAddress.family, ObservedAddress.value, ObservedAddress.holder, ObservedAddress.since
+            ObservedAddress.family,
+            ObservedAddress.value,
+            ObservedAddress.holder,
+            ObservedAddress.uid,
+            ObservedAddress.since,
         ).where(ObservedAddress.cluster_id == cluster_id)
     )
-    return {(row.family, row.value, row.holder): row.since for row in rows}
+    return {(row.family, row.value, row.holder, row.uid): row.since for row in rows}
 
 
 def replace_observations(

@@ -66,7 +66,8 @@ def upgrade() -> None:
         sa.Column("family", sa.Integer(), nullable=False),
         sa.Column("value", sa.LargeBinary(length=16), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("holder", sa.String(length=300), nullable=False),
+        sa.Column("holder", sa.String(length=320), nullable=False),
+        sa.Column("uid", sa.String(length=64), nullable=False),
         sa.Column("node", sa.String(length=300), nullable=False),
         sa.Column("since", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(

@@ -1,0 +1,730 @@
+"""Syncing a cluster from a dump or its API server: observations, findings, usage, whois, history.
+
+Every dump is built by `tests.service.k8s_dumps` into the test's folder in the formats
+``kubectl get -o json`` writes; every sync runs at a fixed ``now`` so that grace periods and the
+``since`` of holders are deterministic. Each test runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from ipledger.core.addresses import address_from_int
+from ipledger.core.errors import NotFoundError
+from ipledger.kube.dump import DumpError
+from ipledger.kube.live import LiveError
+from ipledger.service.cluster_report import BlockUsage, ClusterReport, cluster_report
+from ipledger.service.ledger import Ledger
+from ipledger.service.reports import Holder, whois
+from ipledger.service.sync import LiveSource, SyncResult, sync_from_dump, sync_live
+from ipledger.store.models import ObservedAddress, UsageSample
+from tests.kube.fake_apiserver import FakeAPIServer, write_kubeconfig
+from tests.service.factories import ACTOR, add_cluster, add_prefix, ip, stored_state
+from tests.service.k8s_dumps import (
+    CILIUM_STRANDED_IP,
+    LEAKED_HANDLE,
+    LEAKED_IP,
+    NOW,
+    ORPHAN_SERVICE_IP,
+    PENDING_IP,
+    PENDING_NET1_IP,
+    STRANDED_IP,
+    WEB_1_IP,
+    WEB_1_NET1_IP,
+    cilium_objects,
+    node,
+    pending_pod_objects,
+    pod,
+    prod_objects,
+    prod_pods,
+    write_dump,
+)
+
+LATER = NOW + timedelta(hours=1)
+Objects = Callable[[], dict[str, list[dict[str, Any]]]]  # a cluster of k8s_dumps, by file
+Breakage = Callable[[Path], tuple[Path, str]]  # breaks a dump folder: the broken file and the message
+# What the ledger documents for cluster prod (managed_by cluster:prod): every network it uses.
+PROD_NETWORKS = (
+    ("10.244.0.0/16", "pod"),
+    ("192.168.50.0/24", "pod"),  # the Whereabouts range of the pods' second interfaces
+    ("10.96.0.0/16", "service"),
+    ("192.168.10.0/24", "node"),
+    ("203.0.113.0/24", "loadbalancer"),
+)
+WHEREABOUTS_RELEASE = (
+    "kubectl -n kube-system patch ippools.whereabouts.cni.cncf.io 192.168.50.0-24 --type=json -p "
+    """'[{"op":"test","path":"/spec/allocations/5/podref","value":"default/db-0"},"""
+    """{"op":"remove","path":"/spec/allocations/5"}]'; """
+    "then kubectl delete overlappingrangeipreservations.whereabouts.cni.cncf.io -n kube-system 192.168.50.5"
+)
+# (severity, kind, address, pool, release) of every finding of prod_objects.
+PROD_FINDINGS = {
+    (
+        "warning",
+        "whereabouts-pod-gone",
+        STRANDED_IP,
+        "IPPool kube-system/192.168.50.0-24 (192.168.50.0/24)",
+        WHEREABOUTS_RELEASE,
+    ),
+    (
+        "warning",
+        "calico-leaked-ip",
+        LEAKED_IP,
+        "IPAM block 10-244-1-0-26 (10.244.1.0/26)",
+        f"calicoctl ipam release --ip={LEAKED_IP}",
+    ),
+    (
+        "warning",
+        "calico-leaked-handle",
+        None,
+        f"IPAMHandle {LEAKED_HANDLE}",
+        f"kubectl delete ipamhandles.crd.projectcalico.org {LEAKED_HANDLE}",
+    ),
+    (
+        "warning",
+        "service-ipaddress-orphan",
+        ORPHAN_SERVICE_IP,
+        "ServiceCIDR kubernetes (10.96.0.0/16)",
+        f"kubectl delete ipaddress {ORPHAN_SERVICE_IP}",
+    ),
+}
+PROD_BLOCKS = (
+    BlockUsage("calico-block", "10-244-1-0-26", "10.244.1.0/26", "node-a", 64, 4, 3, 1),
+    BlockUsage("calico-pool", "default-ipv4-ippool", "10.244.0.0/16", "", 65536, 4, 3, 1),
+    BlockUsage("pod-cidr", "node-a", "10.244.1.0/24", "node-a", 256, 2, 2, 1),
+    BlockUsage("pod-cidr", "node-b", "10.244.2.0/24", "node-b", 256, 1, 1, 0),
+    BlockUsage("service-cidr", "kubernetes", "10.96.0.0/16", "", 65536, 3, 2, 1),
+    BlockUsage("whereabouts-pool", "kube-system/192.168.50.0-24", "192.168.50.0/24", "", 256, 2, 1, 1),
+)
+# (address, kind, holder, node) of everything each cluster holds; the host-network pod holds nothing.
+PROD_HOLDERS = {
+    ("192.168.10.11", "node", "node-a", "node-a"),
+    ("192.168.10.12", "node", "node-b", "node-b"),
+    (WEB_1_IP, "pod", "default/web-1", "node-a"),
+    (WEB_1_NET1_IP, "pod", "default/web-1", "node-a"),
+    ("10.244.1.3", "pod", "default/web-2", "node-a"),
+    ("10.244.2.5", "pod", "default/api-0", "node-b"),
+    ("10.96.0.1", "service", "default/kubernetes", ""),
+    ("10.96.0.20", "service", "default/web", ""),
+    ("203.0.113.10", "loadbalancer", "default/web", ""),
+    ("10.244.1.0", "tunnel", "node-a", "node-a"),
+}
+CILIUM_HOLDERS = {
+    ("192.168.20.11", "node", "worker-1", "worker-1"),
+    ("10.0.1.17", "pod", "default/web-0", "worker-1"),
+    ("10.96.0.1", "service", "default/kubernetes", ""),
+    ("10.0.1.1", "router", "worker-1", "worker-1"),
+    ("10.0.1.2", "health", "worker-1", "worker-1"),
+}
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def add_prod(ledger: Ledger, networks: Sequence[tuple[str, str]] = PROD_NETWORKS) -> None:
+    add_cluster(ledger, "prod")
+    for cidr, role in networks:
+        add_prefix(ledger, cidr, role=role, managed_by="cluster:prod")
+
+
+def sync(ledger: Ledger, folder: Path, *, now: datetime = NOW, **options: Any) -> SyncResult:
+    return sync_from_dump(ledger, "prod", folder, actor=ACTOR, now=now, **options)
+
+
+def dump(tmp_path: Path, files: Mapping[str, Sequence[dict[str, Any]]], name: str = "dump") -> Path:
+    return write_dump(tmp_path / name, files)
+
+
+def observed(ledger: Ledger) -> set[tuple[str, str, str, str, datetime]]:
+    """(address, kind, holder, node, since) of every address stored for the cluster's last good sync."""
+    with ledger.reading() as session:
+        rows = session.scalars(select(ObservedAddress)).all()
+        found = [
+            (str(address_from_int(row.value, version=row.family)), row.kind, row.holder, row.node, row.since)
+            for row in rows
+        ]
+    assert len(found) == len(set(found)), "an address is stored twice"
+    return set(found)
+
+
+def holders(ledger: Ledger, address: str) -> tuple[Holder, ...]:
+    answers = whois(ledger, ip(address))
+    return tuple(holder for answer in answers for holder in answer.held_by)
+
+
+def findings(report: ClusterReport) -> set[tuple[str, str, str | None, str, str]]:
+    return {(item.severity, item.kind, item.address, item.pool, item.release) for item in report.findings}
+
+
+def seen(report: ClusterReport) -> tuple[Any, ...]:
+    """What a report says the cluster holds, without the sync records."""
+    return report.finding_counts, report.findings, report.total_findings, report.blocks
+
+
+def everything_observed(ledger: Ledger) -> tuple[Any, ...]:
+    """The report, the stored holders and the whois answers of two pod addresses (without the
+    time of the sync they come from)."""
+    return (
+        seen(cluster_report(ledger, "prod")),
+        observed(ledger),
+        *(
+            [
+                (item.cluster, item.kind, item.holder, item.node, item.since)
+                for item in holders(ledger, address)
+            ]
+            for address in (WEB_1_IP, WEB_1_NET1_IP)
+        ),
+    )
+
+
+def replaced(pods: list[dict[str, Any]], name: str, by: dict[str, Any]) -> list[dict[str, Any]]:
+    return [by if item["metadata"]["name"] == name else item for item in pods]
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The Kubernetes client takes proxies from the environment; the fake server is on 127.0.0.1.
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeAPIServer]:
+    with FakeAPIServer() as fake:
+        yield fake
+
+
+def unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+# -- what one sync records ---------------------------------------------------------------------
+
+
+def test_sync_from_dump_records_the_sync_as_ok_with_its_counts(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    folder = dump(tmp_path, prod_objects())
+
+    result = sync(ledger, folder)
+
+    report = cluster_report(ledger, "prod")
+    assert report.last_sync is not None
+    assert report.last_sync == report.last_good_sync
+    assert (report.last_sync.id, report.last_sync.status, report.last_sync.error) == (
+        result.sync_id,
+        "ok",
+        "",
+    )
+    assert (report.last_sync.started_at, report.last_sync.source) == (NOW, f"dump {folder}")
+    expected = {
+        "nodes": 2,
+        "pods": 4,
+        "services": 2,
+        "calico_blocks": 1,
+        "cilium_nodes": 0,
+        "whereabouts_pools": 1,
+        "metallb_pools": 0,
+        "skipped": 0,
+    }
+    assert report.last_sync.counts == result.counts == expected
+
+
+def test_sync_from_dump_lists_the_objects_of_kinds_it_does_not_read(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"replicas": 2},
+    }
+    folder = dump(tmp_path, {**prod_objects(), "apps.json": [deployment]})
+
+    result = sync(ledger, folder)
+
+    assert [(item.source, item.kind, item.name) for item in result.skipped] == [
+        (f"{folder / 'apps.json'}, items[0]", "Deployment", "default/web")
+    ]
+    assert result.counts["skipped"] == 1
+
+
+def test_sync_from_dump_reports_every_leftover_with_its_release_command(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prod(ledger)
+
+    result = sync(ledger, dump(tmp_path, prod_objects()))
+
+    report = cluster_report(ledger, "prod")
+    assert findings(report) == PROD_FINDINGS
+    assert all(item.release in item.message for item in report.findings)
+    kinds = {kind: 1 for _, kind, *_ in PROD_FINDINGS}
+    assert result.findings == kinds
+    assert report.finding_counts == {f"warning/{kind}": 1 for kind in kinds}
+    assert report.total_findings == 4
+
+
+def test_cluster_report_of_one_kind_shows_only_those_findings(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    sync(ledger, dump(tmp_path, prod_objects()))
+
+    report = cluster_report(ledger, "prod", kind="calico-leaked-ip")
+
+    assert [(item.kind, item.address) for item in report.findings] == [("calico-leaked-ip", LEAKED_IP)]
+    assert report.total_findings == 1
+
+
+def test_sync_from_dump_records_pod_ip_usage_per_block_and_pool(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+
+    sync(ledger, dump(tmp_path, prod_objects()))
+
+    assert cluster_report(ledger, "prod").blocks == PROD_BLOCKS
+
+
+def test_sync_from_dump_names_the_node_of_each_node_block(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+
+    sync(ledger, dump(tmp_path, prod_objects()))
+
+    nodes = {(item.kind, item.name): item.node for item in cluster_report(ledger, "prod").blocks}
+    assert nodes[("pod-cidr", "node-a")] == "node-a"
+    assert nodes[("calico-block", "10-244-1-0-26")] == "node-a"  # spec.affinity host:node-a
+
+
+@pytest.mark.parametrize(
+    ("objects", "expected"),
+    [(prod_objects, PROD_HOLDERS), (cilium_objects, CILIUM_HOLDERS)],
+    ids=["calico-whereabouts", "cilium"],
+)
+def test_sync_from_dump_records_every_holder_first_seen_now(
+    ledger: Ledger,
+    tmp_path: Path,
+    objects: Objects,
+    expected: set[tuple[str, str, str, str]],
+) -> None:
+    add_prod(ledger)
+
+    sync(ledger, dump(tmp_path, objects()))
+
+    assert observed(ledger) == {(*row, NOW) for row in expected}
+
+
+def test_sync_from_dump_of_cilium_reports_the_address_of_a_gone_pod(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger, [("10.0.0.0/16", "pod")])
+
+    sync(ledger, dump(tmp_path, cilium_objects()))
+
+    found = [item for item in cluster_report(ledger, "prod").findings if item.kind.startswith("cilium")]
+    assert [(item.kind, item.address, item.owner) for item in found] == [
+        ("cilium-ip-owner-gone", CILIUM_STRANDED_IP, "default/gone-0")
+    ]
+    assert "--field-selector spec.nodeName=worker-1" in found[0].release
+
+
+# -- whois of synced holders -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("address", [WEB_1_IP, WEB_1_NET1_IP], ids=["pod-network", "multus-net1"])
+def test_whois_answers_the_pod_holding_an_address(ledger: Ledger, tmp_path: Path, address: str) -> None:
+    add_prod(ledger)
+    sync(ledger, dump(tmp_path, prod_objects()))
+
+    [held] = holders(ledger, address)
+
+    assert (held.cluster, held.kind, held.holder, held.node, held.since) == (
+        "prod",
+        "pod",
+        "default/web-1",
+        "node-a",
+        NOW,
+    )
+    good = cluster_report(ledger, "prod").last_good_sync
+    assert good is not None
+    assert held.synced_at == good.finished_at
+
+
+def test_whois_answers_the_pod_holding_an_ipv6_address(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    dual = pod("default", "web-2", node_name="node-a", ips=["10.244.1.3", "fd00:10:244:1::3"])
+    sync(ledger, dump(tmp_path, prod_objects(pods=replaced(prod_pods(), "web-2", dual))))
+
+    held = holders(ledger, "fd00:10:244:1::3")
+
+    assert [(item.kind, item.holder, item.node, item.since) for item in held] == [
+        ("pod", "default/web-2", "node-a", NOW)
+    ]
+    assert holders(ledger, "fd00:10:244:1::4") == ()
+
+
+def test_whois_answers_the_documented_prefix_beside_the_holder(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    sync(ledger, dump(tmp_path, prod_objects()))
+
+    [answer] = whois(ledger, ip(WEB_1_IP))
+
+    assert [str(item.network) for item in answer.prefixes] == ["10.244.0.0/16"]
+    assert [item.holder for item in answer.held_by] == ["default/web-1"]
+
+
+def test_whois_since_stays_while_the_same_pod_holds_the_address(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    folder = dump(tmp_path, prod_objects())
+    sync(ledger, folder)
+
+    sync(ledger, folder, now=LATER)
+
+    assert [(item.holder, item.since) for item in holders(ledger, WEB_1_IP)] == [("default/web-1", NOW)]
+
+
+def test_whois_since_moves_when_another_pod_takes_the_address(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    sync(ledger, dump(tmp_path, prod_objects(), "first"))
+    successor = pod("default", "web-7f9c", node_name="node-a", ips=[WEB_1_IP], created=NOW)
+    pods = replaced(prod_pods(), "web-1", successor)
+
+    sync(ledger, dump(tmp_path, prod_objects(pods=pods), "second"), now=LATER)
+
+    assert [(item.holder, item.since) for item in holders(ledger, WEB_1_IP)] == [("default/web-7f9c", LATER)]
+    assert holders(ledger, WEB_1_NET1_IP) == ()
+
+
+def test_whois_since_moves_when_a_recreated_pod_of_the_same_name_takes_the_address(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prod(ledger)
+    sync(ledger, dump(tmp_path, prod_objects(), "first"))
+    recreated = pod(
+        "default",
+        "web-1",
+        node_name="node-a",
+        ips=[WEB_1_IP],
+        created=NOW + timedelta(minutes=30),
+        uid="uid-2",
+    )
+    pods = replaced(prod_pods(), "web-1", recreated)
+
+    sync(ledger, dump(tmp_path, prod_objects(pods=pods), "second"), now=LATER)
+
+    assert [(item.holder, item.since) for item in holders(ledger, WEB_1_IP)] == [("default/web-1", LATER)]
+
+
+def test_whois_since_stays_for_a_pod_with_the_longest_valid_name(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    namespace, name = "n" * 63, "p" * 253
+    long_named = pod(namespace, name, node_name="node-b", ips=["10.244.2.77"])
+    folder = dump(tmp_path, prod_objects(pods=[*prod_pods(), long_named]))
+    sync(ledger, folder)
+
+    sync(ledger, folder, now=LATER)
+
+    assert [(item.holder, item.since) for item in holders(ledger, "10.244.2.77")] == [
+        (f"{namespace}/{name}", NOW)
+    ]
+
+
+# -- re-syncing --------------------------------------------------------------------------------
+
+
+def test_sync_from_dump_twice_keeps_one_set_of_findings_and_observations(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prod(ledger)
+    folder = dump(tmp_path, prod_objects())
+    sync(ledger, folder)
+    before = everything_observed(ledger)
+
+    second = sync(ledger, folder, now=LATER)
+
+    assert everything_observed(ledger) == before
+    good = cluster_report(ledger, "prod").last_good_sync
+    assert good is not None and good.id == second.sync_id
+
+
+def test_sync_from_dump_adds_one_usage_sample_per_pool_and_sync(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    folder = dump(tmp_path, prod_objects())
+    sync(ledger, folder)
+
+    sync(ledger, folder, now=LATER)
+
+    with ledger.reading() as session:
+        per_sync = dict(session.execute(select(UsageSample.at, func.count()).group_by(UsageSample.at)).all())
+    assert per_sync == {NOW: len(PROD_BLOCKS), LATER: len(PROD_BLOCKS)}
+
+
+# -- a failed sync -----------------------------------------------------------------------------
+
+
+def _truncated(folder: Path) -> tuple[Path, str]:
+    path = folder / "core.json"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: len(text) // 2], encoding="utf-8")
+    return path, "not valid JSON: the text ends inside a value"
+
+
+def _bad_pod_ip(folder: Path) -> tuple[Path, str]:
+    bad = pod("default", "web-9", node_name="node-b", ips=["10.244.2.300"])
+    write_dump(folder, prod_objects(pods=[*prod_pods(), bad]))
+    return folder / "core.json", "(Pod default/web-9): status.podIPs[0].ip:"
+
+
+BREAKAGES = pytest.mark.parametrize(
+    "breakage", [_truncated, _bad_pod_ip], ids=["truncated-json", "bad-pod-ip"]
+)
+
+
+@BREAKAGES
+def test_sync_from_dump_of_a_broken_dump_raises_dump_error_naming_the_file(
+    ledger: Ledger, tmp_path: Path, breakage: Breakage
+) -> None:
+    add_prod(ledger)
+    folder = dump(tmp_path, prod_objects())
+    path, detail = breakage(folder)
+
+    with pytest.raises(DumpError) as caught:
+        sync(ledger, folder)
+
+    assert str(caught.value).startswith(str(path))
+    assert detail in str(caught.value)
+
+
+@BREAKAGES
+def test_sync_from_dump_of_a_broken_dump_is_recorded_as_failed_with_its_error(
+    ledger: Ledger, tmp_path: Path, breakage: Breakage
+) -> None:
+    add_prod(ledger)
+    good = sync(ledger, dump(tmp_path, prod_objects(), "good"))
+    folder = dump(tmp_path, prod_objects(), "broken")
+    breakage(folder)
+
+    with pytest.raises(DumpError) as caught:
+        sync(ledger, folder, now=LATER)
+
+    report = cluster_report(ledger, "prod")
+    assert report.last_sync is not None and report.last_good_sync is not None
+    assert (report.last_sync.status, report.last_sync.error) == ("failed", str(caught.value))
+    assert (report.last_sync.started_at, report.last_sync.source) == (LATER, f"dump {folder}")
+    assert report.last_sync.finished_at is not None
+    assert report.last_good_sync.id == good.sync_id
+
+
+@BREAKAGES
+def test_sync_from_dump_of_a_broken_dump_keeps_the_previous_good_sync(
+    ledger: Ledger, tmp_path: Path, breakage: Breakage
+) -> None:
+    add_prod(ledger)
+    sync(ledger, dump(tmp_path, prod_objects(), "good"))
+    good_sync = cluster_report(ledger, "prod").last_good_sync
+    before = everything_observed(ledger)
+    folder = dump(tmp_path, prod_objects(), "broken")
+    breakage(folder)
+
+    with pytest.raises(DumpError):
+        sync(ledger, folder, now=LATER)
+
+    assert cluster_report(ledger, "prod").last_good_sync == good_sync
+    assert everything_observed(ledger) == before
+
+
+def test_sync_from_dump_of_an_unknown_cluster_raises_and_records_nothing(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prod(ledger)
+    folder = dump(tmp_path, prod_objects())
+    before = stored_state(ledger)
+
+    with pytest.raises(NotFoundError, match="no cluster named 'staging'"):
+        sync_from_dump(ledger, "staging", folder, actor=ACTOR, now=NOW)
+
+    assert stored_state(ledger) == before
+
+
+# -- grace period ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("age", "grace", "reported"),
+    [
+        (timedelta(minutes=5), timedelta(minutes=15), False),
+        (timedelta(minutes=14, seconds=59), timedelta(minutes=15), False),
+        (timedelta(minutes=15), timedelta(minutes=15), True),
+        (timedelta(minutes=16), timedelta(minutes=15), True),
+        (timedelta(minutes=1), timedelta(0), True),
+        (timedelta(hours=1), timedelta(hours=2), False),
+    ],
+    ids=["5m-in-15m", "just-inside", "exactly-the-grace", "16m-past-15m", "no-grace", "1h-in-2h"],
+)
+def test_sync_from_dump_judges_a_starting_pod_only_after_the_grace_period(
+    ledger: Ledger, tmp_path: Path, age: timedelta, grace: timedelta, reported: bool
+) -> None:
+    add_prod(ledger)
+
+    sync(ledger, dump(tmp_path, pending_pod_objects(NOW - age)), grace=grace)
+
+    found = {(item.kind, item.address) for item in cluster_report(ledger, "prod").findings}
+    expected = {("calico-leaked-ip", PENDING_IP), ("whereabouts-ip-not-on-pod", PENDING_NET1_IP)}
+    assert found == (expected if reported else set())
+
+
+def test_sync_from_dump_judges_the_same_pod_once_its_grace_is_over(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    folder = dump(tmp_path, pending_pod_objects(NOW - timedelta(minutes=5)))
+    sync(ledger, folder)
+
+    result = sync(ledger, folder, now=NOW + timedelta(minutes=11))
+
+    assert result.findings == {"calico-leaked-ip": 1, "whereabouts-ip-not-on-pod": 1}
+
+
+# -- drift -------------------------------------------------------------------------------------
+
+
+def _drift_dump(tmp_path: Path) -> Path:
+    pods = [
+        pod("default", "web-1", node_name="node-a", ips=["10.244.1.2"]),
+        *(pod("legacy", f"job-{index}", node_name="node-a", ips=[f"10.50.0.{index}"]) for index in (4, 5, 6)),
+    ]
+    return dump(
+        tmp_path,
+        {"core.json": [node("node-a", internal_ip="192.168.10.11", pod_cidr="10.244.1.0/24"), *pods]},
+    )
+
+
+def test_sync_from_dump_reports_pod_ips_outside_the_documented_pod_network_once(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prod(ledger, [("10.244.0.0/16", "pod"), ("192.168.10.0/24", "node")])
+
+    result = sync(ledger, _drift_dump(tmp_path))
+
+    [finding] = cluster_report(ledger, "prod").findings
+    assert (finding.kind, finding.subject) == ("drift-outside-documented", "prod: pod IP in 10.50.0.0/16")
+    assert finding.message.startswith(
+        "3 pod IPs in 10.50.0.0/16 are not inside the pod networks documented for prod (10.244.0.0/16)"
+    )
+    assert "legacy/job-4 10.50.0.4" in finding.message
+    assert result.findings == {"drift-outside-documented": 1}
+
+
+@pytest.mark.parametrize(
+    "networks",
+    [
+        [],
+        [("10.244.0.0/16", "pod", "manual")],
+        [("10.244.0.0/16", "pod", "cluster:other")],
+        [("10.244.0.0/16", "service", "cluster:prod")],
+    ],
+    ids=["nothing", "pod-prefix-managed-by-hand", "pod-prefix-of-another-cluster", "only-a-service-prefix"],
+)
+def test_sync_from_dump_says_when_no_pod_network_is_documented(
+    ledger: Ledger, tmp_path: Path, networks: list[tuple[str, str, str]]
+) -> None:
+    add_cluster(ledger, "prod")
+    add_cluster(ledger, "other")
+    add_prefix(ledger, "192.168.10.0/24", role="node", managed_by="cluster:prod")
+    for cidr, role, managed_by in networks:
+        add_prefix(ledger, cidr, role=role, managed_by=managed_by)
+
+    sync(ledger, _drift_dump(tmp_path))
+
+    pod_findings = [
+        (item.kind, item.subject)
+        for item in cluster_report(ledger, "prod").findings
+        if item.subject.startswith("prod: no pod") or "pod IP" in item.subject
+    ]
+    assert pod_findings == [("drift-nothing-documented", "prod: no pod network documented")]
+
+
+# -- the live path -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("objects", [prod_objects, cilium_objects], ids=["calico-whereabouts", "cilium"])
+def test_sync_live_records_what_sync_from_dump_records(
+    ledger: Ledger, tmp_path: Path, server: FakeAPIServer, objects: Objects
+) -> None:
+    add_prod(ledger)
+    files = objects()
+    from_dump = sync(ledger, dump(tmp_path, files))
+    expected = (seen(cluster_report(ledger, "prod")), observed(ledger))
+    server.serve_objects(item for items in files.values() for item in items)
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server=server.url, token=server.token)
+
+    live = sync_live(ledger, "prod", LiveSource(kubeconfig), actor=ACTOR, now=NOW)
+
+    assert (seen(cluster_report(ledger, "prod")), observed(ledger)) == expected
+    assert (live.counts, live.findings) == (from_dump.counts, from_dump.findings)
+    report = cluster_report(ledger, "prod")
+    assert report.last_good_sync is not None
+    assert (report.last_good_sync.id, report.last_good_sync.source) == (
+        live.sync_id,
+        f"kubeconfig {kubeconfig}",
+    )
+
+
+def test_sync_live_of_an_unreachable_server_is_recorded_as_failed(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    good = sync(ledger, dump(tmp_path, prod_objects()))
+    before = everything_observed(ledger)
+    server = f"http://127.0.0.1:{unused_port()}"
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server=server, token="token")
+
+    with pytest.raises(LiveError, match="cannot connect") as caught:
+        sync_live(ledger, "prod", LiveSource(kubeconfig), actor=ACTOR, now=LATER)
+
+    report = cluster_report(ledger, "prod")
+    assert report.last_sync is not None and report.last_good_sync is not None
+    assert (report.last_sync.status, report.last_sync.error) == ("failed", str(caught.value))
+    assert server in report.last_sync.error
+    assert report.last_good_sync.id == good.sync_id
+    assert everything_observed(ledger) == before
+
+
+# -- the calicoctl report ----------------------------------------------------------------------
+
+
+def test_sync_from_dump_with_calico_report_marks_the_leaked_ip_unused(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+
+    result = sync(ledger, dump(tmp_path, prod_objects()), with_calico_report=True)
+
+    report = result.calico_report
+    assert report is not None
+    assert json.loads(json.dumps(report)) == report
+    assert set(report) == {
+        "version",
+        "clusterGUID",
+        "datastoreLocked",
+        "clusterInformationRevision",
+        "clusterType",
+        "allocations",
+        "leakedHandles",
+    }
+    assert list(report["allocations"]) == ["10.244.1.0", WEB_1_IP, "10.244.1.3", LEAKED_IP]
+    [leaked] = report["allocations"][LEAKED_IP]
+    assert (leaked["inUse"], leaked["pod"], leaked["namespace"], leaked["owners"]) == (
+        False,
+        "batch-7",
+        "default",
+        [],
+    )
+    [held] = report["allocations"][WEB_1_IP]
+    assert (held["inUse"], held["owners"]) == (True, ["Pod(default/web-1)"])
+    assert report["leakedHandles"] == [{"ID": LEAKED_HANDLE, "UID": None, "Revision": ""}]
+
+
+def test_sync_from_dump_without_calico_report_returns_none(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+
+    assert sync(ledger, dump(tmp_path, prod_objects())).calico_report is None
