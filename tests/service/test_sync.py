@@ -7,6 +7,7 @@ Every dump is built by `tests.service.k8s_dumps` into the test's folder in the f
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -728,3 +729,41 @@ def test_sync_from_dump_without_calico_report_returns_none(ledger: Ledger, tmp_p
     add_prod(ledger)
 
     assert sync(ledger, dump(tmp_path, prod_objects())).calico_report is None
+
+
+@pytest.mark.parametrize(
+    ("other", "managed_by", "expected"),
+    [
+        ("10.244.7.0/24", "manual", "10.244.7.0/24 (general, managed by manual)"),
+        ("10.244.0.0/12", "cluster:other", "10.240.0.0/12 (general, managed by cluster:other)"),
+    ],
+    ids=["someone-elses-prefix-inside", "another-clusters-prefix-around"],
+)
+def test_sync_from_dump_reports_a_documented_range_overlapping_another_record(
+    ledger: Ledger, tmp_path: Path, other: str, managed_by: str, expected: str
+) -> None:
+    add_prod(ledger, [("10.244.0.0/16", "pod"), ("192.168.10.0/24", "node")])
+    add_cluster(ledger, "other")
+    network = ipaddress.ip_network(other, strict=False)
+    add_prefix(ledger, str(network), managed_by=managed_by)
+
+    result = sync(ledger, _drift_dump(tmp_path))
+
+    overlaps = [
+        item
+        for item in cluster_report(ledger, "prod").findings
+        if item.kind == "drift-cluster-range-overlaps"
+    ]
+    assert [item.subject for item in overlaps] == ["prod: pod 10.244.0.0/16"]
+    assert expected in overlaps[0].message
+    assert result.findings["drift-cluster-range-overlaps"] == 1
+
+
+def test_sync_from_dump_does_not_call_the_clusters_own_prefixes_overlaps(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prod(ledger, [("10.244.0.0/16", "pod"), ("10.244.1.0/24", "pod"), ("192.168.10.0/24", "node")])
+
+    result = sync(ledger, _drift_dump(tmp_path))
+
+    assert "drift-cluster-range-overlaps" not in result.findings
