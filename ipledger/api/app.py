@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from ipledger import __version__
 from ipledger.api.errors import install_error_handlers
@@ -17,6 +20,7 @@ from ipledger.api.routes import (
     ranges,
     reports,
 )
+from ipledger.api.security import SecurityHeaders, cors_origins
 from ipledger.service.ledger import Ledger
 
 __all__ = ["MAX_BODY_BYTES", "PREFIX", "create_app"]
@@ -58,4 +62,14 @@ def create_app(ledger: Ledger) -> FastAPI:
         app.include_router(module.router, prefix=PREFIX)
 
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    origins = cors_origins(os.environ.get("IPLEDGER_CORS_ORIGINS"))
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Actor"],
+            expose_headers=["ETag", "Idempotent-Replayed"],
+        )
+    app.add_middleware(SecurityHeaders, docs_paths=(f"{PREFIX}/docs", f"{PREFIX}/redoc"))
     return app
