@@ -31,6 +31,7 @@ from ipledger.cli.serve import serve
 from ipledger.cli.sightings import observe, stale
 from ipledger.cli.spaces import space
 from ipledger.cli.transfer import export, import_csv_file, import_document
+from ipledger.cli.users import token, user
 from ipledger.core.errors import LedgerError
 
 __all__ = ["main"]
@@ -131,6 +132,8 @@ _COMMANDS: Sequence[click.Command] = (
     import_document,
     import_csv_file,
     serve,
+    user,
+    token,
 )
 for _command in _COMMANDS:
     main.add_command(_command)

@@ -217,6 +217,12 @@ def schedule(
 
     if off == (kubeconfig is not None):
         raise click.UsageError("give --kubeconfig FILE to schedule syncs, or --off to stop them")
+    if off and (
+        context is not None
+        or click.get_current_context().get_parameter_source("every_minutes")
+        is not click.core.ParameterSource.DEFAULT
+    ):
+        raise click.UsageError("--off takes no --context or --every")
     record = schedule_sync(
         state.ledger(),
         name,

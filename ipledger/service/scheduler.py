@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ipledger.core.errors import InvalidInputError, LedgerError
+from ipledger.core.errors import InvalidInputError
 from ipledger.service.clusters import cluster_record, load_cluster
 from ipledger.service.convert import names, snapshot
 from ipledger.service.ledger import Ledger
@@ -57,7 +57,8 @@ def schedule_sync(
     with ledger.transaction(actor) as tx:
         row = load_cluster(tx.session, name)
         before = snapshot(row, names(tx.session))
-        row.sync_kubeconfig = None if kubeconfig is None else str(kubeconfig)
+        # The server reads it later, from its own working directory: keep an absolute path.
+        row.sync_kubeconfig = None if kubeconfig is None else str(kubeconfig.expanduser().resolve())
         row.sync_context = None if kubeconfig is None else context
         row.sync_every_minutes = None if kubeconfig is None else every_minutes
         row.updated_at = tx.now
@@ -107,9 +108,9 @@ def run_due_syncs(ledger: Ledger, *, now: datetime | None = None) -> list[tuple[
                 now=moment,
                 claimed=(claim.cluster_id, claim.sync_id),
             )
-        except LedgerError as error:
+        except Exception as error:  # recorded as failed by the sync; the round goes on
             _log.warning("scheduled sync of cluster %s failed: %s", claim.cluster, error)
-            outcomes.append((claim.cluster, str(error)))
+            outcomes.append((claim.cluster, str(error) or type(error).__name__))
         else:
             outcomes.append((claim.cluster, "ok"))
     return outcomes
@@ -135,6 +136,6 @@ class SyncScheduler:
         while not self._stop.is_set():
             try:
                 run_due_syncs(self._ledger)
-            except LedgerError as error:  # the database itself failed: try again next round
-                _log.error("sync scheduler round failed: %s", error)
+            except Exception:  # the database itself failed, say: try again next round
+                _log.exception("sync scheduler round failed")
             self._stop.wait(self._tick)

@@ -183,11 +183,11 @@ def stale_addresses(ledger: Ledger, *, days: int, now: datetime, space: str | No
         lookup = names(session)
         rows = listing.list_addresses_not_seen_since(session, cutoff, space_id=space_id)
         stale = tuple(address_record(row, lookup) for row in rows)
-        unbound = tuple(_unbound(session))
+        unbound = tuple(_unbound(session, space_id))
     return StaleReport(cutoff, stale, unbound)
 
 
-def _unbound(session: Session) -> list[Finding]:
+def _unbound(session: Session, space_id: int | None) -> list[Finding]:
     """Addresses recorded in a cluster's load-balancer networks that its last sync saw no
     service hold (a MetalLB address kept after its service was deleted)."""
     findings = []
@@ -195,7 +195,7 @@ def _unbound(session: Session) -> list[Finding]:
         if observed.find_last_sync(session, cluster.id, status="ok") is None:
             continue
         for prefix in stored.list_cluster_prefixes(session, f"cluster:{cluster.name}"):
-            if prefix.role != "loadbalancer":
+            if prefix.role != "loadbalancer" or (space_id is not None and prefix.space_id != space_id):
                 continue
             span = IPRange(prefix.family, prefix.first, prefix.last)
             for row in queries.list_addresses_within(session, prefix.space_id, span):

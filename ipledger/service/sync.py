@@ -38,7 +38,7 @@ from ipledger.service.ledger import Ledger
 from ipledger.service.occupancy import network_of, span_of_range
 from ipledger.store import clusters as stored
 from ipledger.store import observed, queries
-from ipledger.store.models import ClusterSync
+from ipledger.store.models import Cluster, ClusterSync
 
 __all__ = [
     "CLUSTER_ROLE",
@@ -188,6 +188,9 @@ def sync_with(
                 findings=_finding_columns(cluster_id, sync_id, stranded, findings[len(stranded) :]),
                 samples=_sample_columns(cluster_id, sync_id, taken_at, usage),
             )
+            cluster = session.get(Cluster, cluster_id)
+            assert cluster is not None
+            observed.touch_addresses(session, cluster.space_id, _seen_values(snapshot), taken_at)
             row = session.get(ClusterSync, sync_id)
             assert row is not None
             row.status, row.finished_at, row.counts = "ok", datetime.now(UTC), counts
@@ -282,6 +285,13 @@ def _overlaps(ledger: Ledger, name: str) -> list[Finding]:
                     )
                 )
     return findings
+
+
+def _seen_values(snapshot: Snapshot) -> dict[int, list[int]]:
+    seen: dict[int, set[int]] = {4: set(), 6: set()}
+    for address, *_ in observed_holders(snapshot):
+        seen[address.version].add(int(address))
+    return {family: sorted(values) for family, values in seen.items() if values}
 
 
 def _counts(snapshot: Snapshot) -> dict[str, int]:

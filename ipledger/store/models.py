@@ -28,6 +28,7 @@ from ipledger.store.types import AddressValue, BigCount, UTCDateTime
 
 __all__ = [
     "Address",
+    "ApiToken",
     "Base",
     "Change",
     "Cluster",
@@ -44,6 +45,8 @@ __all__ = [
     "Role",
     "Space",
     "UsageSample",
+    "User",
+    "UserGrant",
 ]
 
 _NAMING = {
@@ -374,3 +377,51 @@ class ClusterFinding(Base):
     pool: Mapped[str] = mapped_column(String(300), default="")
     owner: Mapped[str] = mapped_column(String(500), default="")
     release: Mapped[str] = mapped_column(Text, default="")
+
+
+class User(Base):
+    """A person (password login) or a service account (API tokens only) that may use the ledger."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))  # human | service
+    # An argon2id hash in its encoded form (parameters and salt included); None until set.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class UserGrant(Base):
+    """An access role (viewer, editor, admin) of a user on a group's subtree, or everywhere."""
+
+    __tablename__ = "user_grants"
+    __table_args__ = (UniqueConstraint("user_id", "role", "group_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """An API token of a user: only its SHA-256 hash is kept, with a short prefix to find and show it."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(20), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(20))  # read-only | read-write
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

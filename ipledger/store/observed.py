@@ -8,11 +8,20 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ipledger.store.bulk_insert import insert_columns
-from ipledger.store.models import ClusterFinding, ClusterSync, ObservedAddress, ObservedBlock, UsageSample
+from ipledger.store.models import (
+    Address,
+    ClusterFinding,
+    ClusterSync,
+    ObservedAddress,
+    ObservedBlock,
+    UsageSample,
+)
+
+_CHUNK = 500  # values per IN list: well below every engine's limit on bound parameters
 
 __all__ = [
     "count_findings",
@@ -25,6 +34,7 @@ __all__ = [
     "observed_at",
     "previous_since",
     "replace_observations",
+    "touch_addresses",
 ]
 
 
@@ -81,6 +91,23 @@ def forget_cluster(session: Session, cluster_id: int) -> None:
     """Delete every sync of the cluster and what they saw (the cluster itself is being deleted)."""
     for model in (ObservedAddress, ObservedBlock, ClusterFinding, UsageSample, ClusterSync):
         session.execute(delete(model).where(model.cluster_id == cluster_id))
+
+
+def touch_addresses(session: Session, space_id: int, seen: Mapping[int, Sequence[int]], at: datetime) -> None:
+    """Move the last-seen time of the space's address records a sync saw (by family) to ``at``."""
+    for family, values in seen.items():
+        for start in range(0, len(values), _CHUNK):
+            session.execute(
+                update(Address)
+                .where(
+                    Address.space_id == space_id,
+                    Address.family == family,
+                    Address.value.in_(values[start : start + _CHUNK]),
+                    or_(Address.last_seen.is_(None), Address.last_seen < at),
+                )
+                .values(last_seen=at),
+                execution_options={"synchronize_session": False},
+            )
 
 
 def observed_at(session: Session, family: int, value: int) -> Sequence[ObservedAddress]:

@@ -155,8 +155,10 @@ def test_measure_node_pod_cidrs_count_the_pods_of_that_node() -> None:
     rows = _measure(Snapshot(taken_at=NOW, nodes=(worker,), pods=pods))
 
     assert rows == [
-        PoolUsage("pod-cidr", "dual-stack-worker", net("10.244.2.0/24"), 256, 3, 2, 0),
-        PoolUsage("pod-cidr", "dual-stack-worker", net("fd00:10:244:2::/64"), 1 << 64, 1, 1, 0),
+        PoolUsage("pod-cidr", "dual-stack-worker", net("10.244.2.0/24"), 256, 3, 2, 0, "dual-stack-worker"),
+        PoolUsage(
+            "pod-cidr", "dual-stack-worker", net("fd00:10:244:2::/64"), 1 << 64, 1, 1, 0, "dual-stack-worker"
+        ),
     ]
 
 
@@ -183,8 +185,8 @@ def test_measure_calico_block_and_pool() -> None:
     rows = _measure(snapshot)
 
     assert rows == [
-        PoolUsage("calico-block", "192-168-185-0-26", net("192.168.185.0/26"), 64, 8, 7, 1),
-        PoolUsage("calico-block", "10-0-0-0-30", net("10.0.0.0/30"), 4, 1, 0, 0),
+        PoolUsage("calico-block", "192-168-185-0-26", net("192.168.185.0/26"), 64, 8, 7, 1, "mac-k8s"),
+        PoolUsage("calico-block", "10-0-0-0-30", net("10.0.0.0/30"), 4, 1, 0, 0, "mac-k8s"),
         PoolUsage("calico-pool", "default-ipv4-ippool", net("192.168.0.0/16"), 65536, 8, 7, 1),
         PoolUsage("calico-pool", "v6", net("fd00::/48"), 1 << 80, 0, 0, 0),
     ]
@@ -210,8 +212,19 @@ def test_measure_cilium_node_cidrs() -> None:
     )
 
     assert rows == [
-        PoolUsage("cilium-node", "dual-stack-worker", net("10.244.2.0/24"), 256, 4, 3, 1),
-        PoolUsage("cilium-node", "dual-stack-worker (default)", net("10.10.0.0/27"), 32, 1, 1, 0),
+        PoolUsage(
+            "cilium-node", "dual-stack-worker", net("10.244.2.0/24"), 256, 4, 3, 1, "dual-stack-worker"
+        ),
+        PoolUsage(
+            "cilium-node",
+            "dual-stack-worker (default)",
+            net("10.10.0.0/27"),
+            32,
+            1,
+            1,
+            0,
+            "dual-stack-worker",
+        ),
     ]
 
 
