@@ -164,6 +164,7 @@ def server(folder: Path) -> Iterator[str]:
         "warning",
     ]
     base = f"http://{HOST}:{port}"
+    _TOKEN["bench"] = api_token(database)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parent.parent
@@ -207,9 +208,36 @@ def wait_until_up(process: subprocess.Popen[bytes], base: str, log_path: Path) -
     raise RuntimeError(f"the server did not answer within {STARTUP_TIMEOUT_S:g} s")
 
 
+def api_token(database: str) -> str:
+    """A service account ``bench``, admin everywhere, and an API token for it (via the CLI)."""
+    root = Path(__file__).resolve().parent.parent
+    for args in (
+        ["init"],
+        ["user", "create", "bench", "--service"],
+        ["user", "grant", "bench", "--role", "admin"],
+    ):
+        subprocess.run(
+            [sys.executable, "-m", "ipledger", "--database", database, *args],
+            check=True,
+            cwd=root,
+            capture_output=True,
+        )
+    done = subprocess.run(
+        [sys.executable, "-m", "ipledger", "--database", database, "token", "create", "bench", "--name", "bench"],
+        check=True, cwd=root, capture_output=True, text=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+_TOKEN: dict[str, str] = {}
+
+
 def new_client(base: str) -> httpx.Client:
     return httpx.Client(
-        base_url=base, timeout=REQUEST_TIMEOUT_S, trust_env=False, headers={"X-Actor": "bench"}
+        base_url=base,
+        timeout=REQUEST_TIMEOUT_S,
+        trust_env=False,
+        headers={"Authorization": f"Bearer {_TOKEN['bench']}"},
     )
 
 

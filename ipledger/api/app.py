@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from ipledger import __version__
+from ipledger.api.deps import require_reader
 from ipledger.api.errors import install_error_handlers
 from ipledger.api.limits import BodyLimit
 from ipledger.api.routes import (
@@ -59,7 +60,7 @@ def create_app(ledger: Ledger) -> FastAPI:
     app.state.ledger = ledger
     install_error_handlers(app)
     for module in (catalog, prefixes, ranges, addresses, allocation, reports, clusters, observations):
-        app.include_router(module.router, prefix=PREFIX)
+        app.include_router(module.router, prefix=PREFIX, dependencies=[Depends(require_reader)])
 
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     origins = cors_origins(os.environ.get("IPLEDGER_CORS_ORIGINS"))

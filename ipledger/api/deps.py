@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -12,10 +13,12 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from ipledger.core.permissions import AuthenticationError, Principal
+from ipledger.service.auth import authenticate_token
 from ipledger.service.idempotency import claim_key, complete_key, release_key
 from ipledger.service.ledger import Ledger
 
-__all__ = ["ActorDep", "LedgerDep", "run_idempotently"]
+__all__ = ["ActorDep", "LedgerDep", "require_reader", "run_idempotently"]
 
 
 # Both are async only so that FastAPI calls them on the event loop: a plain function would
@@ -25,14 +28,38 @@ async def _ledger(request: Request) -> Ledger:
     return ledger
 
 
-async def _actor(
-    x_actor: Annotated[str | None, Header(description="Who acts, for the audit log.")] = None,
-) -> str:
-    return (x_actor or "api").strip()[:200] or "api"
+async def _principal(
+    request: Request,
+    authorization: Annotated[
+        str | None, Header(description="`Bearer <API token>` (create one with `ipledger token create`).")
+    ] = None,
+) -> Principal:
+    """Who the request acts as, from its API token.
+
+    Async although it reads the database (two indexed lookups): a thread-pool hop per request
+    would cost more than the lookups themselves, which block the event loop for well under a
+    millisecond."""
+    if authorization is None:
+        raise AuthenticationError(
+            "this API needs a token: send `Authorization: Bearer <token>` (`ipledger token create`)"
+        )
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("the Authorization header must be `Bearer <token>`")
+    principal = authenticate_token(request.app.state.ledger, token.strip(), datetime.now(UTC))
+    if principal is None:
+        raise AuthenticationError("the token is unknown, expired or revoked")
+    return principal
+
+
+async def require_reader(principal: Annotated[Principal, Depends(_principal)]) -> None:
+    """Every route: a principal with any grant may read (writes are checked per object)."""
+    principal.require_read()
 
 
 LedgerDep = Annotated[Ledger, Depends(_ledger)]
-ActorDep = Annotated[str, Depends(_actor)]
+# The principal acts: the service authorises each change against its grants and records it.
+ActorDep = Annotated[Principal, Depends(_principal)]
 
 
 def run_idempotently(
@@ -41,7 +68,7 @@ def run_idempotently(
     key: str | None,
     payload: Any,
     *,
-    actor: str,
+    actor: Principal,
     status: int,
     run: Callable[[], Any],
 ) -> JSONResponse:

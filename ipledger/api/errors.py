@@ -26,6 +26,7 @@ from ipledger.core.errors import (
     NotFoundError,
     StaleVersionError,
 )
+from ipledger.core.permissions import AuthenticationError, PermissionDeniedError
 from ipledger.service.records import (
     AddressRecord,
     ClusterRecord,
@@ -85,6 +86,12 @@ def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
         return response
     if isinstance(exc, StaleVersionError):
         return problem(412, "Precondition failed", detail, current=_as_json(exc.current))
+    if isinstance(exc, AuthenticationError):
+        response = problem(401, "Unauthorized", detail)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="ipledger"'
+        return response
+    if isinstance(exc, PermissionDeniedError):
+        return problem(403, "Forbidden", detail)
     _log.warning("ledger error: %s", detail)
     return problem(503, "Ledger unavailable", detail)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from ipledger.cli.context import CliState, pass_state
+from ipledger.service.auth import ensure_first_admin
 
 
 @click.command()
@@ -33,6 +36,10 @@ def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: 
     OpenAPI schema at /api/v1/openapi.json. It uses the same database as every other command
     (--database or IPLEDGER_DATABASE: the SQLite file by default, or a PostgreSQL URL).
 
+    Every request needs an API token (`Authorization: Bearer <token>`; `ipledger token
+    create`). On the first start, when the ledger has no user yet, the user admin is created
+    with the password in IPLEDGER_ADMIN_PASSWORD, or with a generated one printed once.
+
     \b
     Examples:
       ipledger serve
@@ -41,6 +48,14 @@ def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: 
     from ipledger.api.server import serve as run_server  # imported here: only `serve` needs the web stack
 
     ledger = state.ledger()
+    password = ensure_first_admin(ledger, password_from_env=os.environ.get("IPLEDGER_ADMIN_PASSWORD") or None)
+    if password is not None:
+        click.echo(
+            "first start: created the user admin (admin everywhere) with the password\n\n"
+            f"    {password}\n\n"
+            "It is shown only now. Create API tokens with `ipledger token create admin --name NAME`.",
+            err=True,
+        )
     click.echo(
         f"ipledger API on http://{host}:{port}/api/v1 (docs: /api/v1/docs), ledger: {state.location()}",
         err=True,

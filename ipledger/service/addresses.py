@@ -14,7 +14,7 @@ from ipledger.core.vocabulary import HolderKind, Status, parse_choice
 from ipledger.service import occupancy
 from ipledger.service.convert import address_record, names, snapshot
 from ipledger.service.fields import clean_mac, clean_tags, refuse_unknown_fields, require_version
-from ipledger.service.ledger import Ledger, Transaction
+from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.locking import lock_chain
 from ipledger.service.lookup import DEFAULT_SPACE, load_address, load_group, load_space
 from ipledger.service.records import AddressRecord
@@ -67,7 +67,7 @@ def create_address(
     ledger: Ledger,
     address: IPAddress,
     *,
-    actor: str,
+    actor: Actor,
     space: str = DEFAULT_SPACE,
     fields: AddressFields = AddressFields(),
 ) -> AddressRecord:
@@ -182,7 +182,7 @@ def update_address(
     ledger: Ledger,
     address: IPAddress,
     *,
-    actor: str,
+    actor: Actor,
     space: str = DEFAULT_SPACE,
     expected_version: int | None = None,
     changes: dict[str, Any],
@@ -211,7 +211,7 @@ def update_address(
 
 
 def delete_address(
-    ledger: Ledger, address: IPAddress, *, actor: str, space: str = DEFAULT_SPACE
+    ledger: Ledger, address: IPAddress, *, actor: Actor, space: str = DEFAULT_SPACE
 ) -> AddressRecord:
     """Remove an address from the ledger."""
     with ledger.transaction(actor) as tx:

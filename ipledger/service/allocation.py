@@ -28,7 +28,7 @@ from ipledger.service import occupancy
 from ipledger.service.addresses import AddressFields, insert_address
 from ipledger.service.batching import Request
 from ipledger.service.convert import address_record, names, prefix_record
-from ipledger.service.ledger import Ledger, Transaction
+from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.locking import lock_chain
 from ipledger.service.lookup import DEFAULT_SPACE, load_prefix, load_range, load_space
 from ipledger.service.prefixes import insert_prefix
@@ -191,7 +191,7 @@ def allocate_addresses(
     ledger: Ledger,
     parent: Parent,
     *,
-    actor: str,
+    actor: Actor,
     space: str = DEFAULT_SPACE,
     count: int = 1,
     fields: AddressFields = AddressFields(),
@@ -216,7 +216,7 @@ def allocate_addresses(
 def allocate_addresses_of(
     ledger: Ledger,
     *,
-    actor: str,
+    actor: Actor,
     prefix_id: int | None = None,
     range_id: int | None = None,
     count: int = 1,
@@ -238,7 +238,7 @@ def allocate_addresses_of(
 
 @dataclass(frozen=True, slots=True)
 class _AddressRequest:
-    actor: str
+    actor: Actor
     count: int
     fields: AddressFields
 
@@ -253,7 +253,7 @@ def _serve_addresses(
         target = _target(tx.session, space_row, parent, lock=True)
         for item in batch:
             wanted: _AddressRequest = item.payload
-            tx.actor = wanted.actor
+            tx.act_as(wanted.actor)
             published = len(tx.events)
             try:
                 with tx.session.begin_nested():
@@ -276,7 +276,7 @@ def _parent_by_id(session: Session, prefix_id: int | None, range_id: int | None)
 
 
 def _run(
-    ledger: Ledger, actor: str, preview: bool, take: Callable[[Transaction], list[_Record]]
+    ledger: Ledger, actor: Actor, preview: bool, take: Callable[[Transaction], list[_Record]]
 ) -> list[_Record]:
     """Run ``take`` in one transaction; a preview rolls it back and returns what it took."""
     try:
@@ -312,7 +312,7 @@ def allocate_prefixes(
     ledger: Ledger,
     parent: IPNetwork,
     *,
-    actor: str,
+    actor: Actor,
     prefixlen: int,
     space: str = DEFAULT_SPACE,
     count: int = 1,

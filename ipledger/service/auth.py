@@ -43,7 +43,7 @@ from ipledger.core.permissions import (
     check_password_policy,
     is_locked,
 )
-from ipledger.service.ledger import Ledger, Transaction
+from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.lookup import load_group
 from ipledger.store import auth as store
 from ipledger.store.database import Session
@@ -131,7 +131,7 @@ def create_user(
     ledger: Ledger,
     name: str,
     *,
-    actor: str,
+    actor: Actor,
     kind: UserKind = UserKind.HUMAN,
     password: str | None = None,
 ) -> UserRecord:
@@ -152,7 +152,7 @@ def create_user(
         return _user_record(tx.session, user)
 
 
-def set_password(ledger: Ledger, name: str, password: str, *, actor: str) -> UserRecord:
+def set_password(ledger: Ledger, name: str, password: str, *, actor: Actor) -> UserRecord:
     """Give a person a new password; this also ends a lockout and clears the failed-login count.
 
     Raises:
@@ -173,7 +173,7 @@ def set_password(ledger: Ledger, name: str, password: str, *, actor: str) -> Use
         return _user_record(tx.session, user)
 
 
-def disable_user(ledger: Ledger, name: str, *, actor: str) -> UserRecord:
+def disable_user(ledger: Ledger, name: str, *, actor: Actor) -> UserRecord:
     """Refuse the user's logins and tokens from now on (tokens stay, and work again on enable).
 
     Raises:
@@ -187,7 +187,7 @@ def disable_user(ledger: Ledger, name: str, *, actor: str) -> UserRecord:
         return _update(tx, user, disabled=True)
 
 
-def enable_user(ledger: Ledger, name: str, *, actor: str) -> UserRecord:
+def enable_user(ledger: Ledger, name: str, *, actor: Actor) -> UserRecord:
     """Let a disabled or locked-out user in again (a lockout ends early).
 
     Raises:
@@ -200,7 +200,7 @@ def enable_user(ledger: Ledger, name: str, *, actor: str) -> UserRecord:
         return _update(tx, user, disabled=False, failed_logins=0, locked_until=None)
 
 
-def delete_user(ledger: Ledger, name: str, *, actor: str) -> UserRecord:
+def delete_user(ledger: Ledger, name: str, *, actor: Actor) -> UserRecord:
     """Delete a user with its grants and its revoked or expired tokens; the audit log keeps its name.
 
     A user that still holds usable tokens is refused: deleting would cut off the automation that
@@ -237,7 +237,9 @@ def show_user(ledger: Ledger, name: str) -> UserRecord:
         return _user_record(session, _load_user(session, name))
 
 
-def grant(ledger: Ledger, name: str, role: AccessRole, *, actor: str, group: str | None = None) -> UserRecord:
+def grant(
+    ledger: Ledger, name: str, role: AccessRole, *, actor: Actor, group: str | None = None
+) -> UserRecord:
     """Give a user ``role`` on ``group`` and everything below it (None: everywhere).
 
     Raises:
@@ -257,7 +259,7 @@ def grant(ledger: Ledger, name: str, role: AccessRole, *, actor: str, group: str
 
 
 def revoke_grant(
-    ledger: Ledger, name: str, role: AccessRole, *, actor: str, group: str | None = None
+    ledger: Ledger, name: str, role: AccessRole, *, actor: Actor, group: str | None = None
 ) -> UserRecord:
     """Take back a grant given by :func:`grant`; other grants of the user stay.
 
@@ -286,7 +288,7 @@ def create_token(
     user: str,
     *,
     name: str,
-    actor: str,
+    actor: Actor,
     scope: TokenScope = TokenScope.READ_WRITE,
     expires_in: timedelta | None = DEFAULT_TOKEN_LIFETIME,
 ) -> tuple[TokenRecord, str]:
@@ -332,7 +334,7 @@ def list_tokens(ledger: Ledger, *, user: str | None = None) -> list[TokenRecord]
         return [_token_record(token, owner) for token, owner in store.list_tokens(session, user_id=user_id)]
 
 
-def revoke_token(ledger: Ledger, token_id: int, *, actor: str) -> TokenRecord:
+def revoke_token(ledger: Ledger, token_id: int, *, actor: Actor) -> TokenRecord:
     """Revoke a token; the next request that uses it is refused.
 
     Raises:
@@ -362,16 +364,23 @@ def authenticate_token(ledger: Ledger, plain: str, now: datetime) -> Principal |
     if parsed is None:
         return None
     with ledger.reading() as session:
-        found = store.find_token_by_prefix(session, parsed.group(1))
-        if found is None:
+        # Plain rows through statements built once: this runs for every request of the API.
+        token = store.find_token_holder(session, parsed.group(1))
+        if token is None:
             return None
-        token, user = found
         # Compared in constant time, so response times leak nothing about the stored hash.
         if not hmac.compare_digest(token.token_hash, _hash_token(plain)):
             return None
-        if user.disabled or _token_record(token, user.name).state(now) != "active":
+        expired = token.expires_at is not None and token.expires_at <= now
+        if token.disabled or token.revoked_at is not None or expired:
             return None
-        principal = _principal(session, user, token=token)
+        principal = Principal(
+            token.user_name,
+            UserKind(token.kind),
+            _grants(store.grants_of(session, token.user_id)),
+            token=token.name,
+            read_only=token.scope == TokenScope.READ_ONLY,
+        )
         stale = token.last_used_at is None or now - token.last_used_at >= _TOUCH_EVERY
     if stale:
         with ledger.transaction(principal.actor) as tx:
@@ -446,7 +455,9 @@ def ensure_first_admin(ledger: Ledger, *, password_from_env: str | None) -> str 
     return password if password_from_env is None else None
 
 
-def ensure_service_account(ledger: Ledger, name: str, *, role: AccessRole, actor: str = SYSTEM_ACTOR) -> None:
+def ensure_service_account(
+    ledger: Ledger, name: str, *, role: AccessRole, actor: Actor = SYSTEM_ACTOR
+) -> None:
     """Create the service account ``name`` with ``role`` everywhere unless it exists; an existing
     one is left as the admins made it (disabled, or with other grants)."""
     cleaned = _clean_name(name)

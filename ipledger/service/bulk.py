@@ -32,7 +32,7 @@ from ipledger.service.inventory import (
     with_new_objects,
     write_derived,
 )
-from ipledger.service.ledger import Ledger, Transaction
+from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.prefixes import unit_for
 from ipledger.store import catalog, objects
 from ipledger.store.bulk_insert import insert_rows
@@ -157,12 +157,15 @@ def load_objects(
     addresses = [_validated(address) for address in addresses]
     for prefix in prefixes:
         _require(prefix.where, spaces, groups, roles, prefix.space, prefix.group, prefix.role)
+        tx.authorize("prefix", prefix.group)
         batches.setdefault((prefix.space, prefix.network.version), _Batch()).prefixes.append(prefix)
     for item in ranges:
         _require(item.where, spaces, groups, roles, item.space, item.group, item.role)
+        tx.authorize("range", item.group)
         batches.setdefault((item.space, item.span.version), _Batch()).ranges.append(item)
     for address in addresses:
         _require(address.where, spaces, groups, roles, address.space, address.group, None)
+        tx.authorize("address", address.group)
         batches.setdefault((address.space, address.address.version), _Batch()).addresses.append(address)
     # Keys are reserved before checking, so the checked layout serves for the derived state too
     # (if the check fails, the transaction rolls back and the keys are simply never used).
@@ -204,7 +207,7 @@ def load_objects(
 def create_objects(
     ledger: Ledger,
     *,
-    actor: str,
+    actor: Actor,
     prefixes: Sequence[NewPrefix] = (),
     ranges: Sequence[NewRange] = (),
     addresses: Sequence[NewAddress] = (),

@@ -13,7 +13,7 @@ from ipledger.core.addresses import address_from_int, network_from_ints
 from ipledger.core.errors import InvalidInputError, LedgerError, NotFoundError
 from ipledger.core.ranges import IPRange
 from ipledger.service.addresses import remove_address
-from ipledger.service.ledger import Ledger
+from ipledger.service.ledger import Actor, Ledger
 from ipledger.service.prefixes import remove_prefix
 from ipledger.service.ranges import remove_range
 from ipledger.store.database import Session
@@ -44,7 +44,7 @@ def _located(index: int, exc: LedgerError) -> LedgerError:
     return located
 
 
-def delete_prefixes(ledger: Ledger, ids: Sequence[int], *, actor: str) -> int:
+def delete_prefixes(ledger: Ledger, ids: Sequence[int], *, actor: Actor) -> int:
     """Delete the prefixes with these ids, longest first so that nested ones go cleanly."""
     _check_size(ids)
     with ledger.transaction(actor) as tx:
@@ -69,7 +69,7 @@ def delete_prefixes(ledger: Ledger, ids: Sequence[int], *, actor: str) -> int:
         return len(ids)
 
 
-def delete_ranges(ledger: Ledger, ids: Sequence[int], *, actor: str) -> int:
+def delete_ranges(ledger: Ledger, ids: Sequence[int], *, actor: Actor) -> int:
     _check_size(ids)
     with ledger.transaction(actor) as tx:
         for index, key in enumerate(ids):
@@ -80,7 +80,7 @@ def delete_ranges(ledger: Ledger, ids: Sequence[int], *, actor: str) -> int:
         return len(ids)
 
 
-def delete_addresses(ledger: Ledger, ids: Sequence[int], *, actor: str) -> int:
+def delete_addresses(ledger: Ledger, ids: Sequence[int], *, actor: Actor) -> int:
     _check_size(ids)
     with ledger.transaction(actor) as tx:
         for index, key in enumerate(ids):

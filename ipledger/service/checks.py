@@ -9,7 +9,7 @@ from ipledger.core.layout import Kind, find_conflicts
 from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import Level
 from ipledger.service.inventory import derive_space, load_inventory, rebuild_space
-from ipledger.service.ledger import Ledger
+from ipledger.service.ledger import Actor, Ledger
 from ipledger.service.occupancy import network_of
 from ipledger.store import catalog, listing, objects
 from ipledger.store.database import Session
@@ -99,7 +99,7 @@ def _drift(space: Space, kind: Kind, key: int, what: str, stored: IPSet, expecte
     )
 
 
-def repair_ledger(ledger: Ledger, *, actor: str) -> int:
+def repair_ledger(ledger: Ledger, *, actor: Actor) -> int:
     """Rebuild free space and counters of every space from the objects; returns spaces rebuilt."""
     with ledger.transaction(actor) as tx:
         spaces = list(catalog.list_spaces(tx.session))

@@ -44,7 +44,7 @@ from ipledger.service.clusters import (
     sizing_of,
 )
 from ipledger.service.convert import names, prefix_record
-from ipledger.service.ledger import Ledger
+from ipledger.service.ledger import Actor, Ledger
 from ipledger.service.lookup import load_group, load_space
 from ipledger.service.occupancy import network_of, span_of_range
 from ipledger.service.plans import describe_contents, planned_prefix, save_plan
@@ -64,7 +64,7 @@ def plan_cluster(
     name: str,
     values: ClusterFields,
     *,
-    actor: str,
+    actor: Actor,
     pools: Pools,
     lb_addresses: int | None = None,
     defaulted: Sequence[str] = (),
@@ -328,7 +328,7 @@ def _capacity_json(capacity: Sequence[tuple[int, Capacity]]) -> dict[str, Any]:
     }
 
 
-def plan_growth(ledger: Ledger, name: str, *, actor: str, role: str = "pod", family: int = 4) -> PlanRecord:
+def plan_growth(ledger: Ledger, name: str, *, actor: Actor, role: str = "pod", family: int = 4) -> PlanRecord:
     """Plan widening a cluster's network of ``role`` into its expansion reserve (/N to /(N-1)).
 
     Raises:
@@ -410,7 +410,7 @@ def _replace_network(item: PrefixRecord, network: IPNetwork) -> PrefixRecord:
     return replace(item, network=network)
 
 
-def plan_decommission(ledger: Ledger, name: str, *, actor: str, release: bool) -> PlanRecord:
+def plan_decommission(ledger: Ledger, name: str, *, actor: Actor, release: bool) -> PlanRecord:
     """Plan the end of a cluster: its prefixes and ranges released (deleted, with the addresses
     recorded inside them) or, without ``release``, marked deprecated; the cluster is marked
     decommissioned either way."""

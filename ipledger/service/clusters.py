@@ -19,7 +19,7 @@ from ipledger.core.errors import ConflictError, InvalidInputError, NotFoundError
 from ipledger.core.findings import Finding, Severity
 from ipledger.service.convert import Names, names, prefix_record, range_record, snapshot
 from ipledger.service.fields import refuse_unknown_fields, require_version
-from ipledger.service.ledger import Ledger, Transaction
+from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.lookup import DEFAULT_SPACE, group_ids, load_group, load_space
 from ipledger.service.records import ClusterRecord, PrefixRecord, RangeRecord
 from ipledger.store import clusters as stored
@@ -136,7 +136,7 @@ def sizing_of(values: ClusterFields | ClusterRecord | Cluster, family: int) -> S
     )
 
 
-def create_cluster(ledger: Ledger, name: str, values: ClusterFields, *, actor: str) -> ClusterRecord:
+def create_cluster(ledger: Ledger, name: str, values: ClusterFields, *, actor: Actor) -> ClusterRecord:
     """Record an existing cluster (a new one is better planned: ``cluster_plans.plan_cluster``).
 
     Raises:
@@ -180,7 +180,7 @@ def insert_cluster(tx: Transaction, name: str, values: ClusterFields, *, status:
 
 
 def update_cluster(
-    ledger: Ledger, name: str, changes: dict[str, Any], *, actor: str, expected_version: int | None = None
+    ledger: Ledger, name: str, changes: dict[str, Any], *, actor: Actor, expected_version: int | None = None
 ) -> ClusterRecord:
     """Change some fields of a cluster (not its name or space: its networks live there).
 
@@ -220,7 +220,7 @@ def update_cluster(
 
 
 def delete_cluster(
-    ledger: Ledger, name: str, *, actor: str, expected_version: int | None = None
+    ledger: Ledger, name: str, *, actor: Actor, expected_version: int | None = None
 ) -> ClusterRecord:
     """Forget a cluster that manages no prefix or range any more, or that is decommissioned
     (its deprecated networks keep ``managed_by`` as history), with its sync history.

@@ -19,7 +19,7 @@ from ipledger.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from ipledger.core.vocabulary import HolderKind, Status, parse_choice
 from ipledger.service.bulk import ImportSummary, NewAddress, NewPrefix, Progress, load_objects
 from ipledger.service.fields import clean_mac, clean_tags, parse_time
-from ipledger.service.ledger import Ledger
+from ipledger.service.ledger import Actor, Ledger
 
 __all__ = ["ADDRESS_COLUMNS", "PREFIX_COLUMNS", "import_csv"]
 
@@ -74,7 +74,7 @@ def import_csv(
     kind: str,
     stream: TextIO,
     *,
-    actor: str,
+    actor: Actor,
     space: str = "global",
     progress: Progress | None = None,
 ) -> ImportSummary:

@@ -12,7 +12,7 @@ from typing import Any
 from ipledger.core.errors import ConflictError, InvalidInputError
 from ipledger.service.convert import group_record, names, snapshot
 from ipledger.service.fields import clean_tags, refuse_unknown_fields, require_version
-from ipledger.service.ledger import Ledger, Transaction
+from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.lookup import load_group, normalise_path
 from ipledger.service.records import GroupRecord
 from ipledger.store import catalog, queries
@@ -44,7 +44,7 @@ def create_group(
     ledger: Ledger,
     path: str,
     *,
-    actor: str,
+    actor: Actor,
     parents: bool = False,
     description: str = "",
     owner: str = "",
@@ -106,7 +106,7 @@ def _insert(tx: Transaction, parent: Group | None, name: str) -> Group:
 
 
 def update_group(
-    ledger: Ledger, path: str, *, actor: str, changes: dict[str, Any], expected_version: int | None = None
+    ledger: Ledger, path: str, *, actor: Actor, changes: dict[str, Any], expected_version: int | None = None
 ) -> GroupRecord:
     """Change a group's description, owner, environment or tags."""
     refuse_unknown_fields("group", changes, _FIELDS)
@@ -133,7 +133,7 @@ def update_group(
         return group_record(group)
 
 
-def move_group(ledger: Ledger, path: str, *, actor: str, new_parent: str | None) -> GroupRecord:
+def move_group(ledger: Ledger, path: str, *, actor: Actor, new_parent: str | None) -> GroupRecord:
     """Move a group and its whole subtree under ``new_parent`` (None: to the top).
 
     Raises:
@@ -149,7 +149,7 @@ def move_group(ledger: Ledger, path: str, *, actor: str, new_parent: str | None)
         return _repath(tx, group, parent, new_path)
 
 
-def rename_group(ledger: Ledger, path: str, *, actor: str, new_name: str) -> GroupRecord:
+def rename_group(ledger: Ledger, path: str, *, actor: Actor, new_name: str) -> GroupRecord:
     """Give a group a new name; its subtree follows."""
     cleaned = new_name.strip()
     if not cleaned or "/" in cleaned:
@@ -186,7 +186,7 @@ def _repath(tx: Transaction, group: Group, parent: Group | None, new_path: str) 
     return group_record(group)
 
 
-def delete_group(ledger: Ledger, path: str, *, actor: str) -> GroupRecord:
+def delete_group(ledger: Ledger, path: str, *, actor: Actor) -> GroupRecord:
     """Delete a group that has no child groups and holds nothing.
 
     Raises:

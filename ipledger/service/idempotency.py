@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ipledger.core.errors import ConflictError, InvalidInputError
-from ipledger.service.ledger import Ledger
+from ipledger.service.ledger import Actor, Ledger
 from ipledger.store import idempotency
 
 __all__ = ["STALE_AFTER", "Replay", "claim_key", "complete_key", "release_key"]
@@ -35,7 +35,7 @@ class _InProgressError(ConflictError):
     retryable = True
 
 
-def claim_key(ledger: Ledger, key: str, fingerprint: str, *, actor: str) -> Replay | None:
+def claim_key(ledger: Ledger, key: str, fingerprint: str, *, actor: Actor) -> Replay | None:
     """Claim ``key`` for a request (None: go ahead), or the first response to replay.
 
     Raises:
@@ -54,7 +54,7 @@ def claim_key(ledger: Ledger, key: str, fingerprint: str, *, actor: str) -> Repl
         raise _InProgressError(_running(key)) from exc
 
 
-def _claim(ledger: Ledger, key: str, fingerprint: str, *, actor: str) -> Replay | None:
+def _claim(ledger: Ledger, key: str, fingerprint: str, *, actor: Actor) -> Replay | None:
     with ledger.transaction(actor) as tx:
         found = idempotency.find_key(tx.session, key)
         if found is not None and found.status is None and tx.now - found.created_at > STALE_AFTER:
@@ -74,11 +74,11 @@ def _running(key: str) -> str:
     return f"the first request with Idempotency-Key {key!r} is still running; retry shortly"
 
 
-def complete_key(ledger: Ledger, key: str, *, status: int, body: str, actor: str) -> None:
+def complete_key(ledger: Ledger, key: str, *, status: int, body: str, actor: Actor) -> None:
     with ledger.transaction(actor) as tx:
         idempotency.store_response(tx.session, key, status, body)
 
 
-def release_key(ledger: Ledger, key: str, *, actor: str) -> None:
+def release_key(ledger: Ledger, key: str, *, actor: Actor) -> None:
     with ledger.transaction(actor) as tx:
         idempotency.delete_key(tx.session, key)

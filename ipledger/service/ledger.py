@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ipledger.core.permissions import Principal
 from ipledger.service.batching import Batches
 from ipledger.store import catalog
 from ipledger.store.database import Database, Engine, Session, database_url_for_path
 from ipledger.store.models import Change
 
-__all__ = ["Event", "Ledger", "Transaction", "database_url_for_path"]
+__all__ = ["Actor", "Event", "Ledger", "Transaction", "database_url_for_path"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +34,41 @@ class Event:
     at: datetime
 
 
+Actor = str | Principal  # who acts: a name (the CLI, the server's own jobs) or a signed-in principal
+
+# Changes to these need a global admin; everything else needs editor on the object's group(s).
+_ADMIN_KINDS = frozenset({"space", "role", "user", "token", "grant", "ledger", "csv"})
+
+
 @dataclass(slots=True)
 class Transaction:
-    """An open unit of work: the session, who acts, the time of the change, and its audit entries."""
+    """An open unit of work: the session, who acts, the time of the change, and its audit entries.
+
+    When a principal acts (a request of the API), every change is authorised where it is
+    recorded: the audit entry names the object's group before and after the change, and the
+    principal must be allowed to write in both (see ``core.permissions``). A refused change
+    raises ``PermissionDeniedError`` and the whole transaction rolls back.
+    """
 
     session: Session
     actor: str
     now: datetime
     events: list[Event] = field(default_factory=list)
+    principal: Principal | None = None
+
+    def act_as(self, actor: Actor) -> None:
+        """Record the following changes for ``actor`` (a batch serves several requests)."""
+        self.principal = actor if isinstance(actor, Principal) else None
+        self.actor = actor.actor if isinstance(actor, Principal) else actor
+
+    def authorize(self, kind: str, *groups: str | None) -> None:
+        """Refuse a change of ``kind`` in these groups (none given: objects without a group)."""
+        if self.principal is None:
+            return
+        if kind in _ADMIN_KINDS:
+            self.principal.require_administer()
+        else:
+            self.principal.require_write(*(groups or (None,)))
 
     def record(
         self,
@@ -52,6 +80,7 @@ class Transaction:
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
     ) -> None:
+        self.authorize(kind, *_groups_of(kind, before, after))
         self.session.add(
             Change(
                 at=self.now,
@@ -65,6 +94,18 @@ class Transaction:
             )
         )
         self.events.append(Event(action, kind, object_id, label, self.actor, self.now))
+
+
+def _groups_of(
+    kind: str, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> tuple[str | None, ...]:
+    """The groups a change touches, from its audit snapshots (a group is named by its path)."""
+    key = "path" if kind == "group" else "group"
+    found = []
+    for snapshot in (before, after):
+        if snapshot is not None and key in snapshot and snapshot[key] not in found:
+            found.append(snapshot[key])
+    return tuple(found)
 
 
 class Ledger:
@@ -90,13 +131,14 @@ class Ledger:
         self.database.close()
 
     @contextmanager
-    def transaction(self, actor: str) -> Iterator[Transaction]:
+    def transaction(self, actor: Actor) -> Iterator[Transaction]:
         """A write transaction; serialised on SQLite (BEGIN IMMEDIATE), row-locked on PostgreSQL.
 
         Its events reach the listeners only once it has committed.
         """
         with self.database.writing() as session:
-            tx = Transaction(session, actor, self._clock())
+            tx = Transaction(session, "", self._clock())
+            tx.act_as(actor)
             yield tx
         for event in tx.events:
             for listener in self.listeners:

@@ -22,7 +22,7 @@ from ipledger.core.utilization import Usage
 from ipledger.service.addresses import remove_address
 from ipledger.service.clusters import ClusterFields, insert_cluster, load_cluster, managed_label
 from ipledger.service.convert import names, snapshot
-from ipledger.service.ledger import Ledger, Transaction
+from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.locking import lock_chain, lock_within
 from ipledger.service.lookup import load_prefix, load_space
 from ipledger.service.occupancy import network_of, span_of_range
@@ -56,7 +56,7 @@ class AppliedPlan:
 
 
 def save_plan(
-    ledger: Ledger, kind: str, cluster: str, summary: str, body: dict[str, Any], *, actor: str
+    ledger: Ledger, kind: str, cluster: str, summary: str, body: dict[str, Any], *, actor: Actor
 ) -> PlanRecord:
     with ledger.transaction(actor) as tx:
         row = Plan(
@@ -66,12 +66,14 @@ def save_plan(
             summary=summary[:500],
             body=body,
             created_at=tx.now,
-            created_by=actor,
+            created_by=tx.actor,
             version=1,
         )
         tx.session.add(row)
         tx.session.flush()
-        tx.record("create", "plan", row.id, f"plan {row.id}: {row.summary}"[:300], after=_plan_json(row))
+        tx.record(
+            "create", "plan", row.id, f"plan {row.id}: {row.summary}"[:300], after=_plan_json(row, tx.session)
+        )
         return plan_record(row)
 
 
@@ -117,7 +119,7 @@ def list_plans(ledger: Ledger, *, status: str | None = None, cluster: str | None
         return [plan_record(row) for row in stored.list_plans(session, status=status, cluster=cluster)]
 
 
-def discard_plan(ledger: Ledger, plan_id: int, *, actor: str) -> PlanRecord:
+def discard_plan(ledger: Ledger, plan_id: int, *, actor: Actor) -> PlanRecord:
     """Set a proposed plan aside; it stays readable, but can no longer be applied."""
     with ledger.transaction(actor) as tx:
         row = _proposed(tx.session, plan_id)
@@ -125,7 +127,7 @@ def discard_plan(ledger: Ledger, plan_id: int, *, actor: str) -> PlanRecord:
         return plan_record(row)
 
 
-def apply_plan(ledger: Ledger, plan_id: int, *, actor: str) -> AppliedPlan:
+def apply_plan(ledger: Ledger, plan_id: int, *, actor: Actor) -> AppliedPlan:
     """Carry out every change of a proposed plan in one transaction, or none of them.
 
     Raises:
@@ -327,25 +329,40 @@ def _proposed(session: Session, plan_id: int) -> Plan:
 
 
 def _decide(tx: Transaction, row: Plan, status: str) -> None:
-    before = _plan_json(row)
+    before = _plan_json(row, tx.session)
     row.status = status
     row.decided_at = tx.now
     row.decided_by = tx.actor
     row.version += 1
     action = "apply" if status == APPLIED else "discard"
     tx.record(
-        action, "plan", row.id, f"plan {row.id}: {row.summary}"[:300], before=before, after=_plan_json(row)
+        action,
+        "plan",
+        row.id,
+        f"plan {row.id}: {row.summary}"[:300],
+        before=before,
+        after=_plan_json(row, tx.session),
     )
 
 
-def _plan_json(row: Plan) -> dict[str, Any]:
+def _plan_json(row: Plan, session: Session) -> dict[str, Any]:
     return {
         "kind": row.kind,
         "cluster": row.cluster,
+        "group": _plan_group(row, session),
         "status": row.status,
         "summary": row.summary,
         "changes": row.body.get("changes", []),
     }
+
+
+def _plan_group(row: Plan, session: Session) -> str | None:
+    """The group of the plan's cluster (the one a new cluster will have): who may plan for it."""
+    cluster = stored.find_cluster(session, row.cluster)
+    if cluster is not None:
+        return names(session).group(cluster.group_id)
+    group: str | None = row.body.get("inputs", {}).get("cluster", {}).get("group")
+    return group
 
 
 def plan_record(row: Plan) -> PlanRecord:

@@ -15,7 +15,7 @@ from ipledger.core.vocabulary import Status, parse_choice
 from ipledger.service import occupancy
 from ipledger.service.convert import names, prefix_record, range_record, snapshot
 from ipledger.service.fields import clean_tags, refuse_unknown_fields, require_version
-from ipledger.service.ledger import Ledger, Transaction
+from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.locking import lock_chain, lock_within
 from ipledger.service.lookup import (
     DEFAULT_SPACE,
@@ -94,7 +94,7 @@ def create_prefix(
     ledger: Ledger,
     network: IPNetwork,
     *,
-    actor: str,
+    actor: Actor,
     space: str = DEFAULT_SPACE,
     status: str = "active",
     role: str = "general",
@@ -203,7 +203,7 @@ def update_prefix(
     ledger: Ledger,
     network: IPNetwork,
     *,
-    actor: str,
+    actor: Actor,
     space: str = DEFAULT_SPACE,
     expected_version: int | None = None,
     changes: dict[str, Any],
@@ -302,7 +302,7 @@ def _thresholds(value: Any) -> Thresholds:
 
 
 def delete_prefix(
-    ledger: Ledger, network: IPNetwork, *, actor: str, space: str = DEFAULT_SPACE
+    ledger: Ledger, network: IPNetwork, *, actor: Actor, space: str = DEFAULT_SPACE
 ) -> PrefixRecord:
     """Remove a prefix; what it held stays and now belongs to the prefix around it.
 

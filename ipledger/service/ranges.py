@@ -10,7 +10,7 @@ from ipledger.core.vocabulary import Status, parse_choice
 from ipledger.service import occupancy
 from ipledger.service.convert import names, prefix_record, range_record, snapshot
 from ipledger.service.fields import clean_tags, refuse_unknown_fields, require_version
-from ipledger.service.ledger import Ledger, Transaction
+from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.locking import lock_chain
 from ipledger.service.lookup import DEFAULT_SPACE, load_group, load_range, load_space, require_role
 from ipledger.service.records import RangeRecord
@@ -35,7 +35,7 @@ def create_range(
     ledger: Ledger,
     span: IPRange,
     *,
-    actor: str,
+    actor: Actor,
     space: str = DEFAULT_SPACE,
     status: str = "active",
     role: str = "general",
@@ -132,7 +132,7 @@ def update_range(
     ledger: Ledger,
     span: IPRange,
     *,
-    actor: str,
+    actor: Actor,
     space: str = DEFAULT_SPACE,
     expected_version: int | None = None,
     changes: dict[str, Any],
@@ -185,7 +185,7 @@ def change_range(
     return item
 
 
-def delete_range(ledger: Ledger, span: IPRange, *, actor: str, space: str = DEFAULT_SPACE) -> RangeRecord:
+def delete_range(ledger: Ledger, span: IPRange, *, actor: Actor, space: str = DEFAULT_SPACE) -> RangeRecord:
     """Remove a range; the addresses in it stay, now held by the prefix around it."""
     with ledger.transaction(actor) as tx:
         return remove_range(tx, load_space(tx.session, space), span)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ipledger.core.errors import ConflictError, InvalidInputError, NotFoundError
-from ipledger.service.ledger import Ledger
+from ipledger.service.ledger import Actor, Ledger
 from ipledger.store import catalog
 from ipledger.store.models import Role
 
@@ -15,7 +15,7 @@ def list_roles(ledger: Ledger) -> list[tuple[str, str]]:
         return [(role.name, role.description) for role in catalog.list_roles(session)]
 
 
-def create_role(ledger: Ledger, name: str, *, actor: str, description: str = "") -> str:
+def create_role(ledger: Ledger, name: str, *, actor: Actor, description: str = "") -> str:
     cleaned = name.strip().lower()
     if not cleaned or any(char.isspace() for char in cleaned):
         raise InvalidInputError(f"role name {name!r} must be one word")
@@ -29,7 +29,7 @@ def create_role(ledger: Ledger, name: str, *, actor: str, description: str = "")
         return cleaned
 
 
-def delete_role(ledger: Ledger, name: str, *, actor: str) -> str:
+def delete_role(ledger: Ledger, name: str, *, actor: Actor) -> str:
     with ledger.transaction(actor) as tx:
         if catalog.find_role(tx.session, name) is None:
             raise NotFoundError(f"no role {name!r}")

@@ -16,9 +16,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ipledger.core.errors import InvalidInputError
+from ipledger.core.permissions import AccessRole
+from ipledger.service.auth import ensure_service_account
 from ipledger.service.clusters import cluster_record, load_cluster
 from ipledger.service.convert import names, snapshot
-from ipledger.service.ledger import Ledger
+from ipledger.service.ledger import Actor, Ledger
 from ipledger.service.records import ClusterRecord
 from ipledger.service.sync import LiveSource, sync_live
 from ipledger.store import clusters as stored
@@ -43,7 +45,7 @@ def schedule_sync(
     ledger: Ledger,
     name: str,
     *,
-    actor: str,
+    actor: Actor,
     kubeconfig: Path | None,
     context: str | None = None,
     every_minutes: int = 15,
@@ -126,6 +128,8 @@ class SyncScheduler:
         self._thread = threading.Thread(target=self._run, name="ipledger-sync-scheduler", daemon=True)
 
     def start(self) -> None:
+        # The syncs act as their own service account, so the audit log names a real account.
+        ensure_service_account(self._ledger, ACTOR, role=AccessRole.EDITOR)
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -27,7 +27,7 @@ from ipledger.observe.neigh import read_ip_neigh
 from ipledger.observe.nmap import read_nmap_xml
 from ipledger.observe.seen import SeenAddress, check_text_size
 from ipledger.service.convert import address_record, names
-from ipledger.service.ledger import Ledger
+from ipledger.service.ledger import Actor, Ledger
 from ipledger.service.lookup import DEFAULT_SPACE, load_space
 from ipledger.service.occupancy import network_of
 from ipledger.service.records import AddressRecord
@@ -65,7 +65,7 @@ class StaleReport:
 
 
 def record_scan_file(
-    ledger: Ledger, path: Path, *, actor: str, kind: str | None = None, space: str = DEFAULT_SPACE
+    ledger: Ledger, path: Path, *, actor: Actor, kind: str | None = None, space: str = DEFAULT_SPACE
 ) -> SightingReport:
     """Read an nmap XML report, `ip neigh` output or a CSV of sightings and record it.
 
@@ -80,7 +80,7 @@ def record_scan_text(
     text: str,
     *,
     filename: str,
-    actor: str,
+    actor: Actor,
     now: datetime,
     kind: str | None = None,
     space: str = DEFAULT_SPACE,
@@ -100,7 +100,7 @@ def record_scan_text(
 
 
 def record_sightings(
-    ledger: Ledger, seen: Sequence[SeenAddress], *, actor: str, space: str = DEFAULT_SPACE
+    ledger: Ledger, seen: Sequence[SeenAddress], *, actor: Actor, space: str = DEFAULT_SPACE
 ) -> SightingReport:
     """Update the records the scan saw and report addresses that should not be there."""
     findings: list[Finding] = []

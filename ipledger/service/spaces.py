@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ipledger.core.errors import ConflictError, InvalidInputError
 from ipledger.service.convert import names, snapshot, space_record
-from ipledger.service.ledger import Ledger
+from ipledger.service.ledger import Actor, Ledger
 from ipledger.service.lookup import load_space
 from ipledger.service.records import SpaceRecord
 from ipledger.store import catalog, queries
@@ -13,7 +13,7 @@ from ipledger.store.models import Space
 __all__ = ["create_space", "delete_space", "list_spaces"]
 
 
-def create_space(ledger: Ledger, name: str, *, actor: str, description: str = "") -> SpaceRecord:
+def create_space(ledger: Ledger, name: str, *, actor: Actor, description: str = "") -> SpaceRecord:
     """Create a space.
 
     Raises:
@@ -34,7 +34,7 @@ def create_space(ledger: Ledger, name: str, *, actor: str, description: str = ""
         return space_record(space)
 
 
-def delete_space(ledger: Ledger, name: str, *, actor: str) -> SpaceRecord:
+def delete_space(ledger: Ledger, name: str, *, actor: Actor) -> SpaceRecord:
     """Delete an empty space.
 
     Raises:

@@ -34,7 +34,8 @@ from ipledger.core.reconcile import (
 from ipledger.kube.dump import read_dump, snapshot_from_objects
 from ipledger.kube.live import CLUSTER_ROLE, Source, read_cluster
 from ipledger.service.clusters import load_cluster, managed_label
-from ipledger.service.ledger import Ledger
+from ipledger.service.convert import names
+from ipledger.service.ledger import Actor, Ledger
 from ipledger.service.occupancy import network_of, span_of_range
 from ipledger.store import clusters as stored
 from ipledger.store import observed, queries
@@ -74,7 +75,7 @@ def sync_from_dump(
     name: str,
     path: Path,
     *,
-    actor: str,
+    actor: Actor,
     now: datetime | None = None,
     grace: timedelta = GRACE,
     with_calico_report: bool = False,
@@ -103,7 +104,7 @@ def sync_from_objects(
     objects: Sequence[dict[str, Any]],
     *,
     source: str,
-    actor: str,
+    actor: Actor,
     now: datetime | None = None,
     grace: timedelta = GRACE,
 ) -> SyncResult:
@@ -125,7 +126,7 @@ def sync_live(
     name: str,
     source: Source,
     *,
-    actor: str,
+    actor: Actor,
     now: datetime | None = None,
     grace: timedelta = GRACE,
     with_calico_report: bool = False,
@@ -158,7 +159,7 @@ def sync_with(
     source: str,
     read: Callable[[datetime], Snapshot],
     *,
-    actor: str,
+    actor: Actor,
     now: datetime | None = None,
     grace: timedelta = GRACE,
     with_calico_report: bool = False,
@@ -194,7 +195,14 @@ def sync_with(
             row = session.get(ClusterSync, sync_id)
             assert row is not None
             row.status, row.finished_at, row.counts = "ok", datetime.now(UTC), counts
-            tx.record("sync", "cluster", cluster_id, f"{name} from {source}"[:300], after={"counts": counts})
+            group = names(session).group(cluster.group_id)
+            tx.record(
+                "sync",
+                "cluster",
+                cluster_id,
+                f"{name} from {source}"[:300],
+                after={"counts": counts, "group": group},
+            )
     except BaseException as error:
         # Whatever stopped it (a broken dump, a refusing server, a bug), the sync is over.
         _fail(ledger, sync_id, str(error) or type(error).__name__, actor)
@@ -206,7 +214,7 @@ def sync_with(
     return SyncResult(name, sync_id, taken_at, counts, by_kind, snapshot.skipped, report)
 
 
-def _start(ledger: Ledger, name: str, source: str, actor: str, taken_at: datetime) -> tuple[int, int]:
+def _start(ledger: Ledger, name: str, source: str, actor: Actor, taken_at: datetime) -> tuple[int, int]:
     with ledger.transaction(actor) as tx:
         cluster = load_cluster(tx.session, name)
         row = ClusterSync(
@@ -222,7 +230,7 @@ def _start(ledger: Ledger, name: str, source: str, actor: str, taken_at: datetim
         return cluster.id, row.id
 
 
-def _fail(ledger: Ledger, sync_id: int, error: str, actor: str) -> None:
+def _fail(ledger: Ledger, sync_id: int, error: str, actor: Actor) -> None:
     with ledger.transaction(actor) as tx:
         row = tx.session.get(ClusterSync, sync_id)
         if row is not None:

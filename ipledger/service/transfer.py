@@ -21,7 +21,7 @@ from ipledger.service.cluster_transfer import export_clusters, merge_clusters, p
 from ipledger.service.convert import names, snapshot
 from ipledger.service.csv_import import import_csv
 from ipledger.service.fields import clean_mac, clean_tags, parse_time
-from ipledger.service.ledger import Ledger, Transaction
+from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.occupancy import network_of
 from ipledger.store import catalog, listing, queries
 from ipledger.store.models import Group, Role, Space
@@ -143,7 +143,7 @@ def export_ledger(ledger: Ledger) -> dict[str, Any]:
 
 
 def import_ledger(
-    ledger: Ledger, document: Any, *, actor: str, progress: Progress | None = None
+    ledger: Ledger, document: Any, *, actor: Actor, progress: Progress | None = None
 ) -> ImportSummary:
     """Load an exported document into the ledger, adding to what is there; all or nothing.
 

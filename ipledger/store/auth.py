@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import bindparam, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from ipledger.store.models import ApiToken, Group, User, UserGrant
@@ -16,8 +17,10 @@ __all__ = [
     "find_grants",
     "find_token",
     "find_token_by_prefix",
+    "find_token_holder",
     "find_user",
     "grants_by_user",
+    "grants_of",
     "has_users",
     "list_global_admin_ids",
     "list_live_token_names",
@@ -88,6 +91,42 @@ def find_token(session: Session, token_id: int) -> tuple[ApiToken, User] | None:
         select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.id == token_id)
     ).one_or_none()
     return None if row is None else (row[0], row[1])
+
+
+# The lookups of every API request, built once (composing a statement costs more than running it).
+_TOKEN_HOLDER = (
+    select(
+        ApiToken.id,
+        ApiToken.name,
+        ApiToken.token_hash,
+        ApiToken.scope,
+        ApiToken.expires_at,
+        ApiToken.last_used_at,
+        ApiToken.revoked_at,
+        User.id.label("user_id"),
+        User.name.label("user_name"),
+        User.kind,
+        User.disabled,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.prefix == bindparam("prefix"))
+)
+_GRANTS_OF = (
+    select(UserGrant.role, Group.path)
+    .outerjoin(Group, Group.id == UserGrant.group_id)
+    .where(UserGrant.user_id == bindparam("user_id"))
+    .order_by(UserGrant.id)
+)
+
+
+def find_token_holder(session: Session, prefix: str) -> Any:
+    """The token with this prefix and its user's name, kind and state, as one plain row."""
+    return session.execute(_TOKEN_HOLDER, {"prefix": prefix}).first()
+
+
+def grants_of(session: Session, user_id: int) -> list[tuple[str, str | None]]:
+    """``(role, group path or None)`` of one user's grants."""
+    return [(row.role, row.path) for row in session.execute(_GRANTS_OF, {"user_id": user_id})]
 
 
 def find_token_by_prefix(session: Session, prefix: str) -> tuple[ApiToken, User] | None:

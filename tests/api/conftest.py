@@ -15,15 +15,20 @@ from functools import cache
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
+from sqlalchemy import delete, event
 
 from ipledger.api.app import PREFIX, create_app
+from ipledger.core.permissions import AccessRole, TokenScope
+from ipledger.service.auth import create_token, create_user, grant
 from ipledger.service.ledger import Ledger
+from ipledger.store.models import Change
+from tests.api import tokens
 from tests.api.problems import PROBLEM_TYPE, assert_no_traceback
 from tests.api.server import AppSwitch, serve_in_thread
 
 # Generous: a slow machine makes a request slow, never wrong.
 TIMEOUT = 120.0
+SYSTEM = "test-setup"
 
 
 @pytest.fixture(scope="session")
@@ -49,15 +54,42 @@ def _app_of(ledger: Ledger) -> FastAPI:
     return known[1]
 
 
+def sign_in(
+    ledger: Ledger,
+    name: str = "alice",
+    *,
+    grants: tuple[tuple[AccessRole, str | None], ...] = ((AccessRole.ADMIN, None),),
+    read_only: bool = False,
+) -> str:
+    """Create the user with these grants and an API token for it; its audit entries are removed,
+    so that the tests see only the changes they make themselves."""
+    create_user(ledger, name, actor=SYSTEM)
+    for role, group in grants:
+        grant(ledger, name, role, actor=SYSTEM, group=group)
+    _, token = create_token(
+        ledger,
+        name,
+        name="tests",
+        actor=SYSTEM,
+        scope=TokenScope.READ_ONLY if read_only else TokenScope.READ_WRITE,
+    )
+    with ledger.engine.begin() as connection:
+        connection.execute(delete(Change).where(Change.object_kind.in_(("user", "grant", "token"))))
+    return token
+
+
 @pytest.fixture
 def api_base(ledger: Ledger, api_server: tuple[AppSwitch, str]) -> Iterator[str]:
-    """The base URL (``.../api/v1``) of the real app serving this test's ledger."""
+    """The base URL (``.../api/v1``) of the real app serving this test's ledger; clients made
+    with ``client_of`` act as alice, an admin everywhere."""
     switch, base = api_server
     switch.app = _app_of(ledger)
+    tokens.current["alice"] = sign_in(ledger)
     try:
         yield base + PREFIX
     finally:
         switch.app = None
+        tokens.current.clear()
 
 
 def check_every_answer(response: httpx.Response) -> None:
@@ -74,12 +106,13 @@ def _tls() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def client_of(base: str) -> httpx.Client:
-    """An HTTP client for the API at ``base``, acting as alice, checking every answer."""
+def client_of(base: str, token: str | None = None) -> httpx.Client:
+    """An HTTP client for the API at ``base``, acting as alice (or with ``token``), checking
+    every answer."""
     return httpx.Client(
         base_url=base,
         timeout=TIMEOUT,
-        headers={"X-Actor": "alice"},
+        headers={"Authorization": f"Bearer {token or tokens.current['alice']}"},
         event_hooks={"response": [check_every_answer]},
         verify=_tls(),
     )

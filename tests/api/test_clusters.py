@@ -480,7 +480,7 @@ def test_cluster_plan_proposes_networks_with_reserves_and_saves_nothing_else(
         "create-cluster",
         "c1",
         "proposed",
-        "alice",
+        "alice (token tests)",
         None,
     )
     changes = plan["body"]["changes"]
@@ -549,7 +549,7 @@ def test_plan_apply_creates_the_cluster_and_its_prefixes(api: httpx.Client, ledg
     response = api.post(f"/plans/{plan['id']}/apply")
 
     assert response.status_code == 200
-    assert (response.json()["status"], response.json()["decided_by"]) == ("applied", "alice")
+    assert (response.json()["status"], response.json()["decided_by"]) == ("applied", "alice (token tests)")
     assert _networks(api) == PLANNED
     listed = api.get("/prefixes", params={"q": "cluster:c1"}).json()
     assert [(item["prefix"], item["role"], item["managed_by"]) for item in listed["items"]] == [
@@ -606,7 +606,7 @@ def test_plan_discard_keeps_it_readable_and_creates_nothing(api: httpx.Client, l
     response = api.post(f"/plans/{plan['id']}/discard")
 
     assert response.status_code == 200
-    assert (response.json()["status"], response.json()["decided_by"]) == ("discarded", "alice")
+    assert (response.json()["status"], response.json()["decided_by"]) == ("discarded", "alice (token tests)")
     assert api.get(f"/plans/{plan['id']}").json()["status"] == "discarded"
     assert (count_rows(ledger, Cluster), count_rows(ledger, Prefix)) == (0, 0)
 

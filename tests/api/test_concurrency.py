@@ -19,7 +19,8 @@ import pytest
 
 from ipledger.service.ledger import Ledger
 from ipledger.store.models import Address, Prefix
-from tests.api.conftest import client_of
+from tests.api import tokens
+from tests.api.conftest import client_of, sign_in
 from tests.api.server import serve_in_process
 from tests.service.factories import add_prefix, count_rows, usage_of
 
@@ -52,7 +53,7 @@ def _hammer(
                     )
                 else:
                     url, body = f"/prefixes/{prefix_parent}/available-prefixes", {"prefixlen": 28}
-                response = api.post(url, json=body, headers={"X-Actor": f"client-{index}"})
+                response = api.post(url, json=body)
                 response.read()
                 responses.append(response)
             return responses
@@ -104,6 +105,7 @@ def test_concurrency_two_server_processes_never_collide(ledger: Ledger, ledger_u
     if not ledger_url.startswith("postgresql"):
         pytest.skip("two server processes share a database on PostgreSQL (a SQLite file stays with one host)")
     parents = _parents(ledger)
+    tokens.current["alice"] = sign_in(ledger)
 
     with serve_in_process(ledger_url) as first, serve_in_process(ledger_url) as second:
         responses = _hammer(

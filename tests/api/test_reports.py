@@ -9,6 +9,7 @@ import pytest
 
 from ipledger.service.ledger import Ledger
 from ipledger.service.spaces import create_space
+from tests.api.conftest import client_of, sign_in
 from tests.api.factories import add_all, new_address, new_prefix
 from tests.api.paging import walk_pages
 from tests.api.problems import assert_problem
@@ -148,17 +149,22 @@ def test_findings_of_a_healthy_ledger_are_empty(api: httpx.Client, ledger: Ledge
 
 
 def test_changes_record_who_did_what_newest_first(api: httpx.Client, ledger: Ledger) -> None:
-    created = api.post("/prefixes", json={"prefix": "10.0.0.0/24"}, headers={"X-Actor": "bob"}).json()
-    api.patch(f"/prefixes/{created['id']}", json={"description": "edited"}, headers={"X-Actor": "carol"})
+    """The actor is the user behind the token, whatever the request says of itself."""
+    with (
+        client_of(str(api.base_url), sign_in(ledger, "bob")) as bob,
+        client_of(str(api.base_url), sign_in(ledger, "carol")) as carol,
+    ):
+        created = bob.post("/prefixes", json={"prefix": "10.0.0.0/24"}, headers={"X-Actor": "mallory"}).json()
+        carol.patch(f"/prefixes/{created['id']}", json={"description": "edited"})
 
     items = api.get("/changes").json()["items"]
 
     assert [(item["actor"], item["action"], item["object_kind"], item["object_id"]) for item in items] == [
-        ("carol", "update", "prefix", created["id"]),
-        ("bob", "create", "prefix", created["id"]),
+        ("carol (token tests)", "update", "prefix", created["id"]),
+        ("bob (token tests)", "create", "prefix", created["id"]),
     ]
     assert (items[0]["before"]["description"], items[0]["after"]["description"]) == ("", "edited")
-    assert [change.actor for change in all_changes(ledger)] == ["bob", "carol"]
+    assert [change.actor for change in all_changes(ledger)] == ["bob (token tests)", "carol (token tests)"]
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from ipledger.api.schemas import (
 )
 from ipledger.core.allocation import FitPolicy
 from ipledger.core.errors import InvalidInputError
+from ipledger.core.permissions import Principal
 from ipledger.service import allocation
 from ipledger.service.search import get_prefix
 
@@ -176,7 +177,7 @@ def _allocate_addresses(
     body: AddressAllocation,
     request: Request,
     ledger: LedgerDep,
-    actor: str,
+    actor: Principal,
     idempotency_key: str | None,
 ) -> JSONResponse:
     if body.count < 1:
