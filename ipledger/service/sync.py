@@ -37,9 +37,10 @@ from ipledger.service.clusters import load_cluster, managed_label
 from ipledger.service.convert import names
 from ipledger.service.ledger import Actor, Ledger
 from ipledger.service.occupancy import network_of, span_of_range
+from ipledger.service.sync_nodes import record_node_addresses
 from ipledger.store import clusters as stored
 from ipledger.store import observed, queries
-from ipledger.store.models import Cluster, ClusterSync
+from ipledger.store.models import Cluster, ClusterSync, Space
 
 __all__ = [
     "CLUSTER_ROLE",
@@ -180,6 +181,11 @@ def sync_with(
         counts = _counts(snapshot)
         with ledger.transaction(actor) as tx:
             session = tx.session
+            cluster = session.get(Cluster, cluster_id)
+            space_row = None if cluster is None else session.get(Space, cluster.space_id)
+            assert cluster is not None and space_row is not None  # foreign keys keep them
+            findings += record_node_addresses(tx, space_row, name, snapshot, seen_at=taken_at)
+            observed.touch_addresses(session, cluster.space_id, _seen_values(snapshot), taken_at)
             since = observed.previous_since(session, cluster_id)
             observed.replace_observations(
                 session,
@@ -189,9 +195,6 @@ def sync_with(
                 findings=_finding_columns(cluster_id, sync_id, stranded, findings[len(stranded) :]),
                 samples=_sample_columns(cluster_id, sync_id, taken_at, usage),
             )
-            cluster = session.get(Cluster, cluster_id)
-            assert cluster is not None
-            observed.touch_addresses(session, cluster.space_id, _seen_values(snapshot), taken_at)
             row = session.get(ClusterSync, sync_id)
             assert row is not None
             row.status, row.finished_at, row.counts = "ok", datetime.now(UTC), counts

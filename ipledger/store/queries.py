@@ -20,12 +20,14 @@ from ipledger.store.models import Address, Group, Prefix, Range, Space
 
 __all__ = [
     "count_addresses_within",
+    "existing_address_values",
     "find_address",
     "find_group_by_path",
     "find_prefix",
     "find_prefix_key",
     "find_range_holding",
     "find_space",
+    "list_addresses_by_source",
     "list_addresses_within",
     "list_prefixes_containing",
     "list_prefixes_starting_inside",
@@ -214,3 +216,29 @@ def list_addresses_within(
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))
+
+
+def list_addresses_by_source(session: Session, space_id: int, source: str) -> Sequence[Address]:
+    """The space's addresses recorded by ``source`` (e.g. ``sync:prod``)."""
+    return session.scalars(
+        select(Address).where(Address.space_id == space_id, Address.source == source)
+    ).all()
+
+
+def existing_address_values(
+    session: Session, space_id: int, keys: Sequence[tuple[int, int]]
+) -> set[tuple[int, int]]:
+    """Which of these ``(family, value)`` pairs are recorded in the space."""
+    found: set[tuple[int, int]] = set()
+    for family in {key[0] for key in keys}:
+        values = [value for version, value in keys if version == family]
+        for start in range(0, len(values), 500):
+            rows = session.execute(
+                select(Address.value).where(
+                    Address.space_id == space_id,
+                    Address.family == family,
+                    Address.value.in_(values[start : start + 500]),
+                )
+            )
+            found.update((family, row.value) for row in rows)
+    return found

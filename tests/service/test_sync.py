@@ -22,13 +22,14 @@ from ipledger.core.addresses import address_from_int
 from ipledger.core.errors import NotFoundError
 from ipledger.kube.dump import DumpError
 from ipledger.kube.live import LiveError
+from ipledger.service.addresses import list_addresses, update_address
 from ipledger.service.cluster_report import BlockUsage, ClusterReport, cluster_report
 from ipledger.service.ledger import Ledger
 from ipledger.service.reports import Holder, whois
 from ipledger.service.sync import LiveSource, SyncResult, sync_from_dump, sync_live
 from ipledger.store.models import ObservedAddress, UsageSample
 from tests.kube.fake_apiserver import FakeAPIServer, write_kubeconfig
-from tests.service.factories import ACTOR, add_cluster, add_prefix, ip, stored_state
+from tests.service.factories import ACTOR, add_address, add_cluster, add_prefix, ip, stored_state
 from tests.service.k8s_dumps import (
     CILIUM_STRANDED_IP,
     LEAKED_HANDLE,
@@ -767,3 +768,56 @@ def test_sync_from_dump_does_not_call_the_clusters_own_prefixes_overlaps(
     result = sync(ledger, _drift_dump(tmp_path))
 
     assert "drift-cluster-range-overlaps" not in result.findings
+
+
+# Node addresses as records of the ledger
+
+
+def _node_records(ledger: Ledger) -> list[tuple[str, str, str, str]]:
+    records = list_addresses(ledger)
+    return sorted((str(item.address), item.holder_kind, item.holder_name, item.source) for item in records)
+
+
+def test_sync_records_node_addresses_held_by_their_node(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    folder = write_dump(tmp_path / "dump", prod_objects())
+
+    sync(ledger, folder)
+    sync(ledger, folder, now=LATER)
+
+    assert _node_records(ledger) == [
+        ("192.168.10.11", "node", "node-a", "sync:prod"),
+        ("192.168.10.12", "node", "node-b", "sync:prod"),
+    ]
+    assert [item.last_seen for item in list_addresses(ledger)] == [LATER, LATER]
+
+
+def test_sync_deletes_its_records_of_gone_nodes_but_keeps_edited_and_hand_made_ones(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prod(ledger)
+    sync(ledger, write_dump(tmp_path / "first", prod_objects()))
+    update_address(ledger, ip("192.168.10.12"), actor=ACTOR, changes={"description": "rack 7"})
+    objects = prod_objects()
+    objects["core.json"] = [item for item in objects["core.json"] if item["kind"] != "Node"]
+    add_address(ledger, "192.168.10.99", holder_kind="server", holder_name="by-hand")
+
+    sync(ledger, write_dump(tmp_path / "second", objects), now=LATER)
+
+    # node-a's record was the sync's own: gone with its node; node-b's was edited: it stays.
+    assert _node_records(ledger) == [
+        ("192.168.10.12", "node", "node-b", "sync:prod"),
+        ("192.168.10.99", "server", "by-hand", "manual"),
+    ]
+
+
+def test_sync_never_takes_over_an_address_recorded_by_hand(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    add_address(ledger, "192.168.10.11", holder_kind="server", holder_name="old-box")
+
+    sync(ledger, write_dump(tmp_path / "dump", prod_objects()))
+
+    assert _node_records(ledger) == [
+        ("192.168.10.11", "server", "old-box", "manual"),
+        ("192.168.10.12", "node", "node-b", "sync:prod"),
+    ]
