@@ -87,7 +87,12 @@ def parse_prefix(text: str) -> IPNetwork:
             f"{text!r} is not a valid prefix: {address_text!r} is not an address"
         ) from exc
     bits = max_prefixlen(address.version)
-    if not (length_text.isascii() and length_text.isdigit()) or int(length_text) > bits:
+    # At most three digits: int() of thousands of digits is refused by Python itself.
+    if (
+        not (length_text.isascii() and length_text.isdigit())
+        or len(length_text) > 3
+        or int(length_text) > bits
+    ):
         raise InvalidInputError(
             f"{text!r}: prefix length must be a whole number from 0 to {bits} for IPv{address.version}"
         )

@@ -216,7 +216,7 @@ def _node_prefixlens(
         version, text, bits = int(name[-1]), node.arg_text().strip(), 32 if name[-1] == "4" else 128
         if version not in versions:
             raise node.error(f"{name} is set but there is no IPv{version} pod CIDR")
-        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= bits):
+        if not (text.isascii() and text.isdigit() and len(text) <= 3 and 1 <= int(text) <= bits):
             raise node.error(f"{text!r}: expected a prefix length from 1 to {bits}")
         lengths[version] = int(text)
     return lengths
@@ -307,7 +307,9 @@ def _read_k3s(doc: YamlValue, path: str) -> ClusterConfig:
     if (dns := doc.get("cluster-dns")) is not None:
         _check_cluster_dns(dns, found["service_cidrs"])
     max_pods = _k3s_flags(doc, "kubelet-arg").get("max-pods")
-    if max_pods is not None and not (max_pods.text.isascii() and max_pods.text.isdigit()):
+    if max_pods is not None and not (
+        max_pods.text.isascii() and max_pods.text.isdigit() and len(max_pods.text) <= 9
+    ):
         raise max_pods.error(f"max-pods={max_pods.text}: expected a whole number of at least 0")
     notes: list[str] = []
     masks = _node_prefixlens(_k3s_flags(doc, "kube-controller-manager-arg"), found["pod_cidrs"], notes)

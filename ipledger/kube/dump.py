@@ -234,6 +234,10 @@ def _json_documents(text: str, name: str) -> list[Any]:
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
             raise _json_error(exc, text, name) from exc
+    except RecursionError as exc:
+        raise DumpError("nested too deeply to be a Kubernetes object", source=name) from exc
+    except ValueError as exc:  # a number of thousands of digits
+        raise DumpError(f"not valid JSON: {exc}", source=name) from exc
     # Several documents one after another, as `kubectl get ... -o json >> dump.json` leaves them.
     decoder = json.JSONDecoder()
     documents = []
@@ -243,6 +247,10 @@ def _json_documents(text: str, name: str) -> list[Any]:
             document, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:
             raise _json_error(exc, text, name) from exc
+        except RecursionError as exc:
+            raise DumpError("nested too deeply to be a Kubernetes object", source=name) from exc
+        except ValueError as exc:
+            raise DumpError(f"not valid JSON: {exc}", source=name) from exc
         documents.append(document)
         position = _skip_space(text, position)
     return documents
@@ -263,6 +271,17 @@ def _json_error(exc: json.JSONDecodeError, text: str, name: str) -> DumpError:
     return DumpError(f"not valid JSON: {exc.msg} ({where})", source=name)
 
 
+_YAML_VALUE_ERRORS = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OverflowError,
+    RecursionError,
+)
+
+
 def _yaml_documents(text: str, name: str) -> list[Any]:
     try:
         return list(yaml.load_all(text, Loader=_YAML_LOADER))
@@ -273,3 +292,8 @@ def _yaml_documents(text: str, name: str) -> list[Any]:
         raise DumpError(f"not valid YAML: {detail}{where}", source=name) from exc
     except yaml.YAMLError as exc:
         raise DumpError(f"not valid YAML: {exc}", source=name) from exc
+    except _YAML_VALUE_ERRORS as exc:
+        # PyYAML's constructors fail with plain exceptions on values like `0000-00-00` or `!!int`.
+        raise DumpError(
+            f"not valid YAML: a value cannot be read ({type(exc).__name__}: {exc})", source=name
+        ) from exc

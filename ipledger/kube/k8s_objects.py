@@ -128,8 +128,8 @@ def _network_status_ips(obj: KubeObject, text: object, field: str) -> tuple[IPAd
         raise obj.error(field, f"expected a JSON string, got {describe(text)}")
     try:
         networks = json.loads(text)
-    except ValueError as exc:
-        raise obj.error(field, f"not valid JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:
+        raise obj.error(field, f"not valid JSON: {exc or 'nested too deeply'}") from exc
     if type(networks) is not list:
         raise obj.error(field, f"expected a JSON list of networks, got {describe(networks)}")
     ips: list[IPAddress] = []

@@ -140,6 +140,8 @@ class KubeObject:
     def count(self, value: object, field: str) -> int:
         """A whole number of at least 0 (a string of digits counts too)."""
         if type(value) is str and value.isascii() and value.isdigit():
+            if len(value) > 18:  # beyond any count a cluster has (and int() refuses 4,300 digits)
+                raise self.error(field, f"expected a whole number of at least 0, got {len(value)} digits")
             return int(value)
         if type(value) is not int or value < 0:
             raise self.error(field, f"expected a whole number of at least 0, got {describe(value)}")
@@ -153,7 +155,7 @@ class KubeObject:
             # IPs. inet_pton accepts exactly the dotted quads that ipaddress does (no leading
             # zeros, no shorter forms); everything else takes the strict path below.
             return IPv4Address(inet_pton(AF_INET, value))
-        except OSError:
+        except (OSError, ValueError, UnicodeError):  # NUL characters and lone surrogates too
             pass
         try:
             return parse_address(value)

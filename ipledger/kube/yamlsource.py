@@ -138,7 +138,11 @@ class YamlValue:
     def number(self, *, minimum: float) -> float:
         if not isinstance(self.scalar, int | float) or isinstance(self.scalar, bool):
             raise self.error(f"expected a number, got {self.describe()}")
-        if not (math.isfinite(self.scalar) and self.scalar >= minimum):
+        try:
+            finite = math.isfinite(self.scalar)
+        except OverflowError:  # an integer too large for a float
+            finite = False
+        if not (finite and self.scalar >= minimum):
             raise self.error(f"{self.text} is out of range: the least allowed is {minimum}")
         return float(self.scalar)
 
@@ -203,6 +207,13 @@ def load_documents(text: str, *, path: str) -> tuple[YamlValue, ...]:
         raise ConfigError(f"not valid YAML: {exc}", path=path) from exc
     except RecursionError as exc:
         raise ConfigError("nested too deeply to be a cluster configuration", path=path) from exc
+    except ConfigError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, UnicodeError) as exc:
+        # PyYAML's constructors fail with plain exceptions on values like `0000-00-00` or `!!int`.
+        raise ConfigError(
+            f"not valid YAML: a value cannot be read ({type(exc).__name__}: {exc})", path=path
+        ) from exc
 
 
 def find_document(

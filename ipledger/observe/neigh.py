@@ -107,6 +107,8 @@ def _json_entries(text: str, path: str) -> list[_Entry]:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ObservationError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno) from exc
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits, deep nesting
+        raise ObservationError(f"not valid JSON: {exc or 'nested too deeply'}", path=path) from exc
     if not isinstance(document, list):
         raise ObservationError("expected a JSON list of neighbour entries (`ip -j neigh`)", path=path)
     return [

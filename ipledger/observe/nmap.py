@@ -84,6 +84,8 @@ def read_nmap_xml(text: str, *, path: str) -> list[SeenAddress]:
             path=path,
             line=exc.lineno,
         ) from exc
+    except UnicodeError as exc:  # text that cannot be UTF-8 (a lone surrogate) never came from a file
+        raise ObservationError(f"not text an XML parser can read: {exc}", path=path) from exc
     scan_time = reader.finished if reader.finished is not None else reader.started
     return merge_seen(
         SeenAddress(
@@ -209,7 +211,7 @@ class _NmapReader:
         text = attrs.get(name)
         if text is None:
             return None
-        if text.isascii() and text.isdigit() and int(text) <= _MAX_UNIX_TIME:
+        if text.isascii() and text.isdigit() and len(text) <= 12 and int(text) <= _MAX_UNIX_TIME:
             return datetime.fromtimestamp(int(text), tz=UTC)
         raise self.error(
             f"{text!r} is not a Unix time (whole seconds since 1970)", element=element, field=name

@@ -81,6 +81,20 @@ class Transaction:
         after: dict[str, Any] | None = None,
     ) -> None:
         self.authorize(kind, *_groups_of(kind, before, after))
+        self.record_authorized(action, kind, object_id, label, before=before, after=after)
+
+    def record_authorized(
+        self,
+        action: str,
+        kind: str,
+        object_id: int | None,
+        label: str,
+        *,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        """:meth:`record` of a change whose objects the caller authorised one by one (a scan
+        touching many records writes one entry for all of them)."""
         self.session.add(
             Change(
                 at=self.now,

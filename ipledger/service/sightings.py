@@ -108,11 +108,14 @@ def record_sightings(
     with ledger.transaction(actor) as tx:
         session = tx.session
         space_row = load_space(session, space)
+        lookup = names(session)
         for item in seen:
             value = int(item.address)
             row = queries.find_address(session, space_row.id, item.address.version, value)
             when = item.seen_at or tx.now
             if row is not None and (row.last_seen is None or row.last_seen < when):
+                # Authorised like any change of the record: editor on its group.
+                tx.authorize("address", lookup.group(row.group_id))
                 row.last_seen = when
                 if not row.mac and item.mac:
                     row.mac = item.mac
@@ -122,12 +125,9 @@ def record_sightings(
             )
             findings.extend(_judge(session, item, chain, space))
         if updated:
-            tx.record(
-                "update",
-                "address",
-                None,
-                f"last seen of {updated} address(es) from a scan",
-                after={"seen": len(seen)},
+            # One entry for the scan; each record it touched was authorised above.
+            tx.record_authorized(
+                "update", "address", None, f"last seen of {updated} address(es)", after={"seen": len(seen)}
             )
     return SightingReport(len(seen), updated, tuple(findings))
 

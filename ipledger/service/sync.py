@@ -220,6 +220,8 @@ def sync_with(
 def _start(ledger: Ledger, name: str, source: str, actor: Actor, taken_at: datetime) -> tuple[int, int]:
     with ledger.transaction(actor) as tx:
         cluster = load_cluster(tx.session, name)
+        # Refused before anything is written: a principal who may not sync leaves no trace.
+        tx.authorize("cluster", names(tx.session).group(cluster.group_id))
         row = ClusterSync(
             cluster_id=cluster.id,
             started_at=taken_at,
