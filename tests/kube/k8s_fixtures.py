@@ -17,7 +17,21 @@ import pytest
 from ipledger.core.observations import Snapshot
 from ipledger.kube.dump import read_dump, snapshot_from_objects
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "k8s"
+
+def _fixtures() -> Path:
+    """Where the shared fixtures are: ``$IPLEDGER_K8S_FIXTURES``, else ``../shared/fixtures/k8s``
+    beside the project, else the workplace's ``/work/shared/fixtures/k8s`` (a clone of the
+    project elsewhere, as CI makes, still finds them)."""
+    configured = os.environ.get("IPLEDGER_K8S_FIXTURES")
+    candidates = [Path(configured)] if configured else []
+    candidates += [
+        Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "k8s",
+        Path("/work/shared/fixtures/k8s"),
+    ]
+    return next((path for path in candidates if path.is_dir()), candidates[0])
+
+
+FIXTURES = _fixtures()
 TAKEN_AT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 

@@ -25,8 +25,9 @@ from ipledger.core.observations import Snapshot
 from ipledger.kube.dump import DumpError, snapshot_from_objects
 from ipledger.kube.live import CLUSTER_ROLE, RESOURCES, LiveError, Source, read_cluster
 from tests.kube.fake_apiserver import KINDS, FakeAPIServer, iter_fixture_objects, write_kubeconfig
+from tests.kube.k8s_fixtures import FIXTURES as SHARED_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "k8s"
+FIXTURES = SHARED_FIXTURES
 TAKEN_AT = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 # One consistent cluster: no two files hold different objects under one name.
