@@ -11,6 +11,7 @@ from ipledger import __version__
 from ipledger.api.deps import require_reader
 from ipledger.api.errors import install_error_handlers
 from ipledger.api.limits import BodyLimit
+from ipledger.api.openapi import problem_openapi
 from ipledger.api.routes import (
     addresses,
     allocation,
@@ -20,6 +21,7 @@ from ipledger.api.routes import (
     prefixes,
     ranges,
     reports,
+    session,
 )
 from ipledger.api.security import SecurityHeaders, cors_origins
 from ipledger.service.ledger import Ledger
@@ -45,6 +47,9 @@ allocation of the next free address or prefix, utilization, whois and the audit 
 - Listings page with `limit` and `offset`, or with the `next_cursor` of the previous page,
   and report the `total`.
 - `X-Actor` names who acts, for the audit log.
+- Requests authenticate with `Authorization: Bearer <API token>`, or in a browser with the
+  session cookie set by `POST /session`; a change made with the cookie must send the session's
+  CSRF token as `X-CSRF-Token` (403 otherwise).
 """
 
 
@@ -61,6 +66,8 @@ def create_app(ledger: Ledger) -> FastAPI:
     install_error_handlers(app)
     for module in (catalog, prefixes, ranges, addresses, allocation, reports, clusters, observations):
         app.include_router(module.router, prefix=PREFIX, dependencies=[Depends(require_reader)])
+    # Signing in comes before there is a reader; these routes check the session themselves.
+    app.include_router(session.router, prefix=PREFIX)
 
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     origins = cors_origins(os.environ.get("IPLEDGER_CORS_ORIGINS"))
@@ -73,4 +80,5 @@ def create_app(ledger: Ledger) -> FastAPI:
             expose_headers=["ETag", "Idempotent-Replayed"],
         )
     app.add_middleware(SecurityHeaders, docs_paths=(f"{PREFIX}/docs", f"{PREFIX}/redoc"))
+    app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     return app

@@ -124,6 +124,13 @@ def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+def _overflow(_request: Request, exc: Exception) -> JSONResponse:
+    """A number too large for the database (an id or an offset beyond 64 bits) or for a date."""
+    return problem(
+        400, "Bad input", f"a number in the request is out of range ({exc}); ids and counts fit in 63 bits"
+    )
+
+
 def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     _log.exception("unexpected error", exc_info=exc)
     return problem(500, "Internal error", "the server failed to handle this request; it has been logged")
@@ -137,4 +144,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LedgerError, _ledger_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(OverflowError, _overflow)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -49,7 +49,7 @@ def observe(state: CliState, path: Path, kind: str | None, space: str, output: s
 
 
 @click.command("stale")
-@click.option("--days", type=click.IntRange(min=0), default=30, show_default=True,
+@click.option("--days", type=click.IntRange(min=0, max=36500), default=30, show_default=True,
               help="Not seen by any scan or sync for this many days.")  # fmt: skip
 @optional_space_option("Only this space.")
 @format_option

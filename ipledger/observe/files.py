@@ -61,8 +61,11 @@ def detect_kind(text: str) -> str:
     start = text.lstrip("\ufeff \t\r\n")
     if start.startswith("<"):
         return "nmap"
-    first_line = start.partition("\n")[0]
-    header = next(csv.reader([first_line]), [])
+    first_line = start.splitlines()[0] if start else ""
+    try:
+        header = next(csv.reader([first_line]), [])
+    except csv.Error:  # not a CSV header (a stray carriage return, say): read it as ip neigh
+        header = []
     if "address" in (column_name(cell) for cell in header):
         return "csv"
     return "ip-neigh"

@@ -46,12 +46,14 @@ from ipledger.core.permissions import (
 from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.lookup import load_group
 from ipledger.store import auth as store
+from ipledger.store import sessions
 from ipledger.store.database import Session
 from ipledger.store.models import ApiToken, User, UserGrant
 
 __all__ = [
     "DEFAULT_TOKEN_LIFETIME",
     "FIRST_ADMIN",
+    "LOGIN_REFUSED",
     "SYSTEM_ACTOR",
     "Principal",
     "TokenRecord",
@@ -73,16 +75,18 @@ __all__ = [
     "revoke_token",
     "set_password",
     "show_user",
+    "sorted_grants",
 ]
 
 FIRST_ADMIN = "admin"
 # Who the audit log names for what the ledger does by itself (first start, login lockouts).
 SYSTEM_ACTOR = "ipledger"
 DEFAULT_TOKEN_LIFETIME = timedelta(days=90)
+# The one answer to every refused login, whatever the reason.
+LOGIN_REFUSED = "wrong user name or password"
 # Recording every use of a token would make each API read a write; once a minute is enough to
 # tell which tokens are still in use.
 _TOUCH_EVERY = timedelta(minutes=1)
-_REFUSED = "wrong user name or password"
 _NAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,99}")
 _TOKEN = re.compile(r"ipl_([0-9a-f]{8})_([A-Za-z0-9_-]{43})")
 _HASHER = PasswordHasher()
@@ -153,7 +157,8 @@ def create_user(
 
 
 def set_password(ledger: Ledger, name: str, password: str, *, actor: Actor) -> UserRecord:
-    """Give a person a new password; this also ends a lockout and clears the failed-login count.
+    """Give a person a new password; this also ends a lockout, clears the failed-login count and
+    ends the user's browser sessions.
 
     Raises:
         InvalidInputError: a service account, or a password the policy refuses.
@@ -168,13 +173,16 @@ def set_password(ledger: Ledger, name: str, password: str, *, actor: Actor) -> U
         before = {"has_password": user.password_hash is not None}
         user.password_hash = hashed
         user.failed_logins, user.locked_until = 0, None
+        # Whoever signed in with the old password (perhaps the reason for the new one) is out.
+        sessions.delete_user_sessions(tx.session, user.id)
         _touch(tx, user)
         tx.record("set-password", "user", user.id, user.name, before=before, after={"has_password": True})
         return _user_record(tx.session, user)
 
 
 def disable_user(ledger: Ledger, name: str, *, actor: Actor) -> UserRecord:
-    """Refuse the user's logins and tokens from now on (tokens stay, and work again on enable).
+    """Refuse the user's logins and tokens from now on (tokens stay, and work again on enable;
+    browser sessions are deleted).
 
     Raises:
         ConflictError: already disabled, or the last enabled admin.
@@ -184,6 +192,8 @@ def disable_user(ledger: Ledger, name: str, *, actor: Actor) -> UserRecord:
         if user.disabled:
             raise ConflictError(f"user {user.name} is already disabled")
         _refuse_last_admin(tx.session, user, doing="disable")
+        # Unlike tokens (automation, revoked one by one), browser sessions end for good.
+        sessions.delete_user_sessions(tx.session, user.id)
         return _update(tx, user, disabled=True)
 
 
@@ -201,7 +211,8 @@ def enable_user(ledger: Ledger, name: str, *, actor: Actor) -> UserRecord:
 
 
 def delete_user(ledger: Ledger, name: str, *, actor: Actor) -> UserRecord:
-    """Delete a user with its grants and its revoked or expired tokens; the audit log keeps its name.
+    """Delete a user with its grants, browser sessions and revoked or expired tokens; the audit
+    log keeps its name.
 
     A user that still holds usable tokens is refused: deleting would cut off the automation that
     uses them without warning. Revoke them first (or disable the user, which is reversible).
@@ -377,7 +388,7 @@ def authenticate_token(ledger: Ledger, plain: str, now: datetime) -> Principal |
         principal = Principal(
             token.user_name,
             UserKind(token.kind),
-            _grants(store.grants_of(session, token.user_id)),
+            sorted_grants(store.grants_of(session, token.user_id)),
             token=token.name,
             read_only=token.scope == TokenScope.READ_ONLY,
         )
@@ -398,20 +409,20 @@ def check_password(ledger: Ledger, name: str, password: str, now: datetime) -> P
             service account, disabled, locked, without a password, or the password is wrong.
     """
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AuthenticationError(_REFUSED)  # no password was ever set this long: spare the hashing
+        raise AuthenticationError(LOGIN_REFUSED)  # no password was ever set this long: spare the hashing
     cleaned = name.strip().lower()
     with ledger.reading() as session:
         stored = _login_hash(store.find_user(session, cleaned), now)
     if stored is None:
         _verify(_decoy_hash(), password)  # the same work as a real check: timing tells nothing
-        raise AuthenticationError(_REFUSED)
+        raise AuthenticationError(LOGIN_REFUSED)
     if not _verify(stored, password):
         _count_failure(ledger, cleaned, stored, now)
-        raise AuthenticationError(_REFUSED)
+        raise AuthenticationError(LOGIN_REFUSED)
     with ledger.transaction(cleaned) as tx:
         user = store.find_user(tx.session, cleaned, for_update=True)
         if user is None or _login_hash(user, now) != stored:
-            raise AuthenticationError(_REFUSED)  # changed while the password was checked
+            raise AuthenticationError(LOGIN_REFUSED)  # changed while the password was checked
         user.failed_logins = 0
         if _HASHER.check_needs_rehash(stored):
             user.password_hash = _HASHER.hash(password)
@@ -608,14 +619,16 @@ def _hash_token(plain: str) -> str:
 
 
 def _principal(session: Session, user: User, *, token: ApiToken | None) -> Principal:
-    grants = _grants(store.grants_by_user(session, [user.id]).get(user.id, []))
+    grants = sorted_grants(store.grants_by_user(session, [user.id]).get(user.id, []))
     if token is None:
         return Principal(user.name, UserKind(user.kind), grants)
     read_only = token.scope == TokenScope.READ_ONLY
     return Principal(user.name, UserKind(user.kind), grants, token=token.name, read_only=read_only)
 
 
-def _grants(rows: list[tuple[str, str | None]]) -> tuple[Grant, ...]:
+def sorted_grants(rows: list[tuple[str, str | None]]) -> tuple[Grant, ...]:
+    """Grants from ``(role, group path or None)`` rows: global ones first, then by group, highest
+    role first, without duplicates."""
     grants = {Grant(AccessRole(role), path) for role, path in rows}
     return tuple(sorted(grants, key=lambda item: (item.group is not None, item.group or "", -item.role.rank)))
 
@@ -632,7 +645,7 @@ def _record_of(user: User, grants: list[tuple[str, str | None]]) -> UserRecord:
         has_password=user.password_hash is not None,
         disabled=user.disabled,
         locked_until=user.locked_until,
-        grants=_grants(grants),
+        grants=sorted_grants(grants),
         created_at=user.created_at,
         updated_at=user.updated_at,
         version=user.version,

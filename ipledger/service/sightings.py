@@ -47,6 +47,7 @@ __all__ = [
 
 # What may legitimately hold an address of a pod network: pods, and the CNI's own per-node
 # addresses in it (Calico tunnel addresses, Cilium router and health addresses).
+_MAX_DAYS = 36_500
 _WATCHED_ROLES = {"pod": ("pod", "tunnel", "router", "health"), "service": ("service", "loadbalancer")}
 
 
@@ -176,7 +177,13 @@ def _judge(session: Session, item: SeenAddress, chain: Sequence[Prefix], space: 
 
 
 def stale_addresses(ledger: Ledger, *, days: int, now: datetime, space: str | None = None) -> StaleReport:
-    """Address records nobody has seen for ``days`` days, and pool addresses no service holds."""
+    """Address records nobody has seen for ``days`` days, and pool addresses no service holds.
+
+    Raises:
+        InvalidInputError: ``days`` is negative or more than a century.
+    """
+    if not 0 <= days <= _MAX_DAYS:
+        raise InvalidInputError(f"days must be from 0 to {_MAX_DAYS}, not {days}", field="days")
     cutoff = now - timedelta(days=days)
     with ledger.reading() as session:
         space_id = None if space is None else load_space(session, space).id

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from ipledger.store.models import ApiToken, Group, User, UserGrant
+from ipledger.store.models import ApiToken, BrowserSession, Group, User, UserGrant
 
 __all__ = [
     "delete_user_rows",
@@ -81,9 +81,10 @@ def list_global_admin_ids(session: Session, *, admin_role: str) -> set[int]:
 
 
 def delete_user_rows(session: Session, user_id: int) -> None:
-    """Remove a user's grants and tokens, ahead of the user's own row."""
+    """Remove a user's grants, tokens and browser sessions, ahead of the user's own row."""
     session.execute(delete(UserGrant).where(UserGrant.user_id == user_id))
     session.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
+    session.execute(delete(BrowserSession).where(BrowserSession.user_id == user_id))
 
 
 def find_token(session: Session, token_id: int) -> tuple[ApiToken, User] | None:

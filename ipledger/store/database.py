@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ipledger.core.errors import ConflictError, InvalidInputError, LedgerError
@@ -131,6 +131,9 @@ class Database:
         except IntegrityError as exc:
             text = str(exc.orig).splitlines()[0]
             raise ConflictError(f"the change collides with an existing object ({text})") from exc
+        except DataError as exc:
+            # A value the database cannot hold (a number beyond 64 bits on PostgreSQL): bad input.
+            raise InvalidInputError(f"a value is out of range: {str(exc.orig).splitlines()[0]}") from exc
         except DatabaseError as exc:
             raise LedgerError(f"database error: {str(exc.orig).splitlines()[0]}") from exc
         finally:
@@ -142,6 +145,9 @@ class Database:
         try:
             with session.begin():
                 yield session
+        except DataError as exc:
+            # A value the database cannot hold (a number beyond 64 bits on PostgreSQL): bad input.
+            raise InvalidInputError(f"a value is out of range: {str(exc.orig).splitlines()[0]}") from exc
         except DatabaseError as exc:
             raise LedgerError(f"database error: {str(exc.orig).splitlines()[0]}") from exc
         finally:

@@ -30,6 +30,7 @@ __all__ = [
     "Address",
     "ApiToken",
     "Base",
+    "BrowserSession",
     "Change",
     "Cluster",
     "ClusterFinding",
@@ -425,3 +426,22 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class BrowserSession(Base):
+    """A browser signed in with a password: only the SHA-256 of its cookie's secret is kept.
+
+    The CSRF token is kept in clear: it is worthless without the cookie, and a reloaded page
+    must be able to ask for it again (it cannot read the HttpOnly cookie to derive anything).
+    """
+
+    __tablename__ = "browser_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The absolute end; the idle timeout counts from last_seen_at.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -37,11 +37,15 @@ _KIND_CONFIG = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n"
 
 
 class Access(Enum):
-    """What an operation needs: any grant (READ), editor on team (WRITE), global admin (ADMIN)."""
+    """What an operation needs: any grant (READ), editor on team (WRITE), global admin (ADMIN),
+    a browser session (SESSION)."""
 
     READ = "read"
     WRITE = "write"
     ADMIN = "admin"
+    # Answers by the browser session cookie (or, to sign in, a password), never by the token:
+    # the matrix's principals hold neither, so every one of them gets 401.
+    SESSION = "session"
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,4 +215,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         _WRITE, body=_const({"text": "address,seen_at\n198.18.0.5,2024-01-01T00:00:00+00:00\n"})
     ),
     ("GET", "/stale"): Operation(_READ),
+    ("POST", "/session"): Operation(
+        Access.SESSION, body=_const({"name": "nobody", "password": "not the password"})
+    ),
+    ("GET", "/session"): Operation(Access.SESSION),
+    ("DELETE", "/session"): Operation(Access.SESSION),
 }

@@ -2,7 +2,8 @@
 
 Each case builds the ledger of ``authz_routes.build_targets`` (the targets lie in group ``team``),
 signs one principal in, makes one valid request and checks the status class it must get: 401 with
-``WWW-Authenticate`` without a valid token, 2xx for reads with any grant, 2xx for writes only with
+``WWW-Authenticate`` without a valid token (and on the browser-session routes, which answer to a
+session cookie only), 2xx for reads with any grant, 2xx for writes only with
 editor on team (admin for spaces and roles), 403 otherwise. A refused request, and any read,
 leaves every stored row as it was; an allowed write changes some.
 """
@@ -59,7 +60,7 @@ _UNGROUPED = {
 
 def _expected(access: Access, who: Who) -> int:
     """The status class: 401, 403 or 200 (meaning any 2xx)."""
-    if who in (Who.ANONYMOUS, Who.BAD_TOKEN):
+    if who in (Who.ANONYMOUS, Who.BAD_TOKEN) or access is Access.SESSION:
         return 401
     return 200 if who in _ALLOWED[access] else 403
 

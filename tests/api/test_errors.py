@@ -263,6 +263,7 @@ def test_openapi_documents_every_endpoint(api: httpx.Client) -> None:
         "/api/v1/clusters/{name}/report": {"get"},
         "/api/v1/scans": {"post"},
         "/api/v1/stale": {"get"},
+        "/api/v1/session": {"get", "post", "delete"},
     }
     for kind, key in (("prefixes", "prefix_id"), ("ranges", "range_id"), ("addresses", "address_id")):
         expected[f"/api/v1/{kind}"] = {"get", "post"}

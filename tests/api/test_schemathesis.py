@@ -25,20 +25,10 @@ Checks:
   description says every error is an RFC 9457 problem, and each such answer is held to that
   instead: ``application/problem+json`` with type, title, detail and its own status.
 
-Known bugs in ``ipledger/``, each pinned by a case of ``test_openapi_known_bug_fails_the_checks``
-(xfail, strict: fixing one makes its case fail until it leaves ``KNOWN_BUGS``):
-
-- Integers beyond signed 64 bits (an id in the path, ``offset``, ``object_id``, the ``ids`` of a
-  bulk delete, ``max_pods`` or ``expected_nodes`` of a cluster) reach SQLite and crash the request
-  with ``OverflowError: Python int too large to convert to SQLite INTEGER``: 500.
-- ``GET /stale?days=N`` with N above about 739,000 computes a cutoff before year 1: 500
-  (``OverflowError: date value out of range``).
-- Every operation documents its 422 as ``application/json`` with FastAPI's ``HTTPValidationError``
-  (``detail`` a list), but answers ``application/problem+json`` with a problem (``detail`` a
-  string, the list in ``errors``).
-
-The fuzzing run steers around the first two (``assume`` rejects such a case) and checks a 422 for
-no 5xx and for being a problem only, so that it stays a test of everything else.
+Bugs it found, kept as regression cases of ``test_openapi_former_bug_now_passes_the_checks``:
+integers beyond signed 64 bits (ids, offsets, counts) crashed with 500 and are now 400 problems;
+``GET /stale?days=N`` far in the past crashed and is now bounded; every 422 was documented as
+FastAPI's ``HTTPValidationError`` but answered as a problem, and is now documented as one.
 
 SQLite only: schemathesis drives the app in process and checks what the API answers against its
 schema; which database stores the rows adds nothing to that, and PostgreSQL would double the run.
@@ -53,9 +43,8 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, assume, settings
+from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.errors import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -176,13 +165,11 @@ def _assert_problem(response: schemathesis.Response) -> None:
 def test_openapi_operation_answers_as_documented(
     case: schemathesis.Case[Any], seeded_app: FastAPI, admin_auth: dict[str, str]
 ) -> None:
-    assume(_known_bug(case) is None)
     _calls[case.operation.label] += 1
 
     response = case.call(app=seeded_app, headers=admin_auth)
 
-    # A 422 is checked for no 5xx only: its documentation is wrong (_422_BUG).
-    case.validate_response(response, checks=[not_a_server_error] if response.status_code == 422 else CHECKS)
+    case.validate_response(response, checks=CHECKS)
     if response.status_code >= 400:
         _assert_problem(response)
 
@@ -202,55 +189,49 @@ def test_openapi_run_covers_every_operation(request: pytest.FixtureRequest) -> N
     assert _calls.keys() == operations
 
 
-KNOWN_BUGS = [
+FORMER_BUGS = [
     pytest.param(
         "GET",
         "/ranges/{range_id}",
         {"path_parameters": {"range_id": 2**63}},
         id="range-id-beyond-int64",
-        marks=pytest.mark.xfail(strict=True, raises=OverflowError, reason=_BIG_INTEGER_BUG),
     ),
     pytest.param(
         "GET",
         "/prefixes",
         {"query": {"offset": 2**63}},
         id="offset-beyond-int64",
-        marks=pytest.mark.xfail(strict=True, raises=OverflowError, reason=_BIG_INTEGER_BUG),
     ),
     pytest.param(
         "POST",
         "/prefixes/bulk-delete",
         {"body": {"ids": [2**63]}},
         id="bulk-delete-id-beyond-int64",
-        marks=pytest.mark.xfail(strict=True, raises=OverflowError, reason=_BIG_INTEGER_BUG),
     ),
     pytest.param(
         "POST",
         "/clusters",
         {"body": {"name": "c9", "max_pods": 2**63}},
         id="cluster-max-pods-beyond-int64",
-        marks=pytest.mark.xfail(strict=True, raises=OverflowError, reason=_BIG_INTEGER_BUG),
     ),
     pytest.param(
         "GET",
         "/stale",
         {"query": {"days": 740_000}},
         id="stale-days-before-year-1",
-        marks=pytest.mark.xfail(strict=True, raises=OverflowError, reason=_STALE_DAYS_BUG),
     ),
     pytest.param(
         "POST",
         "/spaces",
         {"body": {}},
         id="422-documented-as-json",
-        marks=pytest.mark.xfail(strict=True, raises=FailureGroup, reason=_422_BUG),
     ),
 ]
 
 
 @pytest.mark.parametrize("ledger_url", ["sqlite"], indirect=True)
-@pytest.mark.parametrize(("method", "path", "parts"), KNOWN_BUGS)
-def test_openapi_known_bug_fails_the_checks(
+@pytest.mark.parametrize(("method", "path", "parts"), FORMER_BUGS)
+def test_openapi_former_bug_now_passes_the_checks(
     seeded_app: FastAPI, admin_auth: dict[str, str], method: str, path: str, parts: dict[str, Any]
 ) -> None:
     case = schema[f"{PREFIX}{path}"][method].Case(**parts)

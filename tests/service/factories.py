@@ -136,8 +136,9 @@ def count_rows(ledger: Ledger, model: type[Base]) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-# A request's own token records when it was last used: bookkeeping, not a change it made.
-_BOOKKEEPING = {"api_tokens": "last_used_at"}
+# A request's own token or browser session records when it was last used: bookkeeping, not a
+# change it made.
+_BOOKKEEPING = {"api_tokens": "last_used_at", "browser_sessions": "last_seen_at"}
 
 
 def stored_state(ledger: Ledger) -> dict[str, list[tuple[Any, ...]]]:

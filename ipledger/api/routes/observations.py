@@ -173,7 +173,9 @@ def record_scan(body: ScanUpload, ledger: LedgerDep, actor: ActorDep) -> ScanRea
 @router.get("/stale", response_model=StaleRead, tags=["reports"], summary="Stale addresses")
 def stale(
     ledger: LedgerDep,
-    days: Annotated[int, Query(ge=0, description="Not seen by a scan or sync for this many days.")] = 30,
+    days: Annotated[
+        int, Query(ge=0, le=36500, description="Not seen by a scan or sync for this many days.")
+    ] = 30,
     space: str | None = None,
 ) -> StaleRead:
     found = stale_addresses(ledger, days=days, now=datetime.now(UTC), space=space)
