@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from ipledger.store.models import ApiToken, BrowserSession, Group, User, UserGrant
@@ -26,6 +26,7 @@ __all__ = [
     "list_live_token_names",
     "list_tokens",
     "list_users",
+    "token_principal_rows",
     "touch_token",
 ]
 
@@ -118,6 +119,35 @@ _GRANTS_OF = (
     .where(UserGrant.user_id == bindparam("user_id"))
     .order_by(UserGrant.id)
 )
+
+
+_TOKEN_PRINCIPAL = (
+    select(
+        ApiToken.name,
+        ApiToken.token_hash,
+        ApiToken.scope,
+        ApiToken.expires_at,
+        ApiToken.last_used_at,
+        ApiToken.revoked_at,
+        ApiToken.id,
+        User.name.label("user_name"),
+        User.kind,
+        User.disabled,
+        UserGrant.role,
+        Group.path,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .outerjoin(UserGrant, UserGrant.user_id == User.id)
+    .outerjoin(Group, Group.id == UserGrant.group_id)
+    .where(ApiToken.prefix == bindparam("prefix"))
+    .order_by(UserGrant.id)
+)
+
+
+def token_principal_rows(connection: Connection, prefix: str) -> Sequence[Any]:
+    """The token with this prefix, its user and the user's grants: one row per grant (one row
+    with no role for a user without grants), in one statement."""
+    return connection.execute(_TOKEN_PRINCIPAL, {"prefix": prefix}).all()
 
 
 def find_token_holder(session: Session, prefix: str) -> Any:

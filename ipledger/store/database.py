@@ -140,6 +140,16 @@ class Database:
             session.close()
 
     @contextmanager
+    def looking_up(self) -> Iterator[Connection]:
+        """A read-only connection without an ORM session, for the lookup every request makes
+        (the session's machinery costs more than the lookup itself)."""
+        try:
+            with self._reader.connect() as connection, connection.begin():
+                yield connection
+        except DatabaseError as exc:
+            raise LedgerError(f"database error: {str(exc.orig).splitlines()[0]}") from exc
+
+    @contextmanager
     def reading(self) -> Iterator[Session]:
         session = self._sessions(bind=self._reader)
         try:
