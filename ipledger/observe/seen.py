@@ -10,13 +10,13 @@ the field at fault.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ipledger.core.addresses import IPAddress
 from ipledger.core.errors import InvalidInputError
+from ipledger.core.mac import parse_mac
 
 __all__ = [
     "MAX_OBSERVATION_BYTES",
@@ -29,10 +29,6 @@ __all__ = [
 
 # A ping scan of a /16 with every host listed is a few tens of MiB; far beyond that is not a scan.
 MAX_OBSERVATION_BYTES = 256 << 20
-_HEX_DIGITS = frozenset("0123456789abcdef")
-# The form iproute2 writes and this module returns, matched first: a neighbour table or a scan
-# holds tens of thousands of MACs.
-_CANONICAL_MAC = re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,29 +87,6 @@ def check_text_size(text: str, *, path: str) -> None:
             "file may hold; split it",
             path=path,
         )
-
-
-def parse_mac(text: str) -> str:
-    """A MAC address as six lower-case pairs joined by colons; "" stays "".
-
-    Accepted: ``52:54:00:12:34:56`` (either case), ``52-54-00-12-34-56``, ``5254.0012.3456`` and
-    ``525400123456``.
-
-    Raises:
-        InvalidInputError: anything else (``field`` is ``mac``).
-    """
-    cleaned = text.strip().lower()
-    if not cleaned or _CANONICAL_MAC.fullmatch(cleaned):
-        return cleaned
-    separator = ":" if ":" in cleaned or "-" in cleaned else "."
-    groups = cleaned.replace("-", ":").split(separator)
-    sizes = {1: [12], 3: [4, 4, 4], 6: [2, 2, 2, 2, 2, 2]}.get(len(groups))
-    digits = "".join(groups)
-    if sizes != [len(group) for group in groups] or not set(digits) <= _HEX_DIGITS:
-        raise InvalidInputError(
-            f"{text!r} is not a MAC address (expected e.g. 52:54:00:12:34:56)", field="mac"
-        )
-    return ":".join(digits[index : index + 2] for index in range(0, 12, 2))
 
 
 def merge_seen(seen: Iterable[SeenAddress]) -> list[SeenAddress]:

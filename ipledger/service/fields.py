@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ipledger.core.errors import InvalidInputError, StaleVersionError
+from ipledger.core.mac import parse_mac
 
 __all__ = ["clean_mac", "clean_tags", "parse_time", "refuse_unknown_fields", "require_version"]
 
@@ -31,26 +32,8 @@ def refuse_unknown_fields(kind: str, given: Iterable[str], known: Iterable[str])
 
 
 def clean_mac(text: str) -> str:
-    """A MAC address as six lower-case pairs joined by colons; empty stays empty.
-
-    Accepted: ``52:54:00:12:34:56``, ``52-54-00-12-34-56``, ``5254.0012.3456`` and ``525400123456``.
-
-    Raises:
-        InvalidInputError: anything else.
-    """
-    if not text:
-        return ""
-    lowered = text.strip().lower()
-    groups = (
-        lowered.replace("-", ":").split(":") if ("-" in lowered or ":" in lowered) else lowered.split(".")
-    )
-    sizes = {1: [12], 3: [4, 4, 4], 6: [2] * 6}.get(len(groups))
-    digits = "".join(groups)
-    if sizes != [len(group) for group in groups] or any(char not in "0123456789abcdef" for char in digits):
-        raise InvalidInputError(
-            f"{text!r} is not a MAC address (expected e.g. 52:54:00:12:34:56)", field="mac"
-        )
-    return ":".join(digits[index : index + 2] for index in range(0, 12, 2))
+    """A MAC address in the ledger's one form (see ``core.mac.parse_mac``); empty stays empty."""
+    return parse_mac(text)
 
 
 def parse_time(where: str, value: Any) -> datetime | None:

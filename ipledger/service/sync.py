@@ -385,62 +385,28 @@ def _address_columns(
     return columns
 
 
+def _usage_columns(usage: tuple[PoolUsage, ...], **fixed: object) -> dict[str, list[object]]:
+    """The rows of the usage rows, column by column: the ``fixed`` columns (ids, time) the same in
+    every row, then the figures of each pool (``cidr`` and ``node`` only where the table keeps them)."""
+    figures = ("kind", "name", "size", "allocated", "in_use", "stranded")
+    columns: dict[str, list[object]] = {key: [value] * len(usage) for key, value in fixed.items()}
+    for key in figures:
+        columns[key] = [getattr(item, key) for item in usage]
+    columns["name"] = [item.name[:300] for item in usage]
+    return columns
+
+
 def _block_columns(cluster_id: int, sync_id: int, usage: tuple[PoolUsage, ...]) -> dict[str, list[object]]:
-    columns: dict[str, list[object]] = {
-        key: []
-        for key in (
-            "cluster_id",
-            "sync_id",
-            "kind",
-            "name",
-            "cidr",
-            "node",
-            "size",
-            "allocated",
-            "in_use",
-            "stranded",
-        )
-    }
-    for item in usage:
-        values = (
-            cluster_id,
-            sync_id,
-            item.kind,
-            item.name[:300],
-            None if item.cidr is None else str(item.cidr),
-            item.node,
-            item.size,
-            item.allocated,
-            item.in_use,
-            item.stranded,
-        )
-        for column, value in zip(columns, values, strict=True):
-            columns[column].append(value)
+    columns = _usage_columns(usage, cluster_id=cluster_id, sync_id=sync_id)
+    columns["cidr"] = [None if item.cidr is None else str(item.cidr) for item in usage]
+    columns["node"] = [item.node for item in usage]
     return columns
 
 
 def _sample_columns(
     cluster_id: int, sync_id: int, at: datetime, usage: tuple[PoolUsage, ...]
 ) -> dict[str, list[object]]:
-    columns: dict[str, list[object]] = {
-        key: []
-        for key in ("cluster_id", "sync_id", "at", "kind", "name", "size", "allocated", "in_use", "stranded")
-    }
-    for item in usage:
-        values = (
-            cluster_id,
-            sync_id,
-            at,
-            item.kind,
-            item.name[:300],
-            item.size,
-            item.allocated,
-            item.in_use,
-            item.stranded,
-        )
-        for column, value in zip(columns, values, strict=True):
-            columns[column].append(value)
-    return columns
+    return _usage_columns(usage, cluster_id=cluster_id, sync_id=sync_id, at=at)
 
 
 def _finding_columns(
