@@ -246,21 +246,44 @@ class _AddressRequest:
 def _serve_addresses(
     ledger: Ledger, prefix_id: int | None, range_id: int | None, batch: list[Request[list[AddressRecord]]]
 ) -> None:
+    """Serve the batch in one transaction; when a request of it fails, serve it again with each
+    request in its own savepoint, so that only the failed one is refused.
+
+    Failures are rare (an exhausted prefix, an unknown group), and a savepoint with the flushes
+    around it costs about as much as the allocation itself, so the first try goes without them.
+    """
+    try:
+        with ledger.transaction(batch[0].payload.actor) as tx:
+            space_row, target = _locked_target(tx, prefix_id, range_id)
+            for item in batch:
+                wanted: _AddressRequest = item.payload
+                tx.act_as(wanted.actor)
+                item.result = _take_addresses(tx, space_row, target, wanted.count, wanted.fields)
+        return
+    except LedgerError:
+        if len(batch) == 1:
+            raise
+    for item in batch:
+        item.result = None
     with ledger.transaction(batch[0].payload.actor) as tx:
-        space_id, parent = _parent_by_id(tx.session, prefix_id, range_id)
-        space_row = tx.session.get(Space, space_id)
-        assert space_row is not None  # a foreign key keeps it
-        target = _target(tx.session, space_row, parent, lock=True)
+        space_row, target = _locked_target(tx, prefix_id, range_id)
         for item in batch:
-            wanted: _AddressRequest = item.payload
+            wanted = item.payload
             tx.act_as(wanted.actor)
-            published = len(tx.events)
+            mark = tx.mark()
             try:
                 with tx.session.begin_nested():
                     item.result = _take_addresses(tx, space_row, target, wanted.count, wanted.fields)
             except LedgerError as error:
-                del tx.events[published:]
+                tx.forget_since(mark)
                 item.error = error
+
+
+def _locked_target(tx: Transaction, prefix_id: int | None, range_id: int | None) -> tuple[Space, _Target]:
+    space_id, parent = _parent_by_id(tx.session, prefix_id, range_id)
+    space_row = tx.session.get(Space, space_id)
+    assert space_row is not None  # a foreign key keeps it
+    return space_row, _target(tx.session, space_row, parent, lock=True)
 
 
 def _parent_by_id(session: Session, prefix_id: int | None, range_id: int | None) -> tuple[int, Parent]:

@@ -44,7 +44,7 @@ def record_node_addresses(
     missing = [item for key, item in sorted(wanted.items()) if key not in known]
     if not missing:
         return findings
-    published = len(tx.events)
+    published = tx.mark()
     try:
         # All at once (5,000 nodes in one batch); one by one only if that is refused.
         with session.begin_nested():
@@ -65,15 +65,15 @@ def record_node_addresses(
             )
         return findings
     except LedgerError:
-        del tx.events[published:]
+        tx.forget_since(published)
     for address, name in missing:
         fields = AddressFields(holder_kind="node", holder_name=name, source=source, last_seen=seen_at)
-        published = len(tx.events)
+        published = tx.mark()
         try:
             with session.begin_nested():
                 insert_address(tx, space, address, fields)
         except LedgerError as error:
-            del tx.events[published:]
+            tx.forget_since(published)
             findings.append(
                 Finding(
                     Severity.WARNING,
