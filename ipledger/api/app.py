@@ -17,6 +17,7 @@ from ipledger.api.routes import (
     allocation,
     catalog,
     clusters,
+    events,
     observations,
     prefixes,
     ranges,
@@ -24,6 +25,7 @@ from ipledger.api.routes import (
     session,
 )
 from ipledger.api.security import SecurityHeaders, cors_origins
+from ipledger.service.events import CommitSignal
 from ipledger.service.ledger import Ledger
 
 __all__ = ["MAX_BODY_BYTES", "PREFIX", "create_app"]
@@ -63,8 +65,10 @@ def create_app(ledger: Ledger) -> FastAPI:
         redoc_url=f"{PREFIX}/redoc",
     )
     app.state.ledger = ledger
+    app.state.commit_signal = CommitSignal()
+    ledger.commit_hooks.append(app.state.commit_signal.notify)
     install_error_handlers(app)
-    for module in (catalog, prefixes, ranges, addresses, allocation, reports, clusters, observations):
+    for module in (catalog, prefixes, ranges, addresses, allocation, reports, clusters, observations, events):
         app.include_router(module.router, prefix=PREFIX, dependencies=[Depends(require_reader)])
     # Signing in comes before there is a reader; these routes check the session themselves.
     app.include_router(session.router, prefix=PREFIX)

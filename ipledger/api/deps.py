@@ -27,6 +27,7 @@ __all__ = [
     "ActorDep",
     "LedgerDep",
     "SessionDep",
+    "reauthenticate",
     "require_reader",
     "run_idempotently",
 ]
@@ -54,6 +55,10 @@ async def _principal(
     Async although it reads the database (two indexed lookups): a thread-pool hop per request
     would cost more than the lookups themselves, which block the event loop for well under a
     millisecond."""
+    return _authenticate(request, authorization)
+
+
+def _authenticate(request: Request, authorization: str | None) -> Principal:
     if authorization is None:
         secret = request.cookies.get(SESSION_COOKIE)
         if secret is None:
@@ -70,6 +75,15 @@ async def _principal(
     if principal is None:
         raise AuthenticationError("the token is unknown, expired or revoked")
     return principal
+
+
+def reauthenticate(request: Request) -> Principal | None:
+    """The principal of the request's credentials now, or None when they no longer hold (a
+    long-lived request such as the event stream asks again from time to time)."""
+    try:
+        return _authenticate(request, request.headers.get("authorization"))
+    except (AuthenticationError, PermissionDeniedError):
+        return None
 
 
 def _signed_in(request: Request, secret: str | None) -> SignedIn:

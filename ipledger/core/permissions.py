@@ -23,6 +23,7 @@ __all__ = [
     "LOCKOUT_THRESHOLD",
     "MAX_PASSWORD_LENGTH",
     "MIN_PASSWORD_LENGTH",
+    "PRIVATE_KINDS",
     "AccessRole",
     "AuthenticationError",
     "Grant",
@@ -32,6 +33,7 @@ __all__ = [
     "UserKind",
     "can_administer",
     "can_read",
+    "can_see_change",
     "can_write",
     "check_password_policy",
     "covers",
@@ -143,6 +145,19 @@ def can_write(grants: Iterable[Grant], group_path: str | None) -> bool:
     return role is not None and role >= AccessRole.EDITOR
 
 
+# Changes to these concern people and their credentials: only global admins see them in the
+# audit log, the event stream and webhooks.
+PRIVATE_KINDS = frozenset({"user", "token", "grant", "session"})
+
+
+def can_see_change(grants: Iterable[Grant], object_kind: str) -> bool:
+    """Whether the audit entry of a change to an object of ``object_kind`` may be shown."""
+    grants = tuple(grants)
+    if object_kind in PRIVATE_KINDS:
+        return can_administer(grants)
+    return can_read(grants)
+
+
 def can_administer(grants: Iterable[Grant]) -> bool:
     """Spaces, roles, users, tokens and grants need admin everywhere; a group's admin edits only."""
     return any(grant.role is AccessRole.ADMIN and grant.group is None for grant in grants)
@@ -171,6 +186,10 @@ class Principal:
 
     def can_administer(self) -> bool:
         return not self.read_only and can_administer(self.grants)
+
+    def can_see_change(self, object_kind: str) -> bool:
+        """Reading the audit entry of a change (a read-only token of an admin sees them all)."""
+        return can_see_change(self.grants, object_kind)
 
     def require_read(self) -> None:
         """Raises: PermissionDeniedError: no grant at all."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ipledger.core.permissions import PRIVATE_KINDS, Principal
 from ipledger.service.ledger import Ledger
 from ipledger.service.records import ChangeRecord
 from ipledger.store import catalog
 from ipledger.store.models import Change
 
-__all__ = ["list_changes", "search_changes"]
+__all__ = ["change_record", "hidden_kinds", "list_changes", "search_changes"]
 
 
 def list_changes(
@@ -50,8 +51,10 @@ def search_changes(
     until: datetime | None = None,
     limit: int | None = 100,
     offset: int = 0,
+    viewer: Principal | None = None,
 ) -> tuple[list[ChangeRecord], int]:
-    """:func:`list_changes` with the number of matching entries before paging."""
+    """:func:`list_changes` with the number of matching entries before paging; a ``viewer``
+    sees only the entries its grants may see (changes of users and tokens: admins only)."""
     with ledger.reading() as session:
         rows, total = catalog.list_changes(
             session,
@@ -63,11 +66,19 @@ def search_changes(
             until=until,
             limit=limit,
             offset=offset,
+            hidden_kinds=hidden_kinds(viewer),
         )
-        return [_record(row) for row in rows], total
+        return [change_record(row) for row in rows], total
 
 
-def _record(row: Change) -> ChangeRecord:
+def hidden_kinds(viewer: Principal | None) -> frozenset[str]:
+    """The object kinds whose changes ``viewer`` may not see (None: the CLI, which sees all)."""
+    if viewer is None:
+        return frozenset()
+    return frozenset(kind for kind in PRIVATE_KINDS if not viewer.can_see_change(kind))
+
+
+def change_record(row: Change) -> ChangeRecord:
     return ChangeRecord(
         row.id,
         row.at,

@@ -36,7 +36,7 @@ from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.prefixes import unit_for
 from ipledger.store import catalog, objects
 from ipledger.store.bulk_insert import insert_rows
-from ipledger.store.models import Address, Change, Prefix, Range
+from ipledger.store.models import Address, Prefix, Range
 
 __all__ = [
     "ImportSummary",
@@ -183,7 +183,7 @@ def load_objects(
         for start in range(0, len(rows), _BATCH):
             chunk = rows[start : start + _BATCH]
             insert_rows(session, model, [row for row, _ in chunk])
-            insert_rows(session, Change, [_change(tx, kind, label, row) for row, label in chunk])
+            tx.record_imported([_change(tx, kind, label, row) for row, label in chunk])
             done += len(chunk)
             if progress is not None:
                 progress(done, total)

@@ -18,9 +18,10 @@ from ipledger.service.batching import Batches
 from ipledger.store import catalog
 from ipledger.store.bulk_insert import insert_rows
 from ipledger.store.database import Database, Engine, Session, database_url_for_path
+from ipledger.store.locks import lock_audit_log
 from ipledger.store.models import Change
 
-__all__ = ["Actor", "Event", "Ledger", "Transaction", "database_url_for_path"]
+__all__ = ["Actor", "Event", "Ledger", "Transaction", "database_url_for_path", "groups_of_change"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,8 @@ class Event:
 
 
 Actor = str | Principal  # who acts: a name (the CLI, the server's own jobs) or a signed-in principal
+
+_AUDIT_CHUNK = 10_000
 
 # Changes to these need a global admin; everything else needs editor on the object's group(s).
 _ADMIN_KINDS = frozenset({"space", "role", "user", "token", "grant", "ledger", "csv"})
@@ -84,7 +87,7 @@ class Transaction:
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
     ) -> None:
-        self.authorize(kind, *_groups_of(kind, before, after))
+        self.authorize(kind, *groups_of_change(kind, before, after))
         self.record_authorized(action, kind, object_id, label, before=before, after=after)
 
     def record_authorized(
@@ -113,22 +116,32 @@ class Transaction:
         )
         self.events.append(Event(action, kind, object_id, label, self.actor, self.now))
 
-    def mark(self) -> int:
+    def record_imported(self, rows: list[dict[str, Any]]) -> None:
+        """Audit entries of a bulk import, already built as rows (no event each: too many)."""
+        self.audit_rows.extend(rows)
+
+    def mark(self) -> tuple[int, int]:
         """A point to :meth:`forget_since` when a savepoint after it rolls back."""
-        return len(self.events)
+        return len(self.events), len(self.audit_rows)
 
-    def forget_since(self, mark: int) -> None:
+    def forget_since(self, mark: tuple[int, int]) -> None:
         """Drop the changes recorded after ``mark``: their savepoint rolled back."""
-        del self.events[mark:]
-        del self.audit_rows[mark:]
+        del self.events[mark[0] :]
+        del self.audit_rows[mark[1] :]
 
-    def write_audit(self) -> None:
-        """Write the audit entries recorded so far (the transaction does it before it commits)."""
-        insert_rows(self.session, Change, self.audit_rows)
+    def write_audit(self) -> int:
+        """Write the audit entries recorded so far (the transaction does it just before it
+        commits, in id order with every other transaction's); returns how many."""
+        written = len(self.audit_rows)
+        if written:
+            lock_audit_log(self.session)
+            for start in range(0, written, _AUDIT_CHUNK):
+                insert_rows(self.session, Change, self.audit_rows[start : start + _AUDIT_CHUNK])
         self.audit_rows = []
+        return written
 
 
-def _groups_of(
+def groups_of_change(
     kind: str, before: dict[str, Any] | None, after: dict[str, Any] | None
 ) -> tuple[str | None, ...]:
     """The groups a change touches, from its audit snapshots (a group is named by its path)."""
@@ -149,6 +162,8 @@ class Ledger:
         self.dialect = database.dialect
         self._clock = clock or (lambda: datetime.now(UTC))
         self.listeners: list[Callable[[Event], None]] = []
+        # Called once after each transaction that changed something (the event stream wakes up).
+        self.commit_hooks: list[Callable[[], None]] = []
         self.batches = Batches()
 
     @classmethod
@@ -172,10 +187,13 @@ class Ledger:
             tx = Transaction(session, "", self._clock())
             tx.act_as(actor)
             yield tx
-            tx.write_audit()
+            written = tx.write_audit()
         for event in tx.events:
             for listener in self.listeners:
                 listener(event)
+        if written:
+            for hook in self.commit_hooks:
+                hook()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

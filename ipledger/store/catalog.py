@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import exists, func, or_, select
@@ -14,7 +14,9 @@ __all__ = [
     "find_role",
     "group_paths",
     "group_paths_by_id",
+    "latest_change_id",
     "list_changes",
+    "list_changes_after",
     "list_child_group_paths",
     "list_groups",
     "list_groups_below",
@@ -103,6 +105,21 @@ def role_in_use(session: Session, name: str) -> bool:
     )
 
 
+def list_changes_after(
+    session: Session, after_id: int, *, hidden_kinds: Collection[str], limit: int
+) -> Sequence[Change]:
+    """Audit entries with an id above ``after_id``, oldest first, without ``hidden_kinds``."""
+    query = select(Change).where(Change.id > after_id)
+    if hidden_kinds:
+        query = query.where(Change.object_kind.not_in(hidden_kinds))
+    return session.scalars(query.order_by(Change.id).limit(limit)).all()
+
+
+def latest_change_id(session: Session) -> int:
+    """The id of the newest audit entry (0 when there is none)."""
+    return session.scalar(select(func.max(Change.id))) or 0
+
+
 def list_changes(
     session: Session,
     *,
@@ -114,9 +131,12 @@ def list_changes(
     until: datetime | None,
     limit: int | None,
     offset: int,
+    hidden_kinds: Collection[str] = (),
 ) -> tuple[Sequence[Change], int]:
     """Audit entries, newest first (``since`` inclusive, ``until`` exclusive), and how many match."""
     query = select(Change)
+    if hidden_kinds:
+        query = query.where(Change.object_kind.not_in(hidden_kinds))
     if object_kind is not None:
         query = query.where(Change.object_kind == object_kind)
     if object_id is not None:

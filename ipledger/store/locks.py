@@ -5,17 +5,40 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ipledger.core.ranges import IPRange
 from ipledger.store.models import Cluster, Prefix, Space
 
-__all__ = ["lock_cluster", "lock_prefixes", "lock_prefixes_within", "lock_space", "takes_row_locks"]
+__all__ = [
+    "lock_audit_log",
+    "lock_cluster",
+    "lock_prefixes",
+    "lock_prefixes_within",
+    "lock_space",
+    "takes_row_locks",
+]
 
 
 def takes_row_locks(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+# Any fixed number: the key of the one advisory lock that orders audit entries.
+_AUDIT_LOG_LOCK = 0x1F1ED6E5
+
+
+def lock_audit_log(session: Session) -> None:
+    """Hold the audit log until this transaction ends, so that entries commit in id order.
+
+    PostgreSQL hands out ids when rows are inserted, not when they commit: without this, an
+    entry could become visible after one with a higher id, and an event stream resuming "after
+    id N" would never deliver it. Taken just before the entries are written at the end of a
+    transaction, so it is held only for the moment of the commit.
+    """
+    if takes_row_locks(session):
+        session.execute(select(func.pg_advisory_xact_lock(_AUDIT_LOG_LOCK)))
 
 
 def lock_space(session: Session, space_id: int) -> None:

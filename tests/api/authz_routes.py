@@ -190,6 +190,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/utilization"): Operation(_READ),
     ("GET", "/findings"): Operation(_READ),
     ("GET", "/changes"): Operation(_READ),
+    ("GET", "/events"): Operation(_READ, params={"once": "true", "last_event_id": "0"}),
     ("GET", "/clusters"): Operation(_READ, params={"group": TEAM}),
     ("POST", "/clusters"): Operation(_WRITE, body=_const({"name": "c9", **_IN_TEAM})),
     ("GET", "/clusters/overlaps"): Operation(_READ),

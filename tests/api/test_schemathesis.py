@@ -166,6 +166,9 @@ def test_openapi_operation_answers_as_documented(
     case: schemathesis.Case[Any], seeded_app: FastAPI, admin_auth: dict[str, str]
 ) -> None:
     _calls[case.operation.label] += 1
+    if case.operation.path == f"{PREFIX}/events":
+        # The stream never ends by itself: let it send what is there and close.
+        case.query = {**(case.query or {}), "once": True}
 
     response = case.call(app=seeded_app, headers=admin_auth)
 

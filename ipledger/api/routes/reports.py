@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ipledger.api.deps import LedgerDep
+from ipledger.api.deps import ActorDep, LedgerDep
 from ipledger.api.params import MAX_PAGE, address_field, decode_cursor, page
 from ipledger.api.schemas import (
     AddressRead,
@@ -86,6 +86,7 @@ def findings(ledger: LedgerDep) -> list[FindingRead]:
 )
 def changes(
     ledger: LedgerDep,
+    viewer: ActorDep,
     object_kind: str | None = None,
     object_id: int | None = None,
     object: Annotated[str | None, Query(description="Text in the object's label, e.g. a CIDR.")] = None,
@@ -107,5 +108,6 @@ def changes(
         until=until,
         limit=limit,
         offset=start,
+        viewer=viewer,
     )
     return page([ChangeRead.of(record) for record in records], total=total, limit=limit, offset=start)
