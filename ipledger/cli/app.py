@@ -22,6 +22,7 @@ from ipledger.cli.config_check import check_config_command
 from ipledger.cli.context import CliState, default_actor, pass_state
 from ipledger.cli.errors import as_error_line
 from ipledger.cli.groups import group
+from ipledger.cli.netbox import ImportGroup, netbox
 from ipledger.cli.plans import plan
 from ipledger.cli.prefixes import prefix
 from ipledger.cli.ranges import range_group
@@ -129,7 +130,6 @@ _COMMANDS: Sequence[click.Command] = (
     observe,
     log,
     export,
-    import_document,
     import_csv_file,
     serve,
     user,
@@ -137,5 +137,7 @@ _COMMANDS: Sequence[click.Command] = (
 )
 for _command in _COMMANDS:
     main.add_command(_command)
+# `ipledger import FILE` loads an export; `ipledger import netbox ...` copies a NetBox.
+main.add_command(ImportGroup("import", default=import_document, help=import_document.help, commands=[netbox]))
 register_sync(cluster)
 report.add_command(stale)
