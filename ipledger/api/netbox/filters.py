@@ -185,9 +185,11 @@ def _addresses(values: list[str], _catalog: Catalog) -> Predicate:
 
 
 def _range_ends(end: str) -> Filter:
+    attribute = "first_address" if end == "start_address" else "last_address"
+
     def build(values: list[str], _catalog: Catalog) -> Predicate:
         hosts = {_host(end, value) for value in values}
-        return lambda record: getattr(record.span, f"{end.split('_')[0]}_address") in hosts
+        return lambda record: getattr(record.span, attribute) in hosts
 
     return build
 
