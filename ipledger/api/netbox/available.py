@@ -19,6 +19,7 @@ from ipledger.api.netbox.auth import NetBoxActor
 from ipledger.api.netbox.context import Catalog, CatalogDep, LedgerDep
 from ipledger.api.netbox.crud import items_of
 from ipledger.api.netbox.pagination import DEFAULT_PAGE, MAX_PAGE
+from ipledger.api.netbox.route import NetBoxRoute
 from ipledger.core.errors import InvalidInputError
 from ipledger.service import allocation, nesting, tags
 from ipledger.service.addresses import AddressFields
@@ -27,7 +28,7 @@ from ipledger.service.search import get_prefix, get_range
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(route_class=NetBoxRoute)
 _ADDRESS_FIELD_NAMES = frozenset(AddressFields.__dataclass_fields__)
 _PREFIX_FIELD_NAMES = frozenset(allocation.PrefixFields.__dataclass_fields__)
 

@@ -23,7 +23,7 @@ __all__ = ["open_router", "router"]
 
 # The root only lists links, like NetBox's; clients read its API-Version header before signing in.
 open_router = APIRouter(route_class=NetBoxRoute)
-router = APIRouter()
+router = APIRouter(route_class=NetBoxRoute)
 
 
 @open_router.get("/api/")

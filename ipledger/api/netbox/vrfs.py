@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from ipledger.api.netbox import pagination, shapes
 from ipledger.api.netbox.auth import NetBoxActor
 from ipledger.api.netbox.context import GLOBAL_SPACE, Catalog, CatalogDep, LedgerDep
+from ipledger.api.netbox.route import NetBoxRoute
 from ipledger.core.errors import InvalidInputError, NotFoundError
 from ipledger.service import spaces
 from ipledger.service.ledger import Ledger
@@ -21,7 +22,7 @@ from ipledger.service.records import SpaceRecord
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(route_class=NetBoxRoute)
 _PATH = "/api/ipam/vrfs/"
 _WRITABLE = frozenset(
     {"name", "description", "rd", "enforce_unique", "tenant", "tags", "custom_fields", "comments"}
