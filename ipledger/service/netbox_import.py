@@ -122,8 +122,9 @@ def _tags(where: str, item: dict[str, Any]) -> list[str]:
     for tag in value:
         if isinstance(tag, str):
             found.append(tag.strip())
-        elif isinstance(tag, dict) and isinstance(tag.get("name") or tag.get("slug"), str):
-            found.append(str(tag.get("name") or tag.get("slug")).strip())
+        elif isinstance(tag, dict) and isinstance(tag.get("slug") or tag.get("name"), str):
+            # By slug: NetBox's CSV names tags by slug, so both sources give the same tag.
+            found.append(str(tag.get("slug") or tag.get("name")).strip())
         else:
             raise InvalidInputError(f"{where}: tag {tag!r} has no name", field="tags")
     return found
