@@ -9,6 +9,7 @@ library's ``urllib`` speaks HTTP here: the import needs nothing more.
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import json
 import urllib.error
@@ -62,6 +63,8 @@ def _get(url: str, token: str, timeout: float) -> Any:
         raise InvalidInputError(f"{url}: the answer is not JSON ({exc})") from exc
     except TimeoutError as exc:
         raise InvalidInputError(f"{url}: NetBox did not answer within {timeout:g} s") from exc
+    except (OSError, http.client.HTTPException) as exc:
+        raise InvalidInputError(f"{url}: the connection to NetBox failed ({exc})") from exc
 
 
 def _pages(first: str, token: str, timeout: float) -> Iterator[tuple[str, list[Any]]]:

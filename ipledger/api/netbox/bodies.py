@@ -93,9 +93,7 @@ def _check_fields(body: Body, writable: set[str]) -> None:
         if name in _READ_ONLY or name in writable:
             continue
         if name in _EMPTY_ONLY:
-            if value != _EMPTY_ONLY[name] and not (
-                value in (None, "", 0, False) and _EMPTY_ONLY[name] in (None, "", False)
-            ):
+            if value not in (None, "", False):
                 raise _field(
                     body, name, f"{name} is not supported by ipledger (see README, NetBox compatibility)"
                 )
