@@ -7,6 +7,7 @@ parent pointers, so they are worked out here from the prefixes of the spaces inv
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -56,17 +57,25 @@ def nesting_of_spaces(ledger: Ledger, space_names: Iterable[str]) -> dict[int, N
 
 def innermost_prefixlens(ledger: Ledger, points: Iterable[tuple[int, str, IPAddress]]) -> dict[int, int]:
     """For each ``(key, space, address)``, the length of the innermost prefix of the space that
-    holds the address, by key (points outside every prefix are missing from the answer)."""
+    holds the address, by key (points outside every prefix are missing from the answer).
+
+    Two queries per space and family, whatever the number of points: the prefixes around the
+    lowest point and those starting between the lowest and the highest cover every candidate.
+    """
+    groups: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+    for key, space, address in points:
+        groups[(space, address.version)].append((key, int(address)))
     found: dict[int, int] = {}
     with ledger.reading() as session:
-        space_ids: dict[str, int] = {}
-        for key, space, address in points:
-            if space not in space_ids:
-                space_ids[space] = load_space(session, space).id
-            value = int(address)
-            chain = queries.list_prefixes_containing(
-                session, space_ids[space], IPRange(address.version, value, value)
-            )
-            if chain:
-                found[key] = chain[-1].prefixlen
+        for (space, version), members in groups.items():
+            space_id = load_space(session, space).id
+            low, high = min(value for _, value in members), max(value for _, value in members)
+            candidates = [
+                *queries.list_prefixes_containing(session, space_id, IPRange(version, low, low)),
+                *queries.list_prefixes_starting_inside(session, space_id, IPRange(version, low, high)),
+            ]
+            for key, value in members:
+                lengths = [row.prefixlen for row in candidates if row.first <= value <= row.last]
+                if lengths:
+                    found[key] = max(lengths)
     return found

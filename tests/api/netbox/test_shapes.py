@@ -11,6 +11,7 @@ import pytest
 
 from ipledger.service import prefixes
 from ipledger.service.ledger import Ledger
+from tests.api.conftest import QueryCounter
 from tests.api.factories import add_all, new_address, new_prefix, new_range
 
 # NetBox's documented prefix (docs/integrations/rest-api.md, NetBox 4.x), values aside.
@@ -253,3 +254,65 @@ def test_api_root_lists_apps_with_the_version_header(netbox_base: str) -> None:
     assert answer.status_code == 200
     assert answer.headers["API-Version"] == "4.6"
     assert answer.json()["ipam"] == f"{netbox_base}/api/ipam/"
+
+
+@pytest.mark.parametrize("endpoint", ["prefixes", "ip-addresses", "ip-ranges"])
+def test_list_costs_the_same_queries_for_few_or_many_objects(
+    http: httpx.Client, ledger: Ledger, queries: QueryCounter, endpoint: str
+) -> None:
+    def count_list() -> int:
+        http.get(f"/api/ipam/{endpoint}/")  # warm up: the token's last use is recorded once
+        before = queries.count
+        assert http.get(f"/api/ipam/{endpoint}/", params={"limit": 100}).status_code == 200
+        return queries.count - before
+
+    add_all(
+        ledger,
+        new_prefix("10.0.0.0/16"),
+        new_prefix("10.0.0.0/24"),
+        new_address("10.0.0.5"),
+        new_range("10.0.0.100-10.0.0.110"),
+    )
+    few = count_list()
+    add_all(
+        ledger,
+        *(new_prefix(f"10.0.{index}.0/24") for index in range(1, 40)),
+        *(new_address(f"10.0.{index}.9") for index in range(1, 40)),
+        *(new_range(f"10.0.{index}.100-10.0.{index}.110") for index in range(1, 40)),
+    )
+    assert count_list() == few
+
+
+# VRFSerializer fields (ipam/api/serializers_/vrfs.py) and the nested brief VRF.
+NETBOX_VRF_FIELDS = {
+    "id", "url", "display_url", "display", "name", "rd", "tenant", "enforce_unique", "description",
+    "owner", "comments", "import_targets", "export_targets", "tags", "custom_fields", "created",
+    "last_updated", "ipaddress_count", "prefix_count",
+}  # fmt: skip
+
+
+def test_vrf_has_netboxs_fields_and_nests_briefly(http: httpx.Client, ledger: Ledger) -> None:
+    vrf = http.post("/api/ipam/vrfs/", json={"name": "blue", "description": "tenant blue"})
+    assert vrf.status_code == 201
+    assert set(vrf.json()) == NETBOX_VRF_FIELDS
+    add_all(ledger, new_prefix("10.0.0.0/24", space="blue"), new_address("10.0.0.1", space="blue"))
+    listed = http.get("/api/ipam/vrfs/").json()["results"]
+    assert [(item["name"], item["prefix_count"], item["ipaddress_count"]) for item in listed] == [
+        ("blue", 1, 1)
+    ]
+    nested = http.get("/api/ipam/prefixes/").json()["results"][0]["vrf"]
+    assert set(nested) == {"id", "url", "display", "name", "rd", "description"}
+    assert (nested["id"], nested["name"]) == (vrf.json()["id"], "blue")
+
+
+def test_status_has_netboxs_fields(http: httpx.Client) -> None:
+    assert set(http.get("/api/status/").json()) == {
+        "django-version",
+        "hostname",
+        "installed_apps",
+        "netbox-version",
+        "netbox-full-version",
+        "plugins",
+        "python-version",
+        "rq-workers-running",
+    }
