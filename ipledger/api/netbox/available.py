@@ -17,11 +17,11 @@ from fastapi.responses import JSONResponse
 from ipledger.api.netbox import bodies, shapes
 from ipledger.api.netbox.auth import NetBoxActor
 from ipledger.api.netbox.context import Catalog, CatalogDep, LedgerDep
-from ipledger.api.netbox.crud import items_of
+from ipledger.api.netbox.crud import items_of, known_tags
 from ipledger.api.netbox.pagination import DEFAULT_PAGE, MAX_PAGE
 from ipledger.api.netbox.route import NetBoxRoute
 from ipledger.core.errors import InvalidInputError
-from ipledger.service import allocation, nesting, tags
+from ipledger.service import allocation, nesting
 from ipledger.service.addresses import AddressFields
 from ipledger.service.ledger import Ledger
 from ipledger.service.search import get_prefix, get_range
@@ -59,7 +59,7 @@ def _free_ips(request: Request, ledger: Ledger, catalog: Catalog, **parent: int)
 def _take_ips(payload: Any, ledger: Ledger, catalog: Catalog, actor: Any, **parent: int) -> JSONResponse:
     items, many = items_of(payload)
     prefixlen = _prefixlen_of(ledger, prefix_id=parent.get("prefix_id"), range_id=parent.get("range_id"))
-    known = tuple(tags.list_tags(ledger))
+    known = known_tags(ledger, items)
     wanted = []
     for index, item in enumerate(items):
         body = bodies.Body(
@@ -132,7 +132,7 @@ def take_prefixes(
     actor: NetBoxActor,
 ) -> JSONResponse:
     items, many = items_of(payload)
-    known = tuple(tags.list_tags(ledger))
+    known = known_tags(ledger, items)
     requests = []
     for index, item in enumerate(items):
         body = bodies.Body(item, f"items[{index}]" if many else "", known)

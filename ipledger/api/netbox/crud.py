@@ -19,7 +19,7 @@ from ipledger.service import tags
 from ipledger.service.edits import Edit, apply_edits
 from ipledger.service.ledger import Ledger
 
-__all__ = ["add_object_routes", "items_of"]
+__all__ = ["add_object_routes", "items_of", "known_tags"]
 
 _WORDS: dict[str, Kind] = {
     "ipam/prefixes": "prefix",
@@ -42,7 +42,7 @@ def _body(data: dict[str, Any], where: str, known: tuple[str, ...]) -> bodies.Bo
     return bodies.Body(data=data, where=where, known_tags=known)
 
 
-def _known_tags(ledger: Ledger, items: list[dict[str, Any]]) -> tuple[str, ...]:
+def known_tags(ledger: Ledger, items: list[dict[str, Any]]) -> tuple[str, ...]:
     """Tags in use, read only when a body names a tag by id."""
     by_id = any(isinstance(tag, int | dict) for item in items for tag in item.get("tags") or [])
     return tuple(tags.list_tags(ledger)) if by_id else ()
@@ -69,6 +69,12 @@ def _shaped(
 
 
 def add_object_routes(router: APIRouter, kind: ObjectKind) -> None:
+    """Add the routes of ``kind`` to ``router``.
+
+    The handlers are closures over ``kind`` because FastAPI reads each handler's signature for
+    its parameters: a shared handler taking the kind as an argument would expose it as one.
+    Each stays a few lines: parse, one service call, shape.
+    """
     path = f"/api/{kind.endpoint}/"
     detail = f"{path}{{object_id}}/"
 
@@ -97,7 +103,7 @@ def add_object_routes(router: APIRouter, kind: ObjectKind) -> None:
         payload: AnyBody, ledger: LedgerDep, catalog: CatalogDep, actor: NetBoxActor
     ) -> JSONResponse:
         items, many = items_of(payload)
-        known = _known_tags(ledger, items)
+        known = known_tags(ledger, items)
         edits = [
             kind.edit(_body(item, f"items[{index}]" if many else "", known), catalog, None)
             for index, item in enumerate(items)
@@ -109,7 +115,7 @@ def add_object_routes(router: APIRouter, kind: ObjectKind) -> None:
     def _update(
         items: list[dict[str, Any]], many: bool, ledger: Ledger, catalog: Catalog, actor: Any, key: int | None
     ) -> list[dict[str, Any]]:
-        known = _known_tags(ledger, items)
+        known = known_tags(ledger, items)
         edits: list[Edit] = []
         for index, item in enumerate(items):
             where = f"items[{index}]" if many else ""

@@ -290,3 +290,28 @@ def test_pynetbox_address_of_an_ipv6_prefix_has_its_mask(nb: pynetbox.api, ledge
     taken = prefix.available_ips.create({})
     assert taken.address == "2001:db8::1/64"
     assert ipaddress.ip_interface(taken.address).network == ipaddress.ip_network("2001:db8::/64")
+
+
+def test_pynetbox_tags_by_name_and_by_id(nb: pynetbox.api, ledger: Ledger) -> None:
+    created = nb.ipam.prefixes.create(prefix="10.0.0.0/24", status="container", tags=[{"name": "prod"}])
+    assert [tag.name for tag in created.tags] == ["prod"]
+    tag = nb.extras.tags.get(name="prod")
+    address = nb.ipam.ip_addresses.create(address="10.0.0.5/24", tags=[tag.id])
+    assert [item.slug for item in address.tags] == ["prod"]
+    assert [item.address for item in nb.ipam.ip_addresses.filter(tag="prod")] == ["10.0.0.5/24"]
+    # Changing the tags keeps NetBox's container status, kept in a reserved tag.
+    created.tags = [{"name": "prod"}, {"name": "eu"}]
+    created.save()
+    again = nb.ipam.prefixes.get(created.id)
+    assert (sorted(tag.name for tag in again.tags), again.status.value) == (["eu", "prod"], "container")
+    assert search.get_prefix(ledger, created.id).tags == ("eu", "netbox-status:container", "prod")
+
+
+def test_pynetbox_status_change_drops_the_netbox_only_status(nb: pynetbox.api, ledger: Ledger) -> None:
+    created = nb.ipam.ip_addresses.create(address="10.0.0.5/32", status="dhcp", role="anycast")
+    created.status = "reserved"
+    created.save()
+    again = nb.ipam.ip_addresses.get(created.id)
+    assert (again.status.value, again.role.value) == ("reserved", "anycast")
+    record = search.get_address(ledger, created.id)
+    assert (record.status, record.tags) == ("reserved", ("netbox-role:anycast",))

@@ -316,3 +316,27 @@ def test_status_has_netboxs_fields(http: httpx.Client) -> None:
         "python-version",
         "rq-workers-running",
     }
+
+
+def test_put_replaces_the_fields_it_names(http: httpx.Client, ledger: Ledger) -> None:
+    add_all(ledger, new_prefix("10.0.0.0/24"), new_prefix("10.0.1.0/24"))
+    first, second = (record.id for record in prefixes.list_prefixes(ledger)[0])
+    role = {"name": "pod"}
+    answer = http.put(
+        f"/api/ipam/prefixes/{first}/", json={"prefix": "10.0.0.0/24", "status": "reserved", "role": role}
+    )
+    assert (answer.status_code, answer.json()["status"]["value"], answer.json()["role"]["name"]) == (
+        200,
+        "reserved",
+        "pod",
+    )
+    bulk = http.put(
+        "/api/ipam/prefixes/", json=[{"id": first, "description": "a"}, {"id": second, "description": "b"}]
+    )
+    assert [item["description"] for item in bulk.json()] == ["a", "b"]
+    assert [
+        (record.status, record.role, record.description) for record in prefixes.list_prefixes(ledger)[0]
+    ] == [
+        ("reserved", "pod", "a"),
+        ("active", "general", "b"),
+    ]
