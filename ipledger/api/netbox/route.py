@@ -43,14 +43,14 @@ class NetBoxRoute(APIRoute):
             try:
                 response = await handler(request)
             except (LedgerError, RequestValidationError) as exc:
-                response = netbox_error(exc)
+                response = netbox_error(exc, method=request.method)
             response.headers["API-Version"] = API_VERSION
             return response
 
         return handle
 
 
-def netbox_error(exc: Exception) -> JSONResponse:
+def netbox_error(exc: Exception, *, method: str = "GET") -> JSONResponse:
     """The NetBox answer to an error raised while serving a NetBox route."""
     if isinstance(exc, RequestValidationError):
         return JSONResponse(_validation_body(exc.errors()), status_code=400)
@@ -62,7 +62,10 @@ def netbox_error(exc: Exception) -> JSONResponse:
     if isinstance(exc, ExhaustedError):
         return JSONResponse({"detail": message}, status_code=409)
     if isinstance(exc, ConflictError):
-        # NetBox answers a duplicate with 400 and the reason under the object's key field.
+        if method == "DELETE":
+            # NetBox refuses to delete what others depend on with 409.
+            return JSONResponse({"detail": message}, status_code=409)
+        # A duplicate is a validation error in NetBox: 400.
         return JSONResponse({"non_field_errors": [message]}, status_code=400)
     if isinstance(exc, StaleVersionError):
         return JSONResponse({"detail": message}, status_code=412)

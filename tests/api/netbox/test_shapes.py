@@ -340,3 +340,12 @@ def test_put_replaces_the_fields_it_names(http: httpx.Client, ledger: Ledger) ->
         ("reserved", "pod", "a"),
         ("active", "general", "b"),
     ]
+
+
+def test_deleting_what_others_depend_on_gets_409(http: httpx.Client, ledger: Ledger) -> None:
+    vrf = http.post("/api/ipam/vrfs/", json={"name": "blue"}).json()
+    add_all(ledger, new_prefix("10.0.0.0/24", space="blue"))
+    answer = http.delete(f"/api/ipam/vrfs/{vrf['id']}/")
+    assert answer.status_code == 409
+    assert "still holds prefixes" in answer.json()["detail"]
+    assert "blue" in ledger.space_names()
