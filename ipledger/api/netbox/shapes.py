@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from ipledger.api.netbox.context import GLOBAL_SPACE, Catalog
-from ipledger.core.addresses import IPAddress
+from ipledger.core.addresses import IPAddress, IPNetwork
 from ipledger.core.netbox_mapping import (
     address_role_of,
     label_of,
@@ -182,8 +182,9 @@ def _with_mask(address: IPAddress, prefixlen: int | None) -> str:
 
 def range_shape(catalog: Catalog, record: RangeRecord, prefixlen: int | None) -> dict[str, Any]:
     start, end = record.span.first_address, record.span.last_address
+    length = start.max_prefixlen if prefixlen is None else prefixlen
     return {
-        **_common(catalog, "ipam/ip-ranges", record.id, f"{start}-{end}/{prefixlen}"),
+        **_common(catalog, "ipam/ip-ranges", record.id, f"{start}-{end}/{length}"),
         "family": _family(record.span.version),
         "start_address": _with_mask(start, prefixlen),
         "end_address": _with_mask(end, prefixlen),
@@ -261,5 +262,5 @@ def available_address_shape(
     }
 
 
-def available_prefix_shape(catalog: Catalog, space: str, network: Any) -> dict[str, Any]:
+def available_prefix_shape(catalog: Catalog, space: str, network: IPNetwork) -> dict[str, Any]:
     return {"family": network.version, "prefix": str(network), "vrf": vrf_brief(catalog, space)}
