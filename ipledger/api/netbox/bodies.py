@@ -57,17 +57,19 @@ _READ_ONLY = frozenset(
     }
 )
 # NetBox fields the ledger has no place for: accepted only with their empty value.
-_EMPTY_ONLY: dict[str, Any] = {
-    "scope_type": None,
-    "scope_id": None,
-    "vlan": None,
-    "owner": None,
-    "comments": "",
-    "mark_utilized": False,
-    "assigned_object_type": None,
-    "assigned_object_id": None,
-    "nat_inside": None,
-}
+_EMPTY_ONLY = frozenset(
+    {
+        "scope_type",
+        "scope_id",
+        "vlan",
+        "owner",
+        "comments",
+        "mark_utilized",
+        "assigned_object_type",
+        "assigned_object_id",
+        "nat_inside",
+    }
+)
 _CUSTOM_FIELDS: dict[Kind, frozenset[str]] = {
     "prefix": frozenset({"managed_by"}),
     "range": frozenset({"managed_by"}),
