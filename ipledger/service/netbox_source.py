@@ -122,7 +122,8 @@ def read_netbox_file(path: Path) -> NetBoxObjects:
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"{path}: cannot read the file ({exc})") from exc
     found = NetBoxObjects()
-    if path.suffix.lower() == ".csv" or not text.lstrip().startswith(("[", "{")):
+    suffix = path.suffix.lower()
+    if suffix == ".csv" or (suffix != ".json" and not text.lstrip().startswith(("[", "{"))):
         rows = _csv_rows(path, text)
         if rows:
             kind = _kind_of(f"{path} row 2", rows[0][1])
