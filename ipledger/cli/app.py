@@ -7,6 +7,7 @@ line on stderr and a non-zero exit code, never a traceback.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -138,6 +139,14 @@ _COMMANDS: Sequence[click.Command] = (
 for _command in _COMMANDS:
     main.add_command(_command)
 # `ipledger import FILE` loads an export; `ipledger import netbox ...` copies a NetBox.
-main.add_command(ImportGroup("import", default=import_document, help=import_document.help, commands=[netbox]))
+main.add_command(
+    ImportGroup(
+        "import",
+        default=import_document,
+        help=inspect.cleandoc(import_document.help or "")
+        + "\n\n`ipledger import netbox` copies a NetBox instead (see its --help).",
+        commands=[netbox],
+    )
+)
 register_sync(cluster)
 report.add_command(stale)
