@@ -11,6 +11,7 @@ from ipledger import __version__
 from ipledger.api.deps import require_reader
 from ipledger.api.errors import install_error_handlers
 from ipledger.api.limits import BodyLimit
+from ipledger.api.netbox import mount as mount_netbox
 from ipledger.api.openapi import problem_openapi
 from ipledger.api.routes import (
     addresses,
@@ -72,6 +73,8 @@ def create_app(ledger: Ledger) -> FastAPI:
         app.include_router(module.router, prefix=PREFIX, dependencies=[Depends(require_reader)])
     # Signing in comes before there is a reader; these routes check the session themselves.
     app.include_router(session.router, prefix=PREFIX)
+    # NetBox's API lives at NetBox's paths (/api/ipam/...), outside /api/v1 and its schema.
+    mount_netbox(app)
 
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     origins = cors_origins(os.environ.get("IPLEDGER_CORS_ORIGINS"))

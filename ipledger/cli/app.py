@@ -7,6 +7,7 @@ line on stderr and a non-zero exit code, never a traceback.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +23,7 @@ from ipledger.cli.config_check import check_config_command
 from ipledger.cli.context import CliState, default_actor, pass_state
 from ipledger.cli.errors import as_error_line
 from ipledger.cli.groups import group
+from ipledger.cli.netbox import ImportGroup, netbox
 from ipledger.cli.plans import plan
 from ipledger.cli.prefixes import prefix
 from ipledger.cli.ranges import range_group
@@ -129,7 +131,6 @@ _COMMANDS: Sequence[click.Command] = (
     observe,
     log,
     export,
-    import_document,
     import_csv_file,
     serve,
     user,
@@ -137,5 +138,15 @@ _COMMANDS: Sequence[click.Command] = (
 )
 for _command in _COMMANDS:
     main.add_command(_command)
+# `ipledger import FILE` loads an export; `ipledger import netbox ...` copies a NetBox.
+main.add_command(
+    ImportGroup(
+        "import",
+        default=import_document,
+        help=inspect.cleandoc(import_document.help or "")
+        + "\n\n`ipledger import netbox` copies a NetBox instead (see its --help).",
+        commands=[netbox],
+    )
+)
 register_sync(cluster)
 report.add_command(stale)

@@ -23,6 +23,7 @@ __all__ = [
     "count_free_blocks",
     "describe_exhaustion",
     "find_free_address",
+    "find_free_addresses",
     "find_free_prefix",
     "place_in_block",
     "usable_range",
@@ -75,6 +76,22 @@ def find_free_address(free: IPSet, *, usable: IPRange | None) -> int | None:
         return None
     candidates = free.intersection(IPSet.of(usable.version, [usable]))
     return None if candidates.is_empty() else candidates.spans[0][0]
+
+
+def find_free_addresses(free: IPSet, *, usable: IPRange | None, count: int) -> list[int]:
+    """The ``count`` lowest free addresses inside ``usable`` (fewer if fewer are free).
+
+    Only the first spans are visited and each one only as far as ``count`` still needs, so the
+    cost follows ``count``, never the size of the free space.
+    """
+    if usable is None or count < 1:
+        return []
+    found: list[int] = []
+    for first, last in free.intersection(IPSet.of(usable.version, [usable])).spans:
+        found.extend(range(first, min(last, first + count - len(found) - 1) + 1))
+        if len(found) == count:
+            break
+    return found
 
 
 def allocate_address(free: IPSet, *, usable: IPRange | None, parent: str) -> tuple[int, IPSet]:

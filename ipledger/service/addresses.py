@@ -24,6 +24,7 @@ from ipledger.store.models import Address, Prefix, Range, Space
 
 __all__ = [
     "AddressFields",
+    "change_address",
     "create_address",
     "delete_address",
     "insert_address",
@@ -190,24 +191,45 @@ def update_address(
     """Change what is recorded about an address (not the address itself)."""
     refuse_unknown_fields("address", changes, _FIELDS)
     with ledger.transaction(actor) as tx:
-        session = tx.session
-        row = load_address(session, load_space(session, space), address)
-        lookup = names(session)
-        require_version(
-            f"{address}",
-            expected=expected_version,
-            actual=row.version,
-            current=lambda: address_record(row, lookup),
+        row = change_address(
+            tx, load_space(tx.session, space), address, changes, expected_version=expected_version
         )
-        before = snapshot(row, lookup)
-        _apply(session, row, changes)
-        row.updated_at = tx.now
-        row.version += 1
-        session.flush()
-        tx.record(
-            "update", "address", row.id, f"{address} ({space})", before=before, after=snapshot(row, lookup)
-        )
-        return address_record(row, lookup)
+        return address_record(row, names(tx.session))
+
+
+def change_address(
+    tx: Transaction,
+    space_row: Space,
+    address: IPAddress,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None = None,
+) -> Address:
+    """:func:`update_address` inside an open transaction."""
+    refuse_unknown_fields("address", changes, _FIELDS)
+    session = tx.session
+    row = load_address(session, space_row, address)
+    lookup = names(session)
+    require_version(
+        f"{address}",
+        expected=expected_version,
+        actual=row.version,
+        current=lambda: address_record(row, lookup),
+    )
+    before = snapshot(row, lookup)
+    _apply(session, row, changes)
+    row.updated_at = tx.now
+    row.version += 1
+    session.flush()
+    tx.record(
+        "update",
+        "address",
+        row.id,
+        f"{address} ({space_row.name})",
+        before=before,
+        after=snapshot(row, lookup),
+    )
+    return row
 
 
 def delete_address(

@@ -8,7 +8,7 @@ so what it shows is exactly what an allocation would take at that moment.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -17,6 +17,7 @@ from ipledger.core.allocation import (
     FitPolicy,
     describe_exhaustion,
     find_free_address,
+    find_free_addresses,
     find_free_prefix,
     place_in_block,
     usable_span,
@@ -42,8 +43,11 @@ __all__ = [
     "FreeSpace",
     "PrefixFields",
     "allocate_addresses",
+    "allocate_addresses_each",
     "allocate_addresses_of",
     "allocate_prefixes",
+    "allocate_prefixes_each",
+    "list_free_addresses_of",
     "list_free_space",
     "list_free_space_of",
     "next_free_address",
@@ -472,6 +476,103 @@ def _free_space(
         free.num_addresses,
         None if value is None else address_from_int(value, version=parent.version),
         preview,
+    )
+
+
+def list_free_addresses_of(
+    ledger: Ledger, *, prefix_id: int | None = None, range_id: int | None = None, count: int
+) -> tuple[str, list[IPAddress]]:
+    """The space and the ``count`` lowest free usable addresses of the prefix or range with this
+    id: what allocations from it would take next, in order."""
+    with ledger.reading() as session:
+        space_id, parent = _parent_by_id(session, prefix_id, range_id)
+        space = names(session).space(space_id)
+        if isinstance(parent, IPRange):
+            target = _target(session, load_space(session, space), parent, lock=False)
+        else:
+            target = _prefix_target(session, space, parent)
+        free = free_space.list_blocks(session, target.owner, version=parent.version)
+        values = find_free_addresses(free, usable=target.usable, count=count)
+        return space, [address_from_int(value, version=parent.version) for value in values]
+
+
+def allocate_addresses_each(
+    ledger: Ledger,
+    *,
+    actor: Actor,
+    prefix_id: int | None = None,
+    range_id: int | None = None,
+    fields: Sequence[AddressFields],
+) -> list[AddressRecord]:
+    """One address for each entry of ``fields``, lowest first, all in one transaction.
+
+    Raises:
+        ExhaustedError: fewer addresses are free than asked for; nothing is taken.
+    """
+    _check_count(len(fields))
+    with ledger.transaction(actor) as tx:
+        space_id, parent = _parent_by_id(tx.session, prefix_id, range_id)
+        space_row = tx.session.get(Space, space_id)
+        assert space_row is not None  # a foreign key keeps it
+        target = _target(tx.session, space_row, parent, lock=True)
+        taken: list[AddressRecord] = []
+        for index, wanted in enumerate(fields):
+            try:
+                taken.extend(_take_addresses(tx, space_row, target, 1, wanted))
+            except ExhaustedError as exc:
+                raise ExhaustedError(f"{exc} ({index} of {len(fields)} could be given)") from exc
+        return taken
+
+
+def allocate_prefixes_each(
+    ledger: Ledger, *, actor: Actor, prefix_id: int, requests: Sequence[tuple[int, PrefixFields]]
+) -> list[PrefixRecord]:
+    """One block for each ``(prefixlen, fields)`` of ``requests``, first fit, in one transaction.
+
+    Raises:
+        InvalidInputError: a length is out of bounds for the parent.
+        ExhaustedError: a block does not fit; nothing is taken.
+    """
+    _check_count(len(requests))
+    with ledger.transaction(actor) as tx:
+        session = tx.session
+        space_id, parent = _parent_by_id(session, prefix_id, None)
+        assert not isinstance(parent, IPRange)
+        space_row = session.get(Space, space_id)
+        assert space_row is not None  # a foreign key keeps it
+        lock_chain(session, space_row, IPRange.from_network(parent))
+        owner: Owner = ("prefix", prefix_id)
+        taken: list[Prefix] = []
+        for prefixlen, fields in requests:
+            _check_length(parent, prefixlen)
+            block = free_space.find_block_for_prefix(
+                session, owner, prefixlen=prefixlen, policy=FitPolicy.FIRST_FIT
+            )
+            if block is None:
+                blocks = free_space.list_blocks(session, owner, version=parent.version).iter_blocks()
+                raise ExhaustedError(describe_exhaustion(parent, prefixlen=prefixlen, free_blocks=blocks))
+            network = place_in_block(
+                *block, prefixlen=prefixlen, version=parent.version, policy=FitPolicy.FIRST_FIT
+            )
+            taken.append(_insert_allocated(tx, space_row, network, fields))
+        lookup = names(session)
+        return [prefix_record(row, lookup) for row in taken]
+
+
+def _insert_allocated(tx: Transaction, space_row: Space, network: IPNetwork, fields: PrefixFields) -> Prefix:
+    return insert_prefix(
+        tx,
+        space_row,
+        network,
+        status=fields.status,
+        role=fields.role,
+        group=fields.group,
+        managed_by=fields.managed_by,
+        description=fields.description,
+        tags=fields.tags,
+        is_pool=fields.is_pool,
+        thresholds=DEFAULT_THRESHOLDS,
+        unit_prefixlen=None,
     )
 
 

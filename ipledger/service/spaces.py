@@ -10,7 +10,7 @@ from ipledger.service.records import SpaceRecord
 from ipledger.store import catalog, queries
 from ipledger.store.models import Space
 
-__all__ = ["create_space", "delete_space", "list_spaces"]
+__all__ = ["count_space_contents", "create_space", "delete_space", "list_spaces", "update_space"]
 
 
 def create_space(ledger: Ledger, name: str, *, actor: Actor, description: str = "") -> SpaceRecord:
@@ -54,3 +54,23 @@ def delete_space(ledger: Ledger, name: str, *, actor: Actor) -> SpaceRecord:
 def list_spaces(ledger: Ledger) -> list[SpaceRecord]:
     with ledger.reading() as session:
         return [space_record(space) for space in catalog.list_spaces(session)]
+
+
+def update_space(ledger: Ledger, name: str, *, actor: Actor, description: str) -> SpaceRecord:
+    """Change the description of a space (its name is how everything refers to it, so it stays)."""
+    with ledger.transaction(actor) as tx:
+        space = load_space(tx.session, name)
+        lookup = names(tx.session)
+        before = snapshot(space, lookup)
+        space.description = description
+        space.version += 1
+        tx.session.flush()
+        tx.record("update", "space", space.id, name, before=before, after=snapshot(space, lookup))
+        return space_record(space)
+
+
+def count_space_contents(ledger: Ledger) -> dict[str, tuple[int, int]]:
+    """How many prefixes and addresses each space holds, by space name."""
+    with ledger.reading() as session:
+        counts = catalog.count_by_space(session)
+        return {space.name: counts.get(space.id, (0, 0)) for space in catalog.list_spaces(session)}

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ipledger.store.models import Address, Change, Group, Prefix, Range, Role, Space
 
 __all__ = [
+    "count_by_space",
     "find_role",
     "group_paths",
     "group_paths_by_id",
@@ -46,6 +47,18 @@ def what_uses_space(session: Session, space_id: int) -> str | None:
         if session.scalar(select(exists().where(model.space_id == space_id))):
             return word
     return None
+
+
+def count_by_space(session: Session) -> dict[int, tuple[int, int]]:
+    """How many prefixes and addresses each space holds, by space id (spaces holding none are missing)."""
+    found: dict[int, tuple[int, int]] = {}
+    columns = (Prefix.space_id, Address.space_id)
+    for index, column in enumerate(columns):
+        for space_id, count in session.execute(select(column, func.count()).group_by(column)):
+            counts = list(found.get(space_id, (0, 0)))
+            counts[index] = count
+            found[space_id] = (counts[0], counts[1])
+    return found
 
 
 def what_uses_group(session: Session, group_id: int) -> str | None:

@@ -12,7 +12,7 @@ from sqlalchemy import Select, Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from ipledger.core.ranges import IPRange
-from ipledger.store.models import Address, Prefix, Range
+from ipledger.store.models import Address, Group, Prefix, Range
 
 __all__ = [
     "PREFIX_SORTS",
@@ -26,6 +26,7 @@ __all__ = [
     "list_prefixes",
     "list_prefixes_above_ok",
     "list_ranges",
+    "list_tag_lists",
     "search_addresses",
     "search_ranges",
 ]
@@ -282,3 +283,11 @@ def list_addresses_not_seen_since(
     if space_id is not None:
         statement = statement.where(Address.space_id == space_id)
     return session.scalars(statement.order_by(Address.space_id, Address.family, Address.value)).all()
+
+
+def list_tag_lists(session: Session) -> list[list[str]]:
+    """The tag list of every prefix, range, address and group (for naming tags by id)."""
+    found: list[list[str]] = []
+    for column in (Prefix.tags, Range.tags, Address.tags, Group.tags):
+        found.extend(tags for tags in session.scalars(select(column)) if tags)
+    return found

@@ -17,6 +17,7 @@ from ipledger.core.allocation import (
     count_free_blocks,
     describe_exhaustion,
     find_free_address,
+    find_free_addresses,
     find_free_prefix,
     place_in_block,
     usable_range,
@@ -161,6 +162,34 @@ def test_find_free_address_is_the_lowest_free_usable_address(case: AllocationCas
     found = find_free_address(_free(case.parent, case.used), usable=usable_span(case.parent, is_pool=is_pool))
 
     assert found == expected
+
+
+@PROPERTY
+@given(allocation_cases(), st.booleans(), st.integers(min_value=0, max_value=20))
+def test_find_free_addresses_are_the_lowest_free_usable_addresses(
+    case: AllocationCase, is_pool: bool, count: int
+) -> None:
+    used = members(case.used)
+    expected = [v for v in _usable_oracle(case.parent, is_pool=is_pool) if v not in used][:count]
+
+    found = find_free_addresses(
+        _free(case.parent, case.used), usable=usable_span(case.parent, is_pool=is_pool), count=count
+    )
+
+    assert found == expected
+
+
+@pytest.mark.parametrize("parent", ["10.0.0.0/8", "2001:db8::/32"])
+def test_find_free_addresses_of_a_huge_parent_cost_only_the_count(parent: str) -> None:
+    free = _free_of(parent)
+    usable = usable_span(_net(parent))
+    assert usable is not None
+    assert find_free_addresses(free, usable=usable, count=3) == [
+        usable.first,
+        usable.first + 1,
+        usable.first + 2,
+    ]
+    assert find_free_addresses(free, usable=None, count=3) == []
 
 
 @PROPERTY
