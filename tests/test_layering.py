@@ -21,7 +21,7 @@ ALLOWED = {
     "api": {"api", "service", "core"},
     "web": {"web", "service", "core"},
     # The command line is the program's entry point: `ipledger serve` starts the API's server.
-    "cli": {"cli", "service", "core", "api"},
+    "cli": {"cli", "service", "core", "api", "web"},
 }
 SQL_LIBRARIES = {"sqlalchemy", "alembic", "psycopg"}
 

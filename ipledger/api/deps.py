@@ -19,7 +19,7 @@ from ipledger.core.permissions import AuthenticationError, PermissionDeniedError
 from ipledger.service.auth import authenticate_token
 from ipledger.service.idempotency import claim_key, complete_key, release_key
 from ipledger.service.ledger import Ledger
-from ipledger.service.sessions import SignedIn, session_principal
+from ipledger.service.sessions import COOKIE_NAME, SignedIn, session_principal
 
 __all__ = [
     "CSRF_HEADER",
@@ -32,7 +32,7 @@ __all__ = [
     "run_idempotently",
 ]
 
-SESSION_COOKIE = "ipledger_session"
+SESSION_COOKIE = COOKIE_NAME
 CSRF_HEADER = "X-CSRF-Token"
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import uvicorn
+from fastapi import FastAPI
 
 from ipledger.api.app import create_app
 from ipledger.service.ledger import Ledger
@@ -12,17 +15,25 @@ __all__ = ["serve"]
 
 
 def serve(
-    ledger: Ledger, *, host: str, port: int, log_level: str = "info", sync_clusters: bool = True
+    ledger: Ledger,
+    *,
+    host: str,
+    port: int,
+    log_level: str = "info",
+    sync_clusters: bool = True,
+    extend: Callable[[FastAPI], None] | None = None,
 ) -> None:
     """Serve until interrupted (Ctrl-C or SIGTERM), then close the ledger; with
-    ``sync_clusters``, also run the periodic cluster syncs in a background thread."""
+    ``sync_clusters``, also run the periodic cluster syncs in a background thread. ``extend``
+    adds to the application (the web UI)."""
     scheduler = SyncScheduler(ledger) if sync_clusters else None
     if scheduler is not None:
         scheduler.start()
     try:
-        uvicorn.run(
-            create_app(ledger), host=host, port=port, log_level=log_level, access_log=log_level == "debug"
-        )
+        app = create_app(ledger)
+        if extend is not None:
+            extend(app)
+        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=log_level == "debug")
     finally:
         if scheduler is not None:
             scheduler.stop()

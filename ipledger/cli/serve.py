@@ -1,4 +1,4 @@
-"""`ipledger serve`: the HTTP API (and, later, the web UI)."""
+"""`ipledger serve`: the web UI and the HTTP API."""
 
 from __future__ import annotations
 
@@ -30,14 +30,15 @@ from ipledger.service.auth import ensure_first_admin
 )
 @pass_state
 def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: bool) -> None:
-    """Serve the HTTP API on HOST:PORT until stopped with Ctrl-C.
+    """Serve the web UI and the HTTP API on HOST:PORT until stopped with Ctrl-C.
 
-    The API lives under /api/v1; its interactive documentation is at /api/v1/docs and its
-    OpenAPI schema at /api/v1/openapi.json. It uses the same database as every other command
+    The web UI is at / (sign in with a user's password). The API lives under /api/v1; its
+    interactive documentation is at /api/v1/docs and its OpenAPI schema at
+    /api/v1/openapi.json. It uses the same database as every other command
     (--database or IPLEDGER_DATABASE: the SQLite file by default, or a PostgreSQL URL).
 
-    Every request needs an API token (`Authorization: Bearer <token>`; `ipledger token
-    create`). On the first start, when the ledger has no user yet, the user admin is created
+    Every API request needs an API token (`Authorization: Bearer <token>`; `ipledger token
+    create`) or the browser session of a signed-in user. On the first start, when the ledger has no user yet, the user admin is created
     with the password in IPLEDGER_ADMIN_PASSWORD, or with a generated one printed once.
 
     \b
@@ -45,7 +46,9 @@ def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: 
       ipledger serve
       ipledger --database postgresql://ipam@db.example.net/ipam serve --host 0.0.0.0 --port 8080
     """
-    from ipledger.api.server import serve as run_server  # imported here: only `serve` needs the web stack
+    # Imported here: only `serve` needs the web stack.
+    from ipledger.api.server import serve as run_server
+    from ipledger.web.app import install_web
 
     ledger = state.ledger()
     password = ensure_first_admin(ledger, password_from_env=os.environ.get("IPLEDGER_ADMIN_PASSWORD") or None)
@@ -57,7 +60,10 @@ def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: 
             err=True,
         )
     click.echo(
-        f"ipledger API on http://{host}:{port}/api/v1 (docs: /api/v1/docs), ledger: {state.location()}",
+        f"ipledger on http://{host}:{port}/ (web UI; API under /api/v1, docs /api/v1/docs), "
+        f"ledger: {state.location()}",
         err=True,
     )
-    run_server(ledger, host=host, port=port, log_level=log_level, sync_clusters=sync_clusters)
+    run_server(
+        ledger, host=host, port=port, log_level=log_level, sync_clusters=sync_clusters, extend=install_web
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ipledger.core.addresses import IPAddress, IPNetwork
-from ipledger.core.errors import NotFoundError
+from ipledger.core.errors import InvalidInputError, NotFoundError
 from ipledger.core.ranges import IPRange
 from ipledger.core.vocabulary import HolderKind, Status, parse_choice
 from ipledger.service.convert import (
@@ -63,6 +63,7 @@ class AddressFilter:
     family: int | None = None
     within: IPNetwork | None = None
     text: str | None = None
+    sort: str = "address"  # address, -address, holder, status, updated
     limit: int | None = None
     offset: int = 0
 
@@ -137,7 +138,11 @@ def search_ranges(ledger: Ledger, criteria: RangeFilter) -> tuple[list[RangeReco
 
 
 def search_addresses(ledger: Ledger, criteria: AddressFilter) -> tuple[list[AddressRecord], int]:
-    """Addresses that match, by space and value, with the total before paging."""
+    """Addresses that match, in the asked order (by space and value), with the total before paging."""
+    if criteria.sort not in listing.ADDRESS_SORTS:
+        raise InvalidInputError(
+            f"unknown sort {criteria.sort!r}: expected one of {', '.join(listing.ADDRESS_SORTS)}"
+        )
     with ledger.reading() as session:
         kind = criteria.holder_kind
         query = listing.AddressQuery(
@@ -151,6 +156,7 @@ def search_addresses(ledger: Ledger, criteria: AddressFilter) -> tuple[list[Addr
             family=criteria.family,
             within=None if criteria.within is None else IPRange.from_network(criteria.within),
             text=criteria.text,
+            sort=criteria.sort,
             limit=criteria.limit,
             offset=criteria.offset,
         )

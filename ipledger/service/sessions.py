@@ -32,7 +32,11 @@ from ipledger.store import auth as users
 from ipledger.store import sessions as store
 from ipledger.store.models import BrowserSession
 
+# The cookie that carries the session's secret, for the API and the web pages alike.
+COOKIE_NAME = "ipledger_session"
+
 __all__ = [
+    "COOKIE_NAME",
     "IDLE_TIMEOUT",
     "SESSION_LIFETIME",
     "SessionRecord",

@@ -15,6 +15,7 @@ from ipledger.core.ranges import IPRange
 from ipledger.store.models import Address, Group, Prefix, Range
 
 __all__ = [
+    "ADDRESS_SORTS",
     "PREFIX_SORTS",
     "AddressQuery",
     "PrefixQuery",
@@ -37,6 +38,15 @@ PREFIX_SORTS: dict[str, list[Any]] = {
     "utilization": [Prefix.utilization_percent.desc(), Prefix.family, Prefix.first, Prefix.id],
     "-utilization": [Prefix.utilization_percent, Prefix.family, Prefix.first, Prefix.id],
     "created": [Prefix.created_at, Prefix.id],
+}
+
+
+ADDRESS_SORTS: dict[str, list[Any]] = {
+    "address": [Address.space_id, Address.family, Address.value],
+    "-address": [Address.space_id, Address.family.desc(), Address.value.desc()],
+    "holder": [Address.holder_kind, Address.holder_name, Address.family, Address.value],
+    "status": [Address.status, Address.family, Address.value],
+    "updated": [Address.updated_at.desc(), Address.id.desc()],
 }
 
 
@@ -151,6 +161,7 @@ class AddressQuery:
     family: int | None = None
     within: IPRange | None = None
     text: str | None = None
+    sort: str = "address"
     limit: int | None = None
     offset: int = 0
 
@@ -219,7 +230,7 @@ def search_addresses(session: Session, query: AddressQuery) -> tuple[Sequence[Ad
     if query.tag is not None:
         statement = statement.where(cast(Address.tags, Text).like(_tag_pattern(query.tag), escape="\\"))
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    statement = statement.order_by(Address.space_id, Address.family, Address.value).offset(query.offset)
+    statement = statement.order_by(*ADDRESS_SORTS[query.sort]).offset(query.offset)
     if query.limit is not None:
         statement = statement.limit(query.limit)
     return session.scalars(statement).all(), total

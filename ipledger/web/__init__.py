@@ -1,0 +1,1 @@
+"""The browser UI: server-rendered pages over the service layer, live through the event stream."""
