@@ -38,8 +38,9 @@ def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: 
     (--database or IPLEDGER_DATABASE: the SQLite file by default, or a PostgreSQL URL).
 
     Every API request needs an API token (`Authorization: Bearer <token>`; `ipledger token
-    create`) or the browser session of a signed-in user. On the first start, when the ledger has no user yet, the user admin is created
-    with the password in IPLEDGER_ADMIN_PASSWORD, or with a generated one printed once.
+    create`) or the browser session of a signed-in user. On the first start, when the ledger
+    has no user yet, the user admin is created with the password in IPLEDGER_ADMIN_PASSWORD,
+    or with a generated one printed once.
 
     \b
     Examples:
