@@ -1,0 +1,175 @@
+"""The web UI's pages over HTTP (no browser): who may see them, what they show, how they fail.
+
+The browser tests (tests/web) drive the same pages in Chromium; these check the server's side
+on both engines: sign-in redirect, escaping, the content security policy, errors as pages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from ipledger.api.app import create_app
+from ipledger.core.permissions import AccessRole
+from ipledger.service.auth import create_user, grant
+from ipledger.service.ledger import Ledger
+from ipledger.web.app import install_web
+from tests.api.conftest import SYSTEM, TIMEOUT
+from tests.api.server import AppSwitch
+from tests.service.factories import add_address, add_group, add_prefix
+
+PASSWORD = "a long enough passphrase"
+
+
+@pytest.fixture
+def site(ledger: Ledger, api_server: tuple[AppSwitch, str]) -> Iterator[str]:
+    switch, base = api_server
+    app = create_app(ledger)
+    install_web(app)
+    switch.app = app
+    try:
+        yield base
+    finally:
+        switch.app = None
+
+
+def _browser(
+    site: str, ledger: Ledger, name: str = "ada", role: AccessRole = AccessRole.ADMIN
+) -> httpx.Client:
+    create_user(ledger, name, actor=SYSTEM, password=PASSWORD)
+    grant(ledger, name, role, actor=SYSTEM)
+    client = httpx.Client(base_url=site, timeout=TIMEOUT, follow_redirects=False)
+    answer = client.post("/api/v1/session", json={"name": name, "password": PASSWORD})
+    assert answer.status_code == 201, answer.text
+    return client
+
+
+@pytest.fixture
+def browser(site: str, ledger: Ledger) -> Iterator[httpx.Client]:
+    client = _browser(site, ledger)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def test_web_pages_without_a_session_lead_to_the_login_page(site: str) -> None:
+    with httpx.Client(base_url=site, timeout=TIMEOUT) as anonymous:
+        answer = anonymous.get("/prefixes?sort=utilization", follow_redirects=False)
+        login = anonymous.get("/login")
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login?next=%2Fprefixes%3Fsort%3Dutilization"
+    assert login.status_code == 200
+    assert '<label for="username">User name</label>' in login.text
+    assert '<label for="password">Password</label>' in login.text
+
+
+def test_web_login_never_sends_the_browser_to_another_site(site: str) -> None:
+    with httpx.Client(base_url=site, timeout=TIMEOUT) as anonymous:
+        page = anonymous.get("/login", params={"next": "//evil.example/steal"})
+
+    assert 'data-next="/"' in page.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/groups", "/prefixes", "/prefixes/{id}", "/clusters", "/search?q=web", "/changes"]
+)
+def test_web_every_page_renders_under_a_strict_content_security_policy(
+    ledger: Ledger, browser: httpx.Client, path: str
+) -> None:
+    prefix = add_prefix(ledger, "10.0.0.0/24", group=add_group(ledger, "dc/rack1").path)
+    add_address(ledger, "10.0.0.5", holder_kind="vm", holder_name="web-01")
+
+    answer = browser.get(path.format(id=prefix.id))
+
+    assert answer.status_code == 200, answer.text
+    policy = answer.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    # No inline script or style anywhere: the policy would block it.
+    assert re.search(r"<script(?![^>]*\bsrc=)", answer.text) is None
+    assert "<style" not in answer.text and " style=" not in answer.text
+    assert answer.headers["x-frame-options"] == "DENY"
+
+
+def test_web_text_from_the_ledger_is_escaped(ledger: Ledger, browser: httpx.Client) -> None:
+    prefix = add_prefix(ledger, "10.1.0.0/24", description='<script>alert("x")</script>')
+
+    page = browser.get(f"/prefixes/{prefix.id}").text
+    listing = browser.get("/prefixes").text
+
+    for text in (page, listing):
+        assert '<script>alert("x")</script>' not in text
+        assert "&lt;script&gt;alert(" in text
+
+
+def test_web_prefix_page_shows_the_map_the_next_address_and_the_addresses(
+    ledger: Ledger, browser: httpx.Client
+) -> None:
+    prefix = add_prefix(ledger, "10.2.0.0/16")
+    add_prefix(ledger, "10.2.255.0/24")
+    add_address(ledger, "10.2.0.1", holder_kind="vm", holder_name="db-01")
+
+    page = browser.get(f"/prefixes/{prefix.id}").text
+
+    cells = re.findall(r'role="listitem" class="cell state-(\w+)', page)
+    assert len(cells) == 256
+    assert cells[0] == "partly" and cells[-1] == "child"
+    assert "Next free address: <strong>10.2.0.2</strong>" in page
+    assert "db-01" in page
+
+
+def test_web_a_missing_prefix_is_a_not_found_page(browser: httpx.Client) -> None:
+    answer = browser.get("/prefixes/999999")
+
+    assert answer.status_code == 404
+    assert "no prefix with id 999999" in answer.text
+
+
+def test_web_a_bad_filter_is_explained_on_the_page(browser: httpx.Client) -> None:
+    answer = browser.get("/prefixes", params={"within": "10.0.0.1/24"})
+
+    assert answer.status_code == 400
+    assert "10.0.0.1/24" in answer.text and "host bits" in answer.text
+
+
+def test_web_search_an_address_answers_whois_and_a_cidr_opens_its_prefix(
+    ledger: Ledger, browser: httpx.Client
+) -> None:
+    prefix = add_prefix(ledger, "10.3.0.0/24")
+    add_address(ledger, "10.3.0.7", holder_kind="server", holder_name="mail-01")
+
+    whois = browser.get("/search", params={"q": "10.3.0.7"}).text
+    cidr = browser.get("/search", params={"q": "10.3.0.0/24"})
+    nothing = browser.get("/search", params={"q": "10.3.0.0/33"}).text
+
+    assert "mail-01" in whois and f'href="/prefixes/{prefix.id}"' in whois
+    assert cidr.status_code == 303 and cidr.headers["location"] == f"/prefixes/{prefix.id}"
+    assert "10.3.0.0/33" in nothing and "problem" in nothing
+
+
+def test_web_change_log_shows_before_and_after_and_hides_user_changes_from_viewers(
+    site: str, ledger: Ledger, browser: httpx.Client
+) -> None:
+    prefix = add_prefix(ledger, "10.4.0.0/24", description="old")
+    csrf = browser.get("/api/v1/session").json()["csrf_token"]
+    changed = browser.patch(
+        f"/api/v1/prefixes/{prefix.id}", json={"description": "new"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert changed.status_code == 200, changed.text
+
+    viewer = _browser(site, ledger, "vic", AccessRole.VIEWER)
+    try:
+        viewer_log = viewer.get("/changes").text
+    finally:
+        viewer.close()
+    admin_log = browser.get("/changes").text
+
+    assert re.search(
+        r'<tr class="changed"><th scope="row">description</th><td>old</td><td>new</td></tr>', admin_log
+    )
+    assert "create user vic" in admin_log
+    assert "user vic" not in viewer_log and "description" in viewer_log
