@@ -11,7 +11,9 @@ from ipledger.api.app import create_app
 from ipledger.service.ledger import Ledger
 from ipledger.service.scheduler import SyncScheduler
 
-__all__ = ["serve"]
+__all__ = ["GRACE_SECONDS", "serve"]
+
+GRACE_SECONDS = 10
 
 
 def serve(
@@ -33,7 +35,16 @@ def serve(
         app = create_app(ledger)
         if extend is not None:
             extend(app)
-        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=log_level == "debug")
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=log_level == "debug",
+            # Requests in flight get this long to finish on shutdown; event streams never finish
+            # by themselves, so without a limit one open browser would hold the server forever.
+            timeout_graceful_shutdown=GRACE_SECONDS,
+        )
     finally:
         if scheduler is not None:
             scheduler.stop()

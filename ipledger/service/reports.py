@@ -23,6 +23,7 @@ __all__ = [
     "UtilizationReport",
     "UtilizationRow",
     "WhoisAnswer",
+    "group_usage",
     "utilization_report",
     "whois",
 ]
@@ -93,7 +94,24 @@ def utilization_report(
         for record, depth in zip(records, depths, strict=True)
         if min_percent is None or record.usage.percent >= min_percent
     )
-    return UtilizationReport(rows, _roll_up(records, parents, paths))
+    return UtilizationReport(
+        rows,
+        _roll_up([record.group for record in records], [record.usage for record in records], parents, paths),
+    )
+
+
+def group_usage(ledger: Ledger) -> tuple[GroupUsage, ...]:
+    """The roll-up of every group (:func:`utilization_report`'s ``groups``), read lightly."""
+    with ledger.reading() as session:
+        rows = listing.list_prefix_usage(session)
+        paths_by_id = {group.id: group.path for group in catalog.list_groups(session)}
+    spans = [(row.space_id, IPRange(row.family, row.first, row.last)) for row in rows]
+    return _roll_up(
+        [None if row.group_id is None else paths_by_id[row.group_id] for row in rows],
+        [Usage(size=row.size, usable=row.usable, used=row.used, covered=row.covered) for row in rows],
+        _parents(spans),
+        list(paths_by_id.values()),
+    )
 
 
 def _parents(spans_in_spaces: list[tuple[int, IPRange]]) -> list[int | None]:
@@ -119,14 +137,14 @@ def _depth(index: int, parents: list[int | None]) -> int:
 
 
 def _roll_up(
-    records: list[PrefixRecord], parents: list[int | None], paths: list[str]
+    groups: list[str | None], usages: list[Usage], parents: list[int | None], paths: list[str]
 ) -> tuple[GroupUsage, ...]:
     """Sum each group's outermost prefixes, so nested prefixes of the same group count once."""
     members: dict[str, set[int]] = {path: set() for path in paths}
-    for index, record in enumerate(records):
-        if record.group is None:
+    for index, group in enumerate(groups):
+        if group is None:
             continue
-        path = record.group
+        path = group
         while True:
             members.setdefault(path, set()).add(index)
             if "/" not in path:
@@ -137,10 +155,10 @@ def _roll_up(
         indexes = members[path]
         roots = [index for index in indexes if not _has_ancestor_in(index, parents, indexes)]
         usage = Usage(
-            size=sum(records[index].usage.size for index in roots),
-            usable=sum(records[index].usage.usable for index in roots),
-            used=sum(records[index].usage.used for index in roots),
-            covered=sum(records[index].usage.covered for index in roots),
+            size=sum(usages[index].size for index in roots),
+            usable=sum(usages[index].usable for index in roots),
+            used=sum(usages[index].used for index in roots),
+            covered=sum(usages[index].covered for index in roots),
         )
         rolled.append(GroupUsage(path, len(indexes), usage, level_of(usage.percent)))
     return tuple(rolled)

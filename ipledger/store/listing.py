@@ -24,6 +24,7 @@ __all__ = [
     "list_addresses_not_seen_since",
     "list_all_prefixes",
     "list_all_ranges",
+    "list_prefix_usage",
     "list_prefixes",
     "list_prefixes_above_ok",
     "list_ranges",
@@ -122,6 +123,24 @@ def _tag_pattern(tag: str) -> str:
     for special in ("\\", "%", "_"):
         encoded = encoded.replace(special, "\\" + special)
     return f"%{encoded}%"
+
+
+def list_prefix_usage(session: Session) -> Sequence[Any]:
+    """Every prefix as the plain row the group roll-up needs (no ORM objects: 10,000 of them
+    would cost most of a second): space, family, first, last, group, and the usage counters."""
+    return session.execute(
+        select(
+            Prefix.space_id,
+            Prefix.family,
+            Prefix.first,
+            Prefix.last,
+            Prefix.group_id,
+            Prefix.size,
+            Prefix.usable,
+            Prefix.used,
+            Prefix.covered,
+        ).order_by(*PREFIX_SORTS["prefix"])
+    ).all()
 
 
 def list_all_prefixes(session: Session, *, space_id: int | None = None) -> Sequence[Prefix]:

@@ -171,7 +171,7 @@ class GroupRow:
 
 def group_rows(ledger: Ledger) -> list[GroupRow]:
     """The group tree depth first, each group with the rolled-up utilization of its subtree."""
-    usage = {item.path: item for item in reports.utilization_report(ledger).groups}
+    usage = {item.path: item for item in reports.group_usage(ledger)}
     rows: list[GroupRow] = []
 
     def walk(nodes: tuple[groups.GroupNode, ...] | list[groups.GroupNode], depth: int) -> None:

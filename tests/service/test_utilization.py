@@ -25,11 +25,13 @@ from ipledger.service.allocation import allocate_addresses, allocate_prefixes
 from ipledger.service.ledger import Ledger
 from ipledger.service.prefixes import delete_prefix, update_prefix
 from ipledger.service.ranges import delete_range, list_ranges
+from ipledger.service.reports import group_usage, utilization_report
 from ipledger.service.spaces import create_space
 from ipledger.store.models import Space
 from tests.service.factories import (
     ACTOR,
     add_address,
+    add_group,
     add_prefix,
     add_range,
     ip,
@@ -348,3 +350,24 @@ def test_utilization_matches_recount_after_random_writes(ledger: Ledger, seed: i
             history.append(f"refused: {exc}")
             assert load_state(ledger) == state, "\n".join(history)
         state = check_against_recount(ledger, "\n".join(history))
+
+
+def test_group_usage_rolls_up_each_group_once_and_matches_the_full_report(ledger: Ledger) -> None:
+    add_group(ledger, "dc/fra1")
+    add_group(ledger, "dc/ams1")
+    add_prefix(ledger, "10.0.0.0/24", group="dc/fra1")
+    add_prefix(ledger, "10.0.0.0/25", group="dc/fra1")  # nested in the same group: counted once
+    add_prefix(ledger, "10.1.0.0/24", group="dc/ams1")
+    add_prefix(ledger, "10.9.0.0/24")  # no group
+    for host in range(1, 11):
+        add_address(ledger, f"10.0.0.{host}")
+    add_address(ledger, "10.1.0.1")
+
+    rolled = {item.path: item for item in group_usage(ledger)}
+
+    assert rolled == {item.path: item for item in utilization_report(ledger).groups}
+    assert rolled["dc/fra1"].prefixes == 2 and rolled["dc/fra1"].usage.usable == 254
+    # The /24 counts its ten addresses and the /25 inside it (covered), never the /25 again.
+    assert (rolled["dc/fra1"].usage.used, rolled["dc/fra1"].usage.covered) == (10, 128)
+    assert rolled["dc"].prefixes == 3 and rolled["dc"].usage.usable == 508
+    assert (rolled["dc"].usage.used, rolled["dc"].usage.covered) == (11, 128)
