@@ -97,7 +97,8 @@ def main() -> int:
         start = time.perf_counter()
         dense_id = build(path)
         print(
-            f"ledger built in {time.perf_counter() - start:.1f} s: {PREFIXES} prefixes, {DENSE_COUNT + 5 * (PREFIXES - 1)} addresses"
+            f"ledger built in {time.perf_counter() - start:.1f} s: {PREFIXES} prefixes, "
+            f"{DENSE_COUNT + 5 * (PREFIXES - 1)} addresses"
         )
         port = free_port()
         base = f"http://{HOST}:{port}"
@@ -182,13 +183,15 @@ def live_delays(base: str, client: httpx.Client, csrf: str, prefix_id: int) -> l
     cookies = dict(client.cookies)
 
     def listen() -> None:
-        with httpx.Client(base_url=base, timeout=120, trust_env=False, cookies=cookies) as stream_client:
-            with stream_client.stream("GET", "/api/v1/events", params={"kind": "prefix"}) as response:
-                for line in response.iter_lines():
-                    if line.startswith("data:"):
-                        arrived.set()
-                        if stop.is_set():
-                            return
+        with (
+            httpx.Client(base_url=base, timeout=120, trust_env=False, cookies=cookies) as stream_client,
+            stream_client.stream("GET", "/api/v1/events", params={"kind": "prefix"}) as response,
+        ):
+            for line in response.iter_lines():
+                if line.startswith("data:"):
+                    arrived.set()
+                    if stop.is_set():
+                        return
 
     stop = threading.Event()
     listener = threading.Thread(target=listen, daemon=True)
