@@ -49,7 +49,9 @@ allocation of the next free address or prefix, utilization, whois and the audit 
   first response (header `Idempotent-Replayed: true`) instead of allocating twice.
 - Listings page with `limit` and `offset`, or with the `next_cursor` of the previous page,
   and report the `total`.
-- `X-Actor` names who acts, for the audit log.
+- The audit log names who acted: the user and, for a request made with one, its token.
+- `GET /events` streams every committed change (Server-Sent Events), resumable with
+  `Last-Event-ID`.
 - Requests authenticate with `Authorization: Bearer <API token>`, or in a browser with the
   session cookie set by `POST /session`; a change made with the cookie must send the session's
   CSRF token as `X-CSRF-Token` (403 otherwise).
@@ -83,7 +85,7 @@ def create_app(ledger: Ledger) -> FastAPI:
             CORSMiddleware,
             allow_origins=origins,
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Actor"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "Last-Event-ID"],
             expose_headers=["ETag", "Idempotent-Replayed"],
         )
     app.add_middleware(SecurityHeaders, docs_paths=(f"{PREFIX}/docs", f"{PREFIX}/redoc"))
