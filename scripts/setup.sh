@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the test suite needs (none yet; the browser tests will add chromium).
-apt_packages=()
+# Debian packages the test suite needs: the browser tests drive Debian's Chromium through Playwright
+# (tests/web), never a browser downloaded by `playwright install`.
+apt_packages=(chromium)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
