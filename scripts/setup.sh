@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the test suite needs (none yet; the browser tests will add chromium).
-apt_packages=()
+# Debian packages the test suite needs: prometheus brings promtool (the rules tests) and the
+# prometheus binary (the end-to-end scrape test; the tests start their own, never the service).
+apt_packages=(prometheus)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -15,6 +15,7 @@ from typing import Any
 
 from ipledger.core.permissions import Principal
 from ipledger.service.batching import Batches
+from ipledger.service.watch import watch_transaction
 from ipledger.store import catalog
 from ipledger.store.database import Database, Engine, Session, database_url_for_path
 from ipledger.store.models import Change
@@ -148,12 +149,14 @@ class Ledger:
     def transaction(self, actor: Actor) -> Iterator[Transaction]:
         """A write transaction; serialised on SQLite (BEGIN IMMEDIATE), row-locked on PostgreSQL.
 
-        Its events reach the listeners only once it has committed.
+        Its events reach the listeners only once it has committed. Before the commit, the
+        prefixes whose utilization it changed are sampled and their findings settled.
         """
         with self.database.writing() as session:
             tx = Transaction(session, "", self._clock())
             tx.act_as(actor)
             yield tx
+            watch_transaction(tx)
         for event in tx.events:
             for listener in self.listeners:
                 listener(event)
