@@ -38,7 +38,7 @@ class Event:
 Actor = str | Principal  # who acts: a name (the CLI, the server's own jobs) or a signed-in principal
 
 # Changes to these need a global admin; everything else needs editor on the object's group(s).
-_ADMIN_KINDS = frozenset({"space", "role", "user", "token", "grant", "ledger", "csv"})
+_ADMIN_KINDS = frozenset({"space", "role", "user", "token", "grant", "ledger", "csv", "webhook"})
 
 
 @dataclass(slots=True)

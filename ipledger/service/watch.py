@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ipledger.core.addresses import network_from_ints
 from ipledger.core.thresholds import Level, Thresholds, settle_level
+from ipledger.store import clusters as stored_clusters
 from ipledger.store import watch as stored
 from ipledger.store.bulk_insert import insert_columns
 from ipledger.store.database import Session
@@ -26,7 +27,14 @@ from ipledger.store.models import Group, Prefix, UtilizationSample, WatchFinding
 if TYPE_CHECKING:
     from ipledger.service.ledger import Ledger, Transaction
 
-__all__ = ["THRESHOLD", "SampledCounts", "record_cluster_sample", "sample_everything", "watch_transaction"]
+__all__ = [
+    "THRESHOLD",
+    "SampledCounts",
+    "forget_subject",
+    "record_cluster_sample",
+    "sample_everything",
+    "watch_transaction",
+]
 
 THRESHOLD = "threshold"
 ACTOR = "monitor"
@@ -51,9 +59,23 @@ def watch_transaction(tx: Transaction) -> None:
     _settle_findings(tx, changed)
 
 
-def record_cluster_sample(tx: Transaction, cluster_id: int, *, used: int, total: int) -> None:
-    """A sample of a cluster's pod IPs (taken by each sync)."""
-    _insert_samples(tx.session, "cluster", [(cluster_id, used, total)], tx.now)
+def record_cluster_sample(tx: Transaction, cluster_id: int, name: str, *, pods: int, at: datetime) -> None:
+    """A sample of a cluster's pod IPs, taken by each sync: ``pods`` addresses in use of the
+    usable addresses of the prefixes with role pod that the cluster manages."""
+    capacity = sum(
+        prefix.usable
+        for prefix in stored_clusters.list_cluster_prefixes(tx.session, f"cluster:{name}")
+        if prefix.role == "pod"
+    )
+    _insert_samples(tx.session, "cluster", [(cluster_id, pods, capacity)], at)
+
+
+def forget_subject(tx: Transaction, subject_kind: str, subject_id: int) -> None:
+    """The prefix, range or cluster is being deleted: close its findings and drop its series (a
+    later object may be given the same id)."""
+    for finding in stored.open_findings(tx.session, THRESHOLD, subject_kind, [subject_id]).values():
+        _close(tx, finding, f"the {subject_kind} was deleted")
+    stored.delete_series(tx.session, subject_kind, [subject_id])
 
 
 def sample_everything(ledger: Ledger, *, actor: str = ACTOR) -> SampledCounts:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import object_session
 
 from ipledger.store.database import Session
@@ -16,6 +16,7 @@ from ipledger.store.models import Prefix, Range, UtilizationSample, WatchFinding
 __all__ = [
     "delete_samples",
     "delete_series",
+    "forget_group",
     "latest_samples",
     "list_findings",
     "list_sample_times",
@@ -148,6 +149,11 @@ def list_findings(
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     rows = session.scalars(statement.order_by(WatchFinding.id.desc()).limit(limit).offset(offset)).all()
     return rows, total
+
+
+def forget_group(session: Session, group_id: int) -> None:
+    """The group is being deleted: its findings (closed ones, since it holds nothing) keep no group."""
+    session.execute(update(WatchFinding).where(WatchFinding.group_id == group_id).values(group_id=None))
 
 
 def list_watched_prefixes(session: Session) -> Sequence[Prefix]:
