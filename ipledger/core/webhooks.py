@@ -19,6 +19,7 @@ from ipledger.core.errors import InvalidInputError
 from ipledger.core.permissions import covers
 
 __all__ = [
+    "ADMIN_ONLY_KINDS",
     "MAX_ATTEMPTS",
     "RETRY_BASE",
     "RETRY_CAP",
@@ -34,6 +35,9 @@ __all__ = [
 SIGNATURE_HEADER = "X-Ipledger-Signature"
 TIMESTAMP_HEADER = "X-Ipledger-Timestamp"
 MAX_ATTEMPTS = 8
+# Events about accounts and webhooks reach only the webhooks of global admins: only they may see
+# those objects (a webhook's URL may carry a credential).
+ADMIN_ONLY_KINDS = frozenset({"user", "token", "grant", "webhook"})
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
 

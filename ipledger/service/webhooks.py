@@ -35,6 +35,7 @@ from ipledger.core.errors import InvalidInputError, NotFoundError
 from ipledger.core.permissions import Principal, can_administer
 from ipledger.core.thresholds import Level
 from ipledger.core.webhooks import (
+    ADMIN_ONLY_KINDS,
     MAX_ATTEMPTS,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -217,9 +218,10 @@ def dispatch_events(ledger: Ledger, *, now: datetime | None = None, batch: int =
                 event = event_of(change)
                 severity, group = EventSeverity(event["severity"]), event["group"]
                 for row, interest in subscriptions:
-                    if row.owner_id in readers and is_wanted(
-                        interest, kind=change.object_kind, severity=severity, group=group
-                    ):
+                    owner = readers.get(row.owner_id)
+                    if owner is None or (change.object_kind in ADMIN_ONLY_KINDS and not owner):
+                        continue
+                    if is_wanted(interest, kind=change.object_kind, severity=severity, group=group):
                         tx.session.add(_pending(row.id, change.id, event, moment))
                         created += 1
             stored.mark_dispatched(tx.session, [change.id for change in changes])
@@ -429,14 +431,15 @@ def _event_group(change: Change) -> str | None:
     return None
 
 
-def _readers(ledger: Ledger, session: Session, rows: Sequence[WebhookSubscription]) -> set[int]:
-    """The owners (user ids) that may read now: existing, enabled, with a grant."""
-    allowed = set()
+def _readers(ledger: Ledger, session: Session, rows: Sequence[WebhookSubscription]) -> dict[int, bool]:
+    """The owners (user ids) that may read now (existing, enabled, with a grant), each with
+    whether it is a global admin (who alone may read accounts and webhooks)."""
+    allowed = {}
     for owner_id in {row.owner_id for row in rows}:
         user = session.get(User, owner_id)
         principal = None if user is None else load_principal(ledger, user.name)
         if principal is not None and principal.can_read():
-            allowed.add(owner_id)
+            allowed[owner_id] = can_administer(principal.grants)
         else:
             _log.warning(
                 "webhooks of user #%s get no events: the user is gone, disabled or has no grant", owner_id

@@ -1,7 +1,7 @@
 """Monitoring: utilization history, findings that stay open, webhook subscriptions and deliveries.
 
 The audit log gains ``dispatched``: entries already there count as dispatched, so that the first
-webhook subscription does not receive the whole history.
+webhook subscription does not receive the whole history; new ones start undispatched.
 
 Revision ID: 0008
 Revises: 0007
@@ -25,7 +25,7 @@ def upgrade() -> None:
     with op.batch_alter_table("changes", schema=None) as batch_op:
         batch_op.add_column(sa.Column("dispatched", sa.Boolean(), nullable=False, server_default=sa.true()))
     with op.batch_alter_table("changes", schema=None) as batch_op:
-        batch_op.alter_column("dispatched", server_default=None)
+        batch_op.alter_column("dispatched", server_default=sa.false())
         batch_op.create_index(
             "ix_changes_undispatched",
             ["id"],
