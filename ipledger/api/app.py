@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from ipledger import __version__
+from ipledger.api import metrics
 from ipledger.api.deps import require_reader
 from ipledger.api.errors import install_error_handlers
 from ipledger.api.limits import BodyLimit
@@ -17,11 +18,13 @@ from ipledger.api.routes import (
     allocation,
     catalog,
     clusters,
+    monitoring,
     observations,
     prefixes,
     ranges,
     reports,
     session,
+    webhooks,
 )
 from ipledger.api.security import SecurityHeaders, cors_origins
 from ipledger.service.ledger import Ledger
@@ -64,10 +67,24 @@ def create_app(ledger: Ledger) -> FastAPI:
     )
     app.state.ledger = ledger
     install_error_handlers(app)
-    for module in (catalog, prefixes, ranges, addresses, allocation, reports, clusters, observations):
+    modules = (
+        catalog,
+        prefixes,
+        ranges,
+        addresses,
+        allocation,
+        reports,
+        clusters,
+        observations,
+        monitoring,
+        webhooks,
+    )
+    for module in modules:
         app.include_router(module.router, prefix=PREFIX, dependencies=[Depends(require_reader)])
     # Signing in comes before there is a reader; these routes check the session themselves.
     app.include_router(session.router, prefix=PREFIX)
+    # Where Prometheus looks by convention, outside the versioned API; it checks its own token.
+    app.include_router(metrics.router)
 
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     origins = cors_origins(os.environ.get("IPLEDGER_CORS_ORIGINS"))

@@ -28,8 +28,14 @@ from ipledger.service.auth import ensure_first_admin
     show_default=True,
     help="Run the periodic syncs of clusters scheduled with `ipledger cluster schedule`.",
 )
+@click.option(
+    "--monitor/--no-monitor",
+    default=True,
+    show_default=True,
+    help="Sample utilization every 15 minutes, thin the history, and deliver webhooks.",
+)
 @pass_state
-def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: bool) -> None:
+def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: bool, monitor: bool) -> None:
     """Serve the HTTP API on HOST:PORT until stopped with Ctrl-C.
 
     The API lives under /api/v1; its interactive documentation is at /api/v1/docs and its
@@ -39,6 +45,8 @@ def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: 
     Every request needs an API token (`Authorization: Bearer <token>`; `ipledger token
     create`). On the first start, when the ledger has no user yet, the user admin is created
     with the password in IPLEDGER_ADMIN_PASSWORD, or with a generated one printed once.
+
+    Prometheus scrapes /metrics (with a token, unless IPLEDGER_METRICS_PUBLIC=1).
 
     \b
     Examples:
@@ -60,4 +68,6 @@ def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: 
         f"ipledger API on http://{host}:{port}/api/v1 (docs: /api/v1/docs), ledger: {state.location()}",
         err=True,
     )
-    run_server(ledger, host=host, port=port, log_level=log_level, sync_clusters=sync_clusters)
+    run_server(
+        ledger, host=host, port=port, log_level=log_level, sync_clusters=sync_clusters, monitor=monitor
+    )

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 
 from ipledger.core.addresses import IPNetwork
-from ipledger.core.errors import InvalidInputError
+from ipledger.core.errors import InvalidInputError, NotFoundError
 from ipledger.core.forecast import Forecast, Sample, forecast
 from ipledger.core.history import DEFAULT_RETENTION, Retention, samples_to_drop
 from ipledger.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
@@ -36,6 +36,7 @@ __all__ = [
     "forecast_all",
     "forecast_subject",
     "prefix_subject",
+    "prefix_subject_by_id",
     "prune_history",
     "series",
 ]
@@ -63,6 +64,15 @@ class SubjectForecast:
 def prefix_subject(ledger: Ledger, network: IPNetwork, *, space: str) -> Subject:
     with ledger.reading() as session:
         return _prefix_subject(session, load_prefix(session, load_space(session, space), network))
+
+
+def prefix_subject_by_id(ledger: Ledger, prefix_id: int) -> Subject:
+    """Raises: NotFoundError: no prefix with this id."""
+    with ledger.reading() as session:
+        prefix = session.get(Prefix, prefix_id)
+        if prefix is None:
+            raise NotFoundError(f"no prefix #{prefix_id}")
+        return _prefix_subject(session, prefix)
 
 
 def cluster_subject(ledger: Ledger, name: str) -> Subject:
