@@ -133,7 +133,7 @@ def forecast(
     else:
         found = forecast_all(ledger, now=now, window=window, kind=kind, min_percent=min_percent)[:limit]
     if output == "json":
-        echo_json(found)
+        echo_json([_forecast_json(item) for item in found])
         return
     echo_table(
         ["subject", "now", "per day", "warning", "critical", "emergency", "full", "confidence"],
@@ -143,6 +143,24 @@ def forecast(
     for item in found:
         if item.forecast.slope_per_day is None or len(found) == 1:
             click.echo(f"{item.subject.label}: {item.forecast.reason}")
+
+
+def _forecast_json(item: SubjectForecast) -> dict[str, object]:
+    """The forecast as the API gives it (the span in days)."""
+    result = item.forecast
+    return {
+        "subject": item.subject,
+        "current_percent": result.current_percent,
+        "points": result.points,
+        "span_days": result.span.total_seconds() / 86400,
+        "confidence": result.confidence,
+        "reason": result.reason,
+        "percent_per_day": result.slope_per_day,
+        "addresses_per_day": result.addresses_per_day,
+        "r_squared": result.r_squared,
+        "exhaustion": result.exhaustion,
+        "crossings": result.crossings,
+    }
 
 
 def _forecast_row(item: SubjectForecast) -> tuple[str, ...]:
@@ -260,7 +278,7 @@ def sample(state: CliState) -> None:
     help="Keep every sample this long.",
 )
 @click.option(
-    "--hourly-days", type=click.IntRange(min=0), default=90, show_default=True, help="Then one an hour."
+    "--hourly-days", type=click.IntRange(min=0), default=30, show_default=True, help="Then one an hour."
 )
 @click.option(
     "--daily-days", type=click.IntRange(min=0), default=1098, show_default=True, help="Then one a day."

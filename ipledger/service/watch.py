@@ -55,7 +55,11 @@ def watch_transaction(tx: Transaction) -> None:
     if not changed:
         return
     tx.session.flush()
-    _insert_samples(tx.session, "prefix", [(prefix.id, *_counts(prefix)) for prefix in changed], tx.now)
+    # A request of a batch that failed in its savepoint noted its prefix, but changed nothing.
+    latest = stored.latest_samples(tx.session, "prefix", [prefix.id for prefix in changed])
+    rows = [(prefix.id, *_counts(prefix)) for prefix in changed if latest.get(prefix.id) != _counts(prefix)]
+    _insert_samples(tx.session, "prefix", rows, tx.now)
+    # Settled even when the counts stayed: new thresholds move a finding too.
     _settle_findings(tx, changed)
 
 

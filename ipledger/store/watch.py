@@ -45,14 +45,16 @@ def take_changed_prefixes(session: Session) -> list[Prefix]:
     return [prefix for prefix in noted.values() if prefix in session and prefix not in session.deleted]
 
 
-def latest_samples(session: Session, subject_kind: str) -> dict[int, tuple[int, int]]:
-    """The (used, total) of the latest sample of every subject of this kind."""
-    latest = (
-        select(func.max(UtilizationSample.id).label("id"))
-        .where(UtilizationSample.subject_kind == subject_kind)
-        .group_by(UtilizationSample.subject_id)
-        .subquery()
+def latest_samples(
+    session: Session, subject_kind: str, subject_ids: Sequence[int] | None = None
+) -> dict[int, tuple[int, int]]:
+    """The (used, total) of the latest sample of every subject of this kind (or of these)."""
+    statement = select(func.max(UtilizationSample.id).label("id")).where(
+        UtilizationSample.subject_kind == subject_kind
     )
+    if subject_ids is not None:
+        statement = statement.where(UtilizationSample.subject_id.in_(subject_ids))
+    latest = statement.group_by(UtilizationSample.subject_id).subquery()
     rows = session.execute(
         select(UtilizationSample.subject_id, UtilizationSample.used, UtilizationSample.total).join(
             latest, UtilizationSample.id == latest.c.id

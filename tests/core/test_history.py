@@ -44,12 +44,12 @@ def test_samples_to_drop_drops_everything_older_than_the_daily_window() -> None:
 
 
 def test_samples_to_drop_a_year_of_hourly_samples_shrinks_to_the_documented_size() -> None:
-    # One sample an hour for a year: 7 days raw, 83 days hourly, 275 days daily.
+    # One sample an hour for a year: 7 days raw, 23 days hourly, 335 days daily.
     samples = [(i, NOW - timedelta(hours=i)) for i in range(365 * 24)]
 
     kept = len(samples) - len(samples_to_drop(samples, now=NOW))
 
-    assert kept == pytest.approx(7 * 24 + 83 * 24 + 275, abs=3)
+    assert kept == pytest.approx(7 * 24 + 23 * 24 + 335, abs=3)
 
 
 def test_retention_rejects_windows_out_of_order() -> None:
@@ -58,4 +58,4 @@ def test_retention_rejects_windows_out_of_order() -> None:
 
 
 def test_retention_defaults() -> None:
-    assert (DEFAULT_RETENTION.raw, DEFAULT_RETENTION.hourly) == (timedelta(days=7), timedelta(days=90))
+    assert (DEFAULT_RETENTION.raw, DEFAULT_RETENTION.hourly) == (timedelta(days=7), timedelta(days=30))

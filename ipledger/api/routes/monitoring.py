@@ -39,7 +39,7 @@ def prefix_history(
     prefix_id: int, ledger: LedgerDep, since: datetime | None = None, until: datetime | None = None
 ) -> HistoryRead:
     """Samples taken at every change of the prefix's utilization, thinned with age (raw for 7
-    days, hourly to 90 days, daily beyond); each holds until the next."""
+    days, hourly to 30 days, daily to 3 years); each holds until the next."""
     return _history(ledger, history.prefix_subject_by_id(ledger, prefix_id), since, until)
 
 
