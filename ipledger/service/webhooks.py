@@ -242,7 +242,9 @@ def deliver_due(
     results = []
     for delivery_id, url, secret, event, number in claimed:
         code, error = _send(send, url, secret, delivery_id, event, number, moment)
-        results.append(_record_attempt(ledger, delivery_id, number, moment, code, error, retry=True))
+        result = _record_attempt(ledger, delivery_id, number, moment, code, error, retry=True)
+        if result is not None:
+            results.append(result)
     return results
 
 
@@ -272,7 +274,10 @@ def send_test(
         delivery_id, url, secret, moment = delivery.id, row.url, row.secret, now or tx.now
         tx.record("test", "webhook", row.id, url[:300], after=_snapshot(record))
     code, error = _send(send, url, secret, delivery_id, event, 1, moment)
-    return _record_attempt(ledger, delivery_id, 1, moment, code, error, retry=False)
+    result = _record_attempt(ledger, delivery_id, 1, moment, code, error, retry=False)
+    if result is None:
+        raise NotFoundError(f"webhook #{webhook_id} was deleted while its test event was sent")
+    return result
 
 
 def run_webhooks(ledger: Ledger, *, now: datetime | None = None, send: Sender | None = None) -> int:
@@ -369,11 +374,13 @@ def _record_attempt(
     error: str,
     *,
     retry: bool,
-) -> DeliveryRecord:
+) -> DeliveryRecord | None:
+    """Record how an attempt went; None when the webhook was deleted while it was sent."""
     delivered = code is not None and 200 <= code < 300
     with ledger.transaction(ACTOR) as tx:
         row = tx.session.get(WebhookDelivery, delivery_id)
-        assert row is not None  # deleting a subscription waits for this transaction's lock
+        if row is None:
+            return None
         row.attempts = number
         if delivered:
             outcome, row.status, row.next_attempt_at = "delivered", "delivered", None

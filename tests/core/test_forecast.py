@@ -143,3 +143,22 @@ def test_fit_trend_recovers_a_known_slope(start: float, per_day: float, days: in
     exhaustion = trend.reaches(100.0)
     assert exhaustion is not None
     assert exhaustion == pytest.approx(T0 + timedelta(days=(100 - start) / per_day), abs=timedelta(hours=2))
+
+
+def test_forecast_of_fairly_steady_growth_over_days_has_medium_confidence() -> None:
+    wobble = [0, 2, -2, 1, -1, 0]
+    samples = [Sample(T0 + timedelta(days=i), 30 + 5 * i + wobble[i], 100) for i in range(6)]
+
+    result = forecast(samples, now=samples[-1].at, thresholds=DEFAULT_THRESHOLDS)
+
+    assert result.confidence is Confidence.MEDIUM
+    assert result.reason.startswith("growth fits a line fairly")
+
+
+def test_forecast_of_a_noisy_series_not_growing_has_medium_confidence() -> None:
+    samples = [Sample(T0 + timedelta(days=i), used, 100) for i, used in enumerate([50, 40, 55, 35, 50, 38])]
+
+    result = forecast(samples, now=samples[-1].at, thresholds=DEFAULT_THRESHOLDS)
+
+    assert (result.confidence, result.exhaustion) == (Confidence.MEDIUM, None)
+    assert result.reason.startswith("not growing")

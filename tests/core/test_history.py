@@ -59,3 +59,10 @@ def test_retention_rejects_windows_out_of_order() -> None:
 
 def test_retention_defaults() -> None:
     assert (DEFAULT_RETENTION.raw, DEFAULT_RETENTION.hourly) == (timedelta(days=7), timedelta(days=30))
+
+
+def test_samples_to_drop_keeps_the_latest_of_a_bucket_whatever_the_input_order() -> None:
+    hour = (NOW - timedelta(days=10)).replace(minute=0)
+    samples = [(2, hour + timedelta(minutes=40)), (1, hour + timedelta(minutes=10))]
+
+    assert samples_to_drop(samples, now=NOW) == [1]

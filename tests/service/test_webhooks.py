@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 
 import pytest
@@ -25,6 +25,7 @@ from ipledger.service.webhooks import (
     dispatch_events,
     list_deliveries,
     list_webhooks,
+    post_json,
     run_webhooks,
     send_test,
 )
@@ -297,3 +298,21 @@ def test_deleting_the_owner_or_the_scope_of_a_webhook_is_refused(hooked: Ledger)
         delete_group(hooked, "other", actor="test")
     delete_webhook(hooked, webhook, actor="test")
     delete_user(hooked, "owner", actor="test")
+
+
+def test_webhook_deleted_while_its_delivery_is_sent_records_nothing(
+    hooked: Ledger, receiver: Receiver
+) -> None:
+    webhook = subscribe(hooked, receiver.url)
+    add_prefix(hooked, "10.0.0.0/24")
+    dispatch_events(hooked, now=T0)
+
+    def delete_then_send(
+        url: str, body: bytes, headers: Mapping[str, str], timeout: float
+    ) -> tuple[int | None, str]:
+        delete_webhook(hooked, webhook, actor="test")
+        return post_json(url, body, headers, timeout)
+
+    assert deliver_due(hooked, now=T0, send=delete_then_send) == []
+    assert count_rows(hooked, WebhookDelivery) == 0
+    assert len(receiver.requests) == 1
