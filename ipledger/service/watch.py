@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ipledger.core.addresses import network_from_ints
 from ipledger.core.thresholds import Level, Thresholds, settle_level
 from ipledger.store import clusters as stored_clusters
+from ipledger.store import locks
 from ipledger.store import watch as stored
 from ipledger.store.bulk_insert import insert_columns
 from ipledger.store.database import Session
@@ -84,7 +85,12 @@ def forget_subject(tx: Transaction, subject_kind: str, subject_id: int) -> None:
 
 def sample_everything(ledger: Ledger, *, actor: str = ACTOR) -> SampledCounts:
     """Sample every prefix and range whose counts differ from its latest sample, and settle
-    every threshold finding (a prefix gone closes its finding)."""
+    every threshold finding (a prefix gone closes its finding).
+
+    It reads every prefix without locking them. The prefixes whose finding would move are then
+    locked (PostgreSQL; SQLite holds the write lock already) and settled as they are under the
+    lock, so that a write settling the same prefix at the same time never opens a second finding.
+    """
     with ledger.transaction(actor) as tx:
         session = tx.session
         prefixes = stored.list_watched_prefixes(session)
@@ -96,8 +102,21 @@ def sample_everything(ledger: Ledger, *, actor: str = ACTOR) -> SampledCounts:
         range_rows = [(r.id, r.used, r.size) for r in ranges if latest_ranges.get(r.id) != (r.used, r.size)]
         _insert_samples(session, "range", range_rows, tx.now)
         before = len(tx.events)
-        _settle_findings(tx, prefixes, every=True)
+        found = stored.open_findings(session, THRESHOLD, "prefix", None)
+        moving = [prefix.id for prefix in prefixes if _would_move(prefix, found.get(prefix.id))]
+        for gone in set(found) - {prefix.id for prefix in prefixes}:
+            _close(tx, found[gone], "the prefix was deleted")
+        if moving:
+            session.flush()  # the lock re-reads the prefixes: nothing pending may be lost
+            locks.lock_prefixes(session, moving)
+            _settle_findings(tx, [row for row in stored.list_prefixes_by_id(session, moving)])
         return SampledCounts(len(rows), len(range_rows), len(tx.events) - before)
+
+
+def _would_move(prefix: Prefix, finding: WatchFinding | None) -> bool:
+    previous = Level.OK if finding is None else Level(finding.level)
+    thresholds = Thresholds(prefix.warning, prefix.critical, prefix.emergency)
+    return settle_level(prefix.utilization_percent, previous, thresholds) is not previous
 
 
 def _counts(prefix: Prefix) -> tuple[int, int]:
@@ -130,20 +149,16 @@ def _percent(used: int, total: int) -> float:
     return 100.0 * used / total
 
 
-def _settle_findings(tx: Transaction, prefixes: Sequence[Prefix], *, every: bool = False) -> None:
-    session = tx.session
-    found = stored.open_findings(session, THRESHOLD, "prefix", None if every else [p.id for p in prefixes])
+def _settle_findings(tx: Transaction, prefixes: Sequence[Prefix]) -> None:
+    found = stored.open_findings(tx.session, THRESHOLD, "prefix", [prefix.id for prefix in prefixes])
     for prefix in prefixes:
-        finding = found.pop(prefix.id, None)
-        previous = Level.OK if finding is None else Level(finding.level)
-        thresholds = Thresholds(prefix.warning, prefix.critical, prefix.emergency)
-        level = settle_level(prefix.utilization_percent, previous, thresholds)
-        if level is not previous:
-            _move(tx, finding, prefix, level)
+        finding = found.get(prefix.id)
+        if _would_move(prefix, finding):
+            previous = Level.OK if finding is None else Level(finding.level)
+            thresholds = Thresholds(prefix.warning, prefix.critical, prefix.emergency)
+            _move(tx, finding, prefix, settle_level(prefix.utilization_percent, previous, thresholds))
         elif finding is not None:
             finding.percent = prefix.utilization_percent
-    for gone in found.values():  # only when every prefix was seen: these prefixes no longer exist
-        _close(tx, gone, "the prefix was deleted")
 
 
 def _move(tx: Transaction, finding: WatchFinding | None, prefix: Prefix, level: Level) -> None:

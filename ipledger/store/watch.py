@@ -19,6 +19,7 @@ __all__ = [
     "forget_group",
     "latest_samples",
     "list_findings",
+    "list_prefixes_by_id",
     "list_sample_times",
     "list_series",
     "list_watched_prefixes",
@@ -160,6 +161,14 @@ def forget_group(session: Session, group_id: int) -> None:
 
 def list_watched_prefixes(session: Session) -> Sequence[Prefix]:
     return session.scalars(select(Prefix).order_by(Prefix.id)).all()
+
+
+def list_prefixes_by_id(session: Session, ids: Sequence[int]) -> list[Prefix]:
+    found: list[Prefix] = []
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        found += session.scalars(select(Prefix).where(Prefix.id.in_(chunk)).order_by(Prefix.id)).all()
+    return found
 
 
 def list_watched_ranges(session: Session) -> Sequence[Range]:

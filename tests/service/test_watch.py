@@ -16,8 +16,8 @@ from ipledger.service.history import prefix_subject, series
 from ipledger.service.ledger import Ledger
 from ipledger.service.prefixes import delete_prefix, update_prefix
 from ipledger.service.standing_findings import acknowledge_finding, list_standing_findings
-from ipledger.service.watch import sample_everything
-from ipledger.store.models import UtilizationSample
+from ipledger.service.watch import SampledCounts, sample_everything
+from ipledger.store.models import Prefix, UtilizationSample
 from tests.service.factories import (
     add_address,
     add_group,
@@ -175,3 +175,16 @@ def test_sample_everything_samples_ranges_once_until_they_change(watched: Ledger
     again = sample_everything(watched)
 
     assert (first.prefixes, first.ranges, again.prefixes, again.ranges) == (0, 1, 0, 0)
+
+
+def test_sample_everything_settles_a_prefix_changed_behind_the_ledgers_back(watched: Ledger) -> None:
+    fill(watched, 3)
+    with watched.database.writing() as session:  # as a restore of an old backup might leave it
+        row = session.query(Prefix).one()
+        row.used, row.utilization_percent = 30, 93.75
+
+    counts = sample_everything(watched)
+
+    assert (counts.prefixes, counts.findings) == (1, 1)
+    assert [item.level for item in list_standing_findings(watched)[0]] == ["critical"]
+    assert sample_everything(watched) == SampledCounts(0, 0, 0)
