@@ -254,12 +254,10 @@ def _serve_addresses(
         for item in batch:
             wanted: _AddressRequest = item.payload
             tx.act_as(wanted.actor)
-            published = len(tx.events)
             try:
-                with tx.session.begin_nested():
+                with tx.savepoint():
                     item.result = _take_addresses(tx, space_row, target, wanted.count, wanted.fields)
             except LedgerError as error:
-                del tx.events[published:]
                 item.error = error
 
 

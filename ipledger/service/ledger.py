@@ -17,6 +17,7 @@ from ipledger.core.permissions import Principal
 from ipledger.service.batching import Batches
 from ipledger.service.watch import watch_transaction
 from ipledger.store import catalog
+from ipledger.store import watch as watch_store
 from ipledger.store.database import Database, Engine, Session, database_url_for_path
 from ipledger.store.models import Change
 
@@ -61,6 +62,20 @@ class Transaction:
         """Record the following changes for ``actor`` (a batch serves several requests)."""
         self.principal = actor if isinstance(actor, Principal) else None
         self.actor = actor.actor if isinstance(actor, Principal) else actor
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A savepoint: when the block fails, its changes, events and notes of changed
+        utilization go, and the error goes on (a batch serves the next request)."""
+        published = len(self.events)
+        noted = watch_store.noted_prefixes(self.session)
+        try:
+            with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self.events[published:]
+            watch_store.restore_notes(self.session, noted)
+            raise
 
     def authorize(self, kind: str, *groups: str | None) -> None:
         """Refuse a change of ``kind`` in these groups (none given: objects without a group)."""

@@ -56,11 +56,7 @@ def watch_transaction(tx: Transaction) -> None:
     if not changed:
         return
     tx.session.flush()
-    # A request of a batch that failed in its savepoint noted its prefix, but changed nothing.
-    latest = stored.latest_samples(tx.session, "prefix", [prefix.id for prefix in changed])
-    rows = [(prefix.id, *_counts(prefix)) for prefix in changed if latest.get(prefix.id) != _counts(prefix)]
-    _insert_samples(tx.session, "prefix", rows, tx.now)
-    # Settled even when the counts stayed: new thresholds move a finding too.
+    _insert_samples(tx.session, "prefix", [(prefix.id, *_counts(prefix)) for prefix in changed], tx.now)
     _settle_findings(tx, changed)
 
 
@@ -103,20 +99,14 @@ def sample_everything(ledger: Ledger, *, actor: str = ACTOR) -> SampledCounts:
         _insert_samples(session, "range", range_rows, tx.now)
         before = len(tx.events)
         found = stored.open_findings(session, THRESHOLD, "prefix", None)
-        moving = [prefix.id for prefix in prefixes if _would_move(prefix, found.get(prefix.id))]
         for gone in set(found) - {prefix.id for prefix in prefixes}:
             _close(tx, found[gone], "the prefix was deleted")
+        moving = [prefix.id for prefix in prefixes if _settled(prefix).value != prefix.finding_level]
         if moving:
             session.flush()  # the lock re-reads the prefixes: nothing pending may be lost
             locks.lock_prefixes(session, moving)
-            _settle_findings(tx, [row for row in stored.list_prefixes_by_id(session, moving)])
+            _settle_findings(tx, stored.list_prefixes_by_id(session, moving))
         return SampledCounts(len(rows), len(range_rows), len(tx.events) - before)
-
-
-def _would_move(prefix: Prefix, finding: WatchFinding | None) -> bool:
-    previous = Level.OK if finding is None else Level(finding.level)
-    thresholds = Thresholds(prefix.warning, prefix.critical, prefix.emergency)
-    return settle_level(prefix.utilization_percent, previous, thresholds) is not previous
 
 
 def _counts(prefix: Prefix) -> tuple[int, int]:
@@ -150,15 +140,20 @@ def _percent(used: int, total: int) -> float:
 
 
 def _settle_findings(tx: Transaction, prefixes: Sequence[Prefix]) -> None:
-    found = stored.open_findings(tx.session, THRESHOLD, "prefix", [prefix.id for prefix in prefixes])
-    for prefix in prefixes:
-        finding = found.get(prefix.id)
-        if _would_move(prefix, finding):
-            previous = Level.OK if finding is None else Level(finding.level)
-            thresholds = Thresholds(prefix.warning, prefix.critical, prefix.emergency)
-            _move(tx, finding, prefix, settle_level(prefix.utilization_percent, previous, thresholds))
-        elif finding is not None:
-            finding.percent = prefix.utilization_percent
+    """Move the findings of the prefixes whose settled level changes; the others cost nothing."""
+    moving = [(prefix, _settled(prefix)) for prefix in prefixes]
+    moving = [(prefix, level) for prefix, level in moving if level.value != prefix.finding_level]
+    if not moving:
+        return
+    found = stored.open_findings(tx.session, THRESHOLD, "prefix", [prefix.id for prefix, _ in moving])
+    for prefix, level in moving:
+        _move(tx, found.get(prefix.id), prefix, level)
+        prefix.finding_level = level.value
+
+
+def _settled(prefix: Prefix) -> Level:
+    thresholds = Thresholds(prefix.warning, prefix.critical, prefix.emergency)
+    return settle_level(prefix.utilization_percent, Level(prefix.finding_level), thresholds)
 
 
 def _move(tx: Transaction, finding: WatchFinding | None, prefix: Prefix, level: Level) -> None:

@@ -136,6 +136,9 @@ class Prefix(Base):
     units_used: Mapped[int] = mapped_column(BigCount, default=0)
     utilization_percent: Mapped[float] = mapped_column(Float, default=0.0)
     level: Mapped[str] = mapped_column(String(20), default="ok")
+    # The level of its threshold finding, with hysteresis (ok: none open); kept beside ``level``
+    # so that a write learns whether the finding moves without reading the findings.
+    finding_level: Mapped[str] = mapped_column(String(20), default="ok", server_default="ok")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)

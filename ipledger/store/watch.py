@@ -25,7 +25,9 @@ __all__ = [
     "list_watched_prefixes",
     "list_watched_ranges",
     "note_occupancy_changed",
+    "noted_prefixes",
     "open_findings",
+    "restore_notes",
     "take_changed_prefixes",
 ]
 
@@ -38,6 +40,15 @@ def note_occupancy_changed(prefix: Prefix) -> None:
     session = object_session(prefix)
     if session is not None:
         session.info.setdefault(_CHANGED, {})[id(prefix)] = prefix
+
+
+def noted_prefixes(session: Session) -> dict[int, Prefix]:
+    """The notes so far, to put back with :func:`restore_notes` when a savepoint rolls back."""
+    return dict(session.info.get(_CHANGED, {}))
+
+
+def restore_notes(session: Session, notes: dict[int, Prefix]) -> None:
+    session.info[_CHANGED] = dict(notes)
 
 
 def take_changed_prefixes(session: Session) -> list[Prefix]:

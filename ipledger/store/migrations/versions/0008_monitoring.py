@@ -1,5 +1,7 @@
 """Monitoring: utilization history, findings that stay open, webhook subscriptions and deliveries.
 
+Prefixes gain ``finding_level``, the level of their threshold finding (ok for all of them now:
+the server's first periodic sample opens the findings of prefixes already over a threshold).
 The audit log gains ``dispatched``: entries already there count as dispatched, so that the first
 webhook subscription does not receive the whole history; new ones start undispatched.
 
@@ -22,6 +24,10 @@ _COUNT = sa.String(length=40)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("prefixes", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("finding_level", sa.String(length=20), nullable=False, server_default="ok")
+        )
     with op.batch_alter_table("changes", schema=None) as batch_op:
         batch_op.add_column(sa.Column("dispatched", sa.Boolean(), nullable=False, server_default=sa.true()))
     with op.batch_alter_table("changes", schema=None) as batch_op:
@@ -138,3 +144,5 @@ def downgrade() -> None:
     with op.batch_alter_table("changes", schema=None) as batch_op:
         batch_op.drop_index("ix_changes_undispatched")
         batch_op.drop_column("dispatched")
+    with op.batch_alter_table("prefixes", schema=None) as batch_op:
+        batch_op.drop_column("finding_level")
