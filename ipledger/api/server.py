@@ -8,7 +8,7 @@ from ipledger.api.app import create_app
 from ipledger.service.ledger import Ledger
 from ipledger.service.monitor import Monitor
 from ipledger.service.scheduler import SyncScheduler
-from ipledger.service.webhooks import WebhookDispatcher
+from ipledger.service.webhook_delivery import WebhookDispatcher
 
 __all__ = ["serve"]
 

@@ -7,13 +7,13 @@ import click
 from ipledger.cli.context import CliState, pass_state
 from ipledger.cli.params import format_option
 from ipledger.cli.render import echo_fields, echo_json, echo_table, text_or_dash
+from ipledger.service.webhook_delivery import send_test
 from ipledger.service.webhooks import (
     DeliveryRecord,
     create_webhook,
     delete_webhook,
     list_deliveries,
     list_webhooks,
-    send_test,
 )
 
 __all__ = ["webhook"]

@@ -1,5 +1,5 @@
-"""Webhooks: subscriptions, the dispatcher that turns audit entries into deliveries, and delivery
-with signatures, retries and a log of every attempt.
+"""Webhooks: subscriptions, their delivery log, and the dispatcher that turns audit entries into
+deliveries.
 
 Nothing queued is lost across a restart because every step is a committed row. The audit log is
 the event log: each committed change wrote an entry with ``dispatched`` false, in the same
@@ -8,10 +8,7 @@ per subscription that wants the event, and marks them dispatched, all in one tra
 instead of a per-subscription cursor over ids, because on PostgreSQL ids are taken before commit:
 a transaction that commits late would have an id below a cursor already moved past it.
 
-``deliver_due`` claims the due deliveries by moving their next attempt a lease ahead
-(``CLAIM_LEASE``), commits, sends them outside any transaction and records each attempt. A
-process that dies while sending leaves the claim to expire, and the delivery is sent again: a
-receiver may get an event twice and should deduplicate by the ``delivery`` id in the body.
+Sending them is ``service.webhook_delivery``'s job.
 
 Subscriptions are admin business: they send ledger data to any URL. Each one acts for its owner:
 events are delivered only while the owner exists, is enabled and may read.
@@ -19,16 +16,12 @@ events are delivered only while the owner exists, is enabled and may read.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import secrets
-import threading
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from ipledger.core.errors import InvalidInputError, NotFoundError
@@ -36,14 +29,9 @@ from ipledger.core.permissions import Principal, can_administer
 from ipledger.core.thresholds import Level
 from ipledger.core.webhooks import (
     ADMIN_ONLY_KINDS,
-    MAX_ATTEMPTS,
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
     EventSeverity,
     Interest,
     is_wanted,
-    retry_delay,
-    sign,
 )
 from ipledger.service.auth import load_principal
 from ipledger.service.convert import names
@@ -52,35 +40,30 @@ from ipledger.service.lookup import load_group
 from ipledger.store import auth as stored_auth
 from ipledger.store import webhooks as stored
 from ipledger.store.database import Session
-from ipledger.store.models import Change, User, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from ipledger.store.models import Change, User, WebhookDelivery, WebhookSubscription
 
 __all__ = [
-    "CLAIM_LEASE",
+    "ACTOR",
     "AttemptRecord",
     "DeliveryRecord",
-    "Sender",
-    "WebhookDispatcher",
     "WebhookRecord",
     "create_webhook",
     "delete_webhook",
-    "deliver_due",
+    "delivery_records",
     "dispatch_events",
+    "event_of",
     "list_deliveries",
     "list_webhooks",
-    "post_json",
-    "run_webhooks",
-    "send_test",
+    "load_subscription",
+    "pending_delivery",
+    "webhook_record",
+    "webhook_snapshot",
 ]
 
 _log = logging.getLogger("ipledger.webhooks")
 ACTOR = "webhooks"
-CLAIM_LEASE = timedelta(minutes=5)
-SEND_TIMEOUT = 10.0
 _KIND = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 _SECRET_MIN = 16
-
-# (url, body, headers, timeout) -> (HTTP status or None when no answer came, error text)
-Sender = Callable[[str, bytes, Mapping[str, str], float], tuple[int | None, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,8 +147,8 @@ def create_webhook(
         )
         tx.session.add(row)
         tx.session.flush()
-        record = _record(tx.session, row)
-        tx.record("create", "webhook", row.id, url[:300], after=_snapshot(record))
+        record = webhook_record(tx.session, row)
+        tx.record("create", "webhook", row.id, url[:300], after=webhook_snapshot(record))
         return record, key
 
 
@@ -173,16 +156,16 @@ def list_webhooks(ledger: Ledger, *, actor: Actor) -> list[WebhookRecord]:
     """Every subscription (admins only: their URLs may carry credentials)."""
     _require_admin_read(actor)
     with ledger.reading() as session:
-        return [_record(session, row) for row in stored.list_subscriptions(session)]
+        return [webhook_record(session, row) for row in stored.list_subscriptions(session)]
 
 
 def delete_webhook(ledger: Ledger, webhook_id: int, *, actor: Actor) -> WebhookRecord:
     """Delete a subscription, its pending deliveries and its delivery log."""
     with ledger.transaction(actor) as tx:
-        row = _load(tx.session, webhook_id)
-        record = _record(tx.session, row)
+        row = load_subscription(tx.session, webhook_id)
+        record = webhook_record(tx.session, row)
         stored.delete_subscription(tx.session, row)
-        tx.record("delete", "webhook", webhook_id, record.url[:300], before=_snapshot(record))
+        tx.record("delete", "webhook", webhook_id, record.url[:300], before=webhook_snapshot(record))
         return record
 
 
@@ -192,9 +175,9 @@ def list_deliveries(
     """The subscription's latest deliveries, newest first, each with every attempt."""
     _require_admin_read(actor)
     with ledger.reading() as session:
-        _load(session, webhook_id)
+        load_subscription(session, webhook_id)
         rows = stored.list_deliveries(session, webhook_id, limit=limit)
-        return _delivery_records(session, rows)
+        return delivery_records(session, rows)
 
 
 def dispatch_events(ledger: Ledger, *, now: datetime | None = None, batch: int = 500) -> int:
@@ -222,82 +205,9 @@ def dispatch_events(ledger: Ledger, *, now: datetime | None = None, batch: int =
                     if owner is None or (change.object_kind in ADMIN_ONLY_KINDS and not owner):
                         continue
                     if is_wanted(interest, kind=change.object_kind, severity=severity, group=group):
-                        tx.session.add(_pending(row.id, change.id, event, moment))
+                        tx.session.add(pending_delivery(row.id, change.id, event, moment))
                         created += 1
             stored.mark_dispatched(tx.session, [change.id for change in changes])
-
-
-def deliver_due(
-    ledger: Ledger, *, now: datetime | None = None, send: Sender | None = None, limit: int = 50
-) -> list[DeliveryRecord]:
-    """Send the deliveries that are due, one attempt each, and record how each went."""
-    moment = now or datetime.now(UTC)
-    with ledger.transaction(ACTOR) as tx:
-        claimed = []
-        for row in stored.list_due_deliveries(tx.session, now=moment, limit=limit):
-            subscription = tx.session.get(WebhookSubscription, row.subscription_id)
-            assert subscription is not None  # a foreign key keeps it
-            row.next_attempt_at = moment + CLAIM_LEASE
-            claimed.append((row.id, subscription.url, subscription.secret, row.event, row.attempts + 1))
-    results = []
-    for delivery_id, url, secret, event, number in claimed:
-        code, error = _send(send, url, secret, delivery_id, event, number, moment)
-        result = _record_attempt(ledger, delivery_id, number, moment, code, error, retry=True)
-        if result is not None:
-            results.append(result)
-    return results
-
-
-def send_test(
-    ledger: Ledger, webhook_id: int, *, actor: Actor, now: datetime | None = None, send: Sender | None = None
-) -> DeliveryRecord:
-    """Send a test event to the subscription now, once (no retries), and return how it went."""
-    with ledger.transaction(actor) as tx:
-        row = _load(tx.session, webhook_id)
-        record = _record(tx.session, row)
-        event = {
-            "id": None,
-            "kind": "test",
-            "action": "test",
-            "object_id": row.id,
-            "label": "test event",
-            "actor": tx.actor,
-            "at": tx.now.isoformat(),
-            "severity": EventSeverity.INFO.value,
-            "group": record.group,
-            "before": None,
-            "after": None,
-        }
-        delivery = _pending(row.id, None, event, tx.now)
-        tx.session.add(delivery)
-        tx.session.flush()
-        delivery_id, url, secret, moment = delivery.id, row.url, row.secret, now or tx.now
-        tx.record("test", "webhook", row.id, url[:300], after=_snapshot(record))
-    code, error = _send(send, url, secret, delivery_id, event, 1, moment)
-    result = _record_attempt(ledger, delivery_id, 1, moment, code, error, retry=False)
-    if result is None:
-        raise NotFoundError(f"webhook #{webhook_id} was deleted while its test event was sent")
-    return result
-
-
-def run_webhooks(ledger: Ledger, *, now: datetime | None = None, send: Sender | None = None) -> int:
-    """One round of the dispatcher: fan out new events, then send what is due; returns how many
-    attempts were made."""
-    dispatch_events(ledger, now=now)
-    return len(deliver_due(ledger, now=now, send=send))
-
-
-def post_json(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> tuple[int | None, str]:
-    """POST ``body`` to ``url``; the HTTP status (None when no answer came) and what went wrong."""
-    request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            status: int = response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code} {exc.reason}"[:500]
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return None, (str(getattr(exc, "reason", exc)) or type(exc).__name__)[:500]
-    return status, "" if 200 <= status < 300 else f"HTTP {status}"
 
 
 def event_of(change: Change) -> dict[str, Any]:
@@ -317,92 +227,7 @@ def event_of(change: Change) -> dict[str, Any]:
     }
 
 
-class WebhookDispatcher:
-    """A daemon thread that runs ``run_webhooks`` every ``tick_seconds`` until stopped."""
-
-    def __init__(self, ledger: Ledger, *, tick_seconds: float = 5.0) -> None:
-        self._ledger = ledger
-        self._tick = tick_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ipledger-webhooks", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 15.0) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                run_webhooks(self._ledger)
-            except Exception:  # the database failed, say: what is queued stays queued; next round
-                _log.exception("webhook round failed")
-            self._stop.wait(self._tick)
-
-
-def _send(
-    send: Sender | None,
-    url: str,
-    secret: str,
-    delivery_id: int,
-    event: dict[str, Any],
-    number: int,
-    moment: datetime,
-) -> tuple[int | None, str]:
-    body = json.dumps(
-        {"delivery": delivery_id, "attempt": number, "sent_at": moment.isoformat(), "event": event},
-        sort_keys=True,
-        separators=(",", ":"),
-    ).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "ipledger-webhooks",
-        SIGNATURE_HEADER: sign(secret, body),
-        TIMESTAMP_HEADER: str(int(moment.timestamp())),
-    }
-    return (send or post_json)(url, body, headers, SEND_TIMEOUT)
-
-
-def _record_attempt(
-    ledger: Ledger,
-    delivery_id: int,
-    number: int,
-    moment: datetime,
-    code: int | None,
-    error: str,
-    *,
-    retry: bool,
-) -> DeliveryRecord | None:
-    """Record how an attempt went; None when the webhook was deleted while it was sent."""
-    delivered = code is not None and 200 <= code < 300
-    with ledger.transaction(ACTOR) as tx:
-        row = tx.session.get(WebhookDelivery, delivery_id)
-        if row is None:
-            return None
-        row.attempts = number
-        if delivered:
-            outcome, row.status, row.next_attempt_at = "delivered", "delivered", None
-        elif retry and number < MAX_ATTEMPTS:
-            outcome, row.next_attempt_at = "retry", moment + retry_delay(number)
-        else:
-            outcome, row.status, row.next_attempt_at = "failed", "failed", None
-        tx.session.add(
-            WebhookAttempt(
-                delivery_id=delivery_id,
-                number=number,
-                at=moment,
-                status_code=code,
-                error=error,
-                outcome=outcome,
-            )
-        )
-        tx.session.flush()
-        return _delivery_records(tx.session, [row])[0]
-
-
-def _pending(
+def pending_delivery(
     subscription_id: int, change_id: int | None, event: dict[str, Any], at: datetime
 ) -> WebhookDelivery:
     return WebhookDelivery(
@@ -480,14 +305,14 @@ def _severity(text: str) -> EventSeverity:
         raise InvalidInputError(f"severity {text!r}: expected one of {known}", field="min_severity") from None
 
 
-def _load(session: Session, webhook_id: int) -> WebhookSubscription:
+def load_subscription(session: Session, webhook_id: int) -> WebhookSubscription:
     row = session.get(WebhookSubscription, webhook_id)
     if row is None:
         raise NotFoundError(f"no webhook #{webhook_id}")
     return row
 
 
-def _record(session: Session, row: WebhookSubscription) -> WebhookRecord:
+def webhook_record(session: Session, row: WebhookSubscription) -> WebhookRecord:
     owner = session.get(User, row.owner_id)
     return WebhookRecord(
         row.id,
@@ -501,7 +326,7 @@ def _record(session: Session, row: WebhookSubscription) -> WebhookRecord:
     )
 
 
-def _snapshot(record: WebhookRecord) -> dict[str, Any]:
+def webhook_snapshot(record: WebhookRecord) -> dict[str, Any]:
     """The audit snapshot: everything but the secret."""
     return {
         "url": record.url,
@@ -513,7 +338,7 @@ def _snapshot(record: WebhookRecord) -> dict[str, Any]:
     }
 
 
-def _delivery_records(session: Session, rows: Sequence[WebhookDelivery]) -> list[DeliveryRecord]:
+def delivery_records(session: Session, rows: Sequence[WebhookDelivery]) -> list[DeliveryRecord]:
     attempts: dict[int, list[AttemptRecord]] = {}
     for item in stored.list_attempts(session, [row.id for row in rows]):
         attempts.setdefault(item.delivery_id, []).append(

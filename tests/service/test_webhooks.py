@@ -18,16 +18,13 @@ from ipledger.core.webhooks import MAX_ATTEMPTS, retry_delay
 from ipledger.service.auth import create_user, delete_user, disable_user, grant
 from ipledger.service.groups import delete_group
 from ipledger.service.ledger import Ledger
+from ipledger.service.webhook_delivery import deliver_due, post_json, run_webhooks, send_test
 from ipledger.service.webhooks import (
     create_webhook,
     delete_webhook,
-    deliver_due,
     dispatch_events,
     list_deliveries,
     list_webhooks,
-    post_json,
-    run_webhooks,
-    send_test,
 )
 from ipledger.store.models import Change, WebhookDelivery
 from tests.service.factories import add_address, add_group, add_prefix, count_rows

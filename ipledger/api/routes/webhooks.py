@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from ipledger.api.deps import ActorDep, LedgerDep
 from ipledger.api.monitoring_schemas import DeliveryRead, WebhookCreate, WebhookCreated, WebhookRead
-from ipledger.service import webhooks
+from ipledger.service import webhook_delivery, webhooks
 
 router = APIRouter(tags=["webhooks"])
 
@@ -57,4 +57,4 @@ def deliveries(
 @router.post("/webhooks/{webhook_id}/test", response_model=DeliveryRead, summary="Send a test event")
 def test_webhook(webhook_id: int, ledger: LedgerDep, actor: ActorDep) -> DeliveryRead:
     """Send a test event now, once, and answer with how the receiver took it."""
-    return DeliveryRead.of(webhooks.send_test(ledger, webhook_id, actor=actor))
+    return DeliveryRead.of(webhook_delivery.send_test(ledger, webhook_id, actor=actor))
