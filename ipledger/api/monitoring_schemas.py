@@ -17,7 +17,7 @@ Severity = Literal["info", "warning", "critical", "emergency"]
 
 
 class SubjectRead(BaseModel):
-    kind: str = Field(description="prefix or cluster")
+    kind: str = Field(description="prefix, range or cluster")
     id: int
     label: str
     group: str | None

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 import click
 
 from ipledger.cli.context import CliState, pass_state
-from ipledger.cli.params import PREFIX, TIMESTAMP, format_option, space_option
+from ipledger.cli.params import PREFIX, RANGE, TIMESTAMP, format_option, space_option
 from ipledger.cli.render import bar, echo_json, echo_table, text_or_dash
 from ipledger.core.addresses import IPNetwork
 from ipledger.core.forecast import Forecast
 from ipledger.core.history import Retention
+from ipledger.core.ranges import IPRange
 from ipledger.service.history import (
     Subject,
     SubjectForecast,
@@ -21,6 +22,7 @@ from ipledger.service.history import (
     forecast_subject,
     prefix_subject,
     prune_history,
+    range_subject,
     series,
 )
 from ipledger.service.ledger import Ledger
@@ -30,11 +32,15 @@ from ipledger.service.watch import sample_everything
 __all__ = ["findings", "forecast", "history", "monitor"]
 
 
-def _subject(ledger: Ledger, prefix: IPNetwork | None, cluster: str | None, space: str) -> Subject:
-    if (prefix is None) == (cluster is None):
-        raise click.UsageError("name one PREFIX or one --cluster")
+def _subject(
+    ledger: Ledger, prefix: IPNetwork | None, cluster: str | None, space: str, span: IPRange | None = None
+) -> Subject:
+    if sum(item is not None for item in (prefix, cluster, span)) != 1:
+        raise click.UsageError("name one PREFIX, one --range or one --cluster")
     if cluster is not None:
         return cluster_subject(ledger, cluster)
+    if span is not None:
+        return range_subject(ledger, span, space=space)
     assert prefix is not None
     return prefix_subject(ledger, prefix, space=space)
 
@@ -42,6 +48,7 @@ def _subject(ledger: Ledger, prefix: IPNetwork | None, cluster: str | None, spac
 @click.command("history")
 @click.argument("prefix", type=PREFIX, required=False)
 @click.option("--cluster", default=None, help="The pod-IP history of this cluster instead of a prefix.")
+@click.option("--range", "span", type=RANGE, default=None, help="The history of this range (START-END).")
 @space_option()
 @click.option("--since", type=TIMESTAMP, default=None, help="Samples at or after this time (UTC if no zone).")
 @click.option(
@@ -53,21 +60,23 @@ def history(
     state: CliState,
     prefix: IPNetwork | None,
     cluster: str | None,
+    span: IPRange | None,
     space: str,
     since: datetime | None,
     until: datetime | None,
     output: str,
 ) -> None:
-    """The utilization history of a prefix (a sample at every change) or of a cluster's pod IPs
-    (a sample at every sync); each sample holds until the next.
+    """The utilization history of a prefix or a range (a sample at every change) or of a
+    cluster's pod IPs (a sample at every sync); each sample holds until the next.
 
     \b
     Examples:
       ipledger report history 10.42.0.0/16 --since 2026-11-01
+      ipledger report history --range 10.42.0.10-10.42.0.99
       ipledger report history --cluster prod-eu-1 --format json
     """
     ledger = state.ledger()
-    subject = _subject(ledger, prefix, cluster, space)
+    subject = _subject(ledger, prefix, cluster, space, span)
     samples = series(ledger, subject, since=since, until=until)
     if output == "json":
         echo_json({"subject": subject, "samples": samples})

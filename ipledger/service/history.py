@@ -17,16 +17,17 @@ from ipledger.core.addresses import IPNetwork
 from ipledger.core.errors import InvalidInputError, NotFoundError
 from ipledger.core.forecast import Forecast, Sample, forecast
 from ipledger.core.history import DEFAULT_RETENTION, Retention, samples_to_drop
+from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from ipledger.service.clusters import load_cluster
 from ipledger.service.convert import names
 from ipledger.service.ledger import Ledger
-from ipledger.service.lookup import load_prefix, load_space
-from ipledger.service.occupancy import network_of
+from ipledger.service.lookup import load_prefix, load_range, load_space
+from ipledger.service.occupancy import network_of, span_of_range
 from ipledger.store import clusters as stored_clusters
 from ipledger.store import watch as stored
 from ipledger.store.database import Session
-from ipledger.store.models import Cluster, Prefix
+from ipledger.store.models import Cluster, Prefix, Range
 
 __all__ = [
     "DEFAULT_WINDOW",
@@ -38,6 +39,8 @@ __all__ = [
     "prefix_subject",
     "prefix_subject_by_id",
     "prune_history",
+    "range_subject",
+    "range_subject_by_id",
     "series",
 ]
 
@@ -46,7 +49,7 @@ DEFAULT_WINDOW = timedelta(days=30)
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    """What a series belongs to: ``kind`` prefix or cluster, its id, and its name in words."""
+    """What a series belongs to: ``kind`` prefix, range or cluster, its id, and its name in words."""
 
     kind: str
     id: int
@@ -73,6 +76,20 @@ def prefix_subject_by_id(ledger: Ledger, prefix_id: int) -> Subject:
         if prefix is None:
             raise NotFoundError(f"no prefix #{prefix_id}")
         return _prefix_subject(session, prefix)
+
+
+def range_subject(ledger: Ledger, span: IPRange, *, space: str) -> Subject:
+    with ledger.reading() as session:
+        return _range_subject(session, load_range(session, load_space(session, space), span))
+
+
+def range_subject_by_id(ledger: Ledger, range_id: int) -> Subject:
+    """Raises: NotFoundError: no range with this id."""
+    with ledger.reading() as session:
+        item = session.get(Range, range_id)
+        if item is None:
+            raise NotFoundError(f"no range #{range_id}")
+        return _range_subject(session, item)
 
 
 def cluster_subject(ledger: Ledger, name: str) -> Subject:
@@ -152,6 +169,11 @@ def _prefix_subject(session: Session, prefix: Prefix) -> Subject:
     group = names(session).group(prefix.group_id)
     thresholds = Thresholds(prefix.warning, prefix.critical, prefix.emergency)
     return Subject("prefix", prefix.id, str(network_of(prefix)), group, thresholds)
+
+
+def _range_subject(session: Session, item: Range) -> Subject:
+    group = names(session).group(item.group_id)
+    return Subject("range", item.id, str(span_of_range(item)), group, DEFAULT_THRESHOLDS)
 
 
 def _cluster_subject(session: Session, cluster: Cluster) -> Subject:

@@ -68,7 +68,7 @@ class Transaction:
         """A savepoint: when the block fails, its changes, events and notes of changed
         utilization go, and the error goes on (a batch serves the next request)."""
         published = len(self.events)
-        noted = watch_store.noted_prefixes(self.session)
+        noted = watch_store.noted_changes(self.session)
         try:
             with self.session.begin_nested():
                 yield

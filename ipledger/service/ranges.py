@@ -15,7 +15,7 @@ from ipledger.service.locking import lock_chain
 from ipledger.service.lookup import DEFAULT_SPACE, load_group, load_range, load_space, require_role
 from ipledger.service.records import RangeRecord
 from ipledger.service.watch import forget_subject
-from ipledger.store import listing, queries
+from ipledger.store import listing, queries, watch
 from ipledger.store.database import Session
 from ipledger.store.models import Prefix, Range, Space
 
@@ -109,6 +109,7 @@ def insert_range(
     )
     session.add(item)
     session.flush()
+    watch.note_range_changed(item)
     occupancy.take_span(session, ("prefix", chain[-1].id), span, ("range", item.id), space_id=space.id)
     _count(session, chain, item, span, sign=1)
     tx.record("create", "range", item.id, f"{span} ({space.name})", after=snapshot(item, names(session)))

@@ -4,9 +4,10 @@
 calls it): each prefix whose utilization the transaction changed gets a sample, and its
 threshold finding is opened, moved to another level or closed (``core.thresholds.settle_level``),
 each move recorded in the audit log as a change of kind ``finding``, which makes it an event for
-the listeners and the webhooks. ``sample_everything`` is the periodic pass of the server: it
-samples what changed without a transaction noticing (ranges, a prefix changed by hand in the
-database) and closes the findings of prefixes that are gone. Cluster samples come from syncs.
+the listeners and the webhooks; each range whose count of held addresses changed gets a sample
+too. ``sample_everything`` is the periodic pass of the server: it samples what changed without a
+transaction noticing (bulk imports, a row changed by hand in the database) and closes the
+findings of prefixes that are gone. Cluster samples come from syncs.
 """
 
 from __future__ import annotations
@@ -51,13 +52,17 @@ class SampledCounts:
 
 
 def watch_transaction(tx: Transaction) -> None:
-    """Sample the prefixes this transaction changed and move their threshold findings."""
+    """Sample the prefixes and ranges this transaction changed and move the prefixes' threshold
+    findings."""
     changed = stored.take_changed_prefixes(tx.session)
-    if not changed:
+    ranges = stored.take_changed_ranges(tx.session)
+    if not changed and not ranges:
         return
     tx.session.flush()
     _insert_samples(tx.session, "prefix", [(prefix.id, *_counts(prefix)) for prefix in changed], tx.now)
-    _settle_findings(tx, changed)
+    _insert_samples(tx.session, "range", [(item.id, item.used, item.size) for item in ranges], tx.now)
+    if changed:
+        _settle_findings(tx, changed)
 
 
 def record_cluster_sample(tx: Transaction, cluster_id: int, name: str, *, pods: int, at: datetime) -> None:

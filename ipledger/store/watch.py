@@ -25,13 +25,16 @@ __all__ = [
     "list_watched_prefixes",
     "list_watched_ranges",
     "note_occupancy_changed",
-    "noted_prefixes",
+    "note_range_changed",
+    "noted_changes",
     "open_findings",
     "restore_notes",
     "take_changed_prefixes",
+    "take_changed_ranges",
 ]
 
 _CHANGED = "ipledger.occupancy_changed"
+_RANGES_CHANGED = "ipledger.ranges_changed"
 _CHUNK = 500
 
 
@@ -42,13 +45,25 @@ def note_occupancy_changed(prefix: Prefix) -> None:
         session.info.setdefault(_CHANGED, {})[id(prefix)] = prefix
 
 
-def noted_prefixes(session: Session) -> dict[int, Prefix]:
+def note_range_changed(item: Range) -> None:
+    """Remember that this transaction changed how many addresses the range holds."""
+    session = object_session(item)
+    if session is not None:
+        session.info.setdefault(_RANGES_CHANGED, {})[id(item)] = item
+
+
+def noted_changes(session: Session) -> tuple[dict[int, Prefix], dict[int, Range]]:
     """The notes so far, to put back with :func:`restore_notes` when a savepoint rolls back."""
-    return dict(session.info.get(_CHANGED, {}))
+    return dict(session.info.get(_CHANGED, {})), dict(session.info.get(_RANGES_CHANGED, {}))
 
 
-def restore_notes(session: Session, notes: dict[int, Prefix]) -> None:
-    session.info[_CHANGED] = dict(notes)
+def restore_notes(session: Session, notes: tuple[dict[int, Prefix], dict[int, Range]]) -> None:
+    session.info[_CHANGED], session.info[_RANGES_CHANGED] = dict(notes[0]), dict(notes[1])
+
+
+def take_changed_ranges(session: Session) -> list[Range]:
+    noted: dict[int, Range] = session.info.pop(_RANGES_CHANGED, {})
+    return [item for item in noted.values() if item in session and item not in session.deleted]
 
 
 def take_changed_prefixes(session: Session) -> list[Prefix]:

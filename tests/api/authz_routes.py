@@ -244,6 +244,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/session"): Operation(Access.SESSION),
     ("GET", "/prefixes/{prefix_id}/history"): Operation(_READ, _PREFIX),
     ("GET", "/prefixes/{prefix_id}/forecast"): Operation(_READ, _PREFIX),
+    ("GET", "/ranges/{range_id}/history"): Operation(_READ, _RANGE),
     ("GET", "/clusters/{name}/history"): Operation(_READ, _CLUSTER),
     ("GET", "/clusters/{name}/forecast"): Operation(_READ, _CLUSTER),
     ("GET", "/forecast"): Operation(_READ),

@@ -267,6 +267,7 @@ def test_openapi_documents_every_endpoint(api: httpx.Client) -> None:
         "/api/v1/prefixes/{prefix_id}/history": {"get"},
         "/api/v1/prefixes/{prefix_id}/forecast": {"get"},
         "/api/v1/clusters/{name}/history": {"get"},
+        "/api/v1/ranges/{range_id}/history": {"get"},
         "/api/v1/clusters/{name}/forecast": {"get"},
         "/api/v1/forecast": {"get"},
         "/api/v1/utilization/findings": {"get"},

@@ -17,7 +17,7 @@ from ipledger.service.ledger import Ledger
 from ipledger.store.models import WebhookAttempt, WebhookSubscription
 from tests.api.conftest import client_of
 from tests.api.problems import assert_problem
-from tests.service.factories import add_address, add_cluster, add_group, add_prefix, count_rows
+from tests.service.factories import add_address, add_cluster, add_group, add_prefix, add_range, count_rows
 from tests.service.receiver import Receiver, receiving
 
 
@@ -79,6 +79,17 @@ def test_prefix_forecast_with_minutes_of_history_says_it_is_too_little(api: http
         ("emergency", False),
         ("exhausted", False),
     ]
+
+
+def test_range_history_lists_a_sample_per_change(api: httpx.Client, ledger: Ledger, full: int) -> None:
+    span = add_range(ledger, "198.51.100.3-198.51.100.3")
+
+    response = api.get(f"/ranges/{span.id}/history")
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["subject"]["kind"], body["subject"]["label"]) == ("range", "198.51.100.3")
+    assert [(sample["used"], sample["total"]) for sample in body["samples"]] == [(0, 1)]
 
 
 def test_history_of_an_unknown_prefix_is_404(api: httpx.Client) -> None:

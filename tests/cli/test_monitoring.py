@@ -54,7 +54,18 @@ def test_report_history_json(full: Cli) -> None:
 
 
 def test_report_history_needs_a_prefix_or_a_cluster(full: Cli) -> None:
-    assert_error(full("report", "history"), "name one PREFIX or one --cluster", exit_code=2)
+    assert_error(full("report", "history"), "name one PREFIX, one --range or one --cluster", exit_code=2)
+
+
+def test_report_history_of_a_range(full: Cli) -> None:
+    full.ok("prefix", "create", "10.0.0.0/24")
+    full.ok("range", "create", "10.0.0.10-10.0.0.19")
+    full.ok("address", "create", "10.0.0.11")
+
+    body = full.json("report", "history", "--range", "10.0.0.10-10.0.0.19")
+
+    assert body["subject"]["kind"] == "range"
+    assert [(sample["used"], sample["total"]) for sample in body["samples"]] == [(0, 10), (1, 10)]
 
 
 def test_report_forecast_says_when_history_is_too_short(full: Cli) -> None:
@@ -93,7 +104,7 @@ def test_findings_ack_of_an_unknown_finding(full: Cli) -> None:
 def test_monitor_sample_and_prune(full: Cli) -> None:
     full.ok("range", "create", "198.51.100.1-198.51.100.2")
 
-    assert full.ok("monitor", "sample") == "sampled 0 prefix(es), 1 range(s); 0 finding change(s)\n"
+    assert full.ok("monitor", "sample") == "sampled 0 prefix(es), 0 range(s); 0 finding change(s)\n"
     assert full.ok("monitor", "prune") == "dropped 0 sample(s)\n"
 
 

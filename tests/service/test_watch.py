@@ -12,7 +12,7 @@ import pytest
 from ipledger.core.permissions import AccessRole, Grant, PermissionDeniedError, Principal, UserKind
 from ipledger.core.thresholds import Thresholds
 from ipledger.service.addresses import delete_address
-from ipledger.service.history import prefix_subject, series
+from ipledger.service.history import prefix_subject, range_subject_by_id, series
 from ipledger.service.ledger import Ledger
 from ipledger.service.prefixes import delete_prefix, update_prefix
 from ipledger.service.standing_findings import acknowledge_finding, list_standing_findings
@@ -168,13 +168,21 @@ def test_list_standing_findings_filters(watched: Ledger, filters: dict[str, obje
     assert list_standing_findings(watched, **filters)[1] == expected  # type: ignore[arg-type]
 
 
-def test_sample_everything_samples_ranges_once_until_they_change(watched: Ledger, clock: Clock) -> None:
+def test_watch_samples_a_range_when_it_is_recorded_and_when_its_addresses_change(watched: Ledger) -> None:
+    span = add_range(watched, "198.51.100.10-198.51.100.19")
+    add_address(watched, "198.51.100.11")
+    delete_address(watched, ip("198.51.100.11"), actor="test")
+
+    samples = series(watched, range_subject_by_id(watched, span.id))
+
+    assert [(sample.used, sample.total) for sample in samples] == [(0, 10), (1, 10), (0, 10)]
+
+
+def test_sample_everything_finds_nothing_new_after_watched_writes(watched: Ledger) -> None:
     add_range(watched, "198.51.100.10-198.51.100.19")
+    fill(watched, 3)
 
-    first = sample_everything(watched)
-    again = sample_everything(watched)
-
-    assert (first.prefixes, first.ranges, again.prefixes, again.ranges) == (0, 1, 0, 0)
+    assert sample_everything(watched) == SampledCounts(0, 0, 0)
 
 
 def test_sample_everything_settles_a_prefix_changed_behind_the_ledgers_back(watched: Ledger) -> None:

@@ -43,6 +43,16 @@ def prefix_history(
     return _history(ledger, history.prefix_subject_by_id(ledger, prefix_id), since, until)
 
 
+@router.get(
+    "/ranges/{range_id}/history", response_model=HistoryRead, summary="Utilization history of a range"
+)
+def range_history(
+    range_id: int, ledger: LedgerDep, since: datetime | None = None, until: datetime | None = None
+) -> HistoryRead:
+    """Addresses held in the range (a pool, a DHCP scope) against its size, at every change."""
+    return _history(ledger, history.range_subject_by_id(ledger, range_id), since, until)
+
+
 @router.get("/clusters/{name}/history", response_model=HistoryRead, summary="Pod-IP history of a cluster")
 def cluster_history(
     name: str, ledger: LedgerDep, since: datetime | None = None, until: datetime | None = None
