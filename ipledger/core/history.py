@@ -4,7 +4,7 @@ A series is stored as a step function: a sample is written when utilization chan
 periodic sampler when it finds a change), and holds until the next one. Thinning it therefore
 keeps the *last* sample of each bucket, the value the bucket ended with. Samples younger than
 ``raw`` are all kept; up to ``hourly`` one per hour; up to ``daily`` one per day; older ones are
-dropped.
+dropped (the service keeps a series' latest sample whatever its age: it is the present value).
 
 The defaults (raw 7 days, hourly 30 days, daily 3 years) keep at most 7 x 24 + 23 x 24 + 335 =
 1,055 samples a year for a subject that changes every hour, and one a change for a quiet one; the

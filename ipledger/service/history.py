@@ -147,12 +147,16 @@ def forecast_all(
 
 
 def prune_history(ledger: Ledger, *, now: datetime, retention: Retention = DEFAULT_RETENTION) -> int:
-    """Thin the samples older than ``retention.raw``; returns how many were deleted."""
+    """Thin the samples older than ``retention.raw``, never the latest of a series (its present
+    value, however old); returns how many were deleted."""
     with ledger.transaction("monitor") as tx:
         rows = stored.list_sample_times(tx.session, before=now - retention.raw)
         dropped: list[int] = []
         for _, samples in groupby(rows, key=lambda row: (row.subject_kind, row.subject_id)):
             dropped += samples_to_drop([(row.id, row.at) for row in samples], now=now, retention=retention)
+        # A series holds its last value until the next sample: its latest sample is the present.
+        latest = stored.latest_sample_ids(tx.session)
+        dropped = [sample_id for sample_id in dropped if sample_id not in latest]
         stored.delete_samples(tx.session, dropped)
         return len(dropped)
 

@@ -17,6 +17,7 @@ __all__ = [
     "delete_samples",
     "delete_series",
     "forget_group",
+    "latest_sample_ids",
     "latest_samples",
     "list_findings",
     "list_prefixes_by_id",
@@ -88,6 +89,14 @@ def latest_samples(
         )
     )
     return {row.subject_id: (row.used, row.total) for row in rows}
+
+
+def latest_sample_ids(session: Session) -> set[int]:
+    """The id of the latest sample of every series."""
+    statement = select(func.max(UtilizationSample.id)).group_by(
+        UtilizationSample.subject_kind, UtilizationSample.subject_id
+    )
+    return set(session.scalars(statement))
 
 
 def list_series(

@@ -115,6 +115,14 @@ def test_cluster_sync_records_a_sample_of_pod_ips(ledger: Ledger, clock: Clock) 
     assert (sample.at, sample.used, sample.total) == (T0, 2, 254)
 
 
+def test_prune_history_keeps_the_latest_sample_of_a_series_however_old(ledger: Ledger, clock: Clock) -> None:
+    moved = clocked(ledger, clock)
+    add_prefix(moved, POOL, is_pool=True)
+
+    assert prune_history(moved, now=T0 + timedelta(days=5000)) == 0
+    assert count_rows(moved, UtilizationSample) == 1
+
+
 def test_prune_history_thins_old_samples_and_keeps_the_recent(daily: Ledger) -> None:
     before = count_rows(daily, UtilizationSample)
     retention = Retention(raw=timedelta(days=5), hourly=timedelta(days=10), daily=timedelta(days=15))
