@@ -14,10 +14,12 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from ipledger.api.app import PREFIX
 from ipledger.service.ledger import Ledger
+from ipledger.service.sync import sync_from_objects
 from ipledger.store.models import WebhookAttempt, WebhookSubscription
 from tests.api.conftest import client_of
 from tests.api.problems import assert_problem
 from tests.service.factories import add_address, add_cluster, add_group, add_prefix, add_range, count_rows
+from tests.service.k8s_dumps import node, pod
 from tests.service.receiver import Receiver, receiving
 
 
@@ -248,3 +250,23 @@ def test_metrics_run_a_fixed_number_of_queries(
     api.get(url)
 
     assert counter.count - before == few  # type: ignore[attr-defined]
+
+
+def test_metrics_export_a_synced_clusters_pod_ips_and_free_node_slots(
+    api_base: str, api: httpx.Client, ledger: Ledger
+) -> None:
+    add_cluster(ledger, "prod", node_prefixlen=24)
+    add_prefix(ledger, "10.244.0.0/22", role="pod", managed_by="cluster:prod")  # four /24 node slots
+    objects = [
+        node("node-a", internal_ip="192.168.10.11", pod_cidr="10.244.0.0/24"),
+        pod("default", "web-1", node_name="node-a", ips=["10.244.0.2"]),
+        pod("default", "web-2", node_name="node-a", ips=["10.244.0.3"]),
+    ]
+    sync_from_objects(ledger, "prod", objects, source="test", actor="test")
+
+    found = metrics_of(api.get(api_base.removesuffix(PREFIX) + "/metrics").text)
+
+    labels = {"cluster": "prod", "group": ""}
+    assert found["ipledger_cluster_pod_ips_used"] == [(labels, 2.0)]
+    assert found["ipledger_cluster_pod_ips_capacity"] == [(labels, 1022.0)]
+    assert found["ipledger_cluster_free_node_slots"] == [(labels, 3.0)]
