@@ -93,8 +93,8 @@ class StandingFindingRead(BaseModel):
     subject_id: int
     subject: str
     group: str | None
-    level: str
-    percent: float
+    level: str = Field(description="warning, critical or emergency: the level it is (or was last) at")
+    percent: float = Field(description="The prefix's utilization when the finding reached its level.")
     opened_at: datetime
     changed_at: datetime
     closed_at: datetime | None
