@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the test suite needs: the browser tests drive Debian's Chromium through Playwright
-# (tests/web), never a browser downloaded by `playwright install`.
-apt_packages=(chromium)
+# (tests/web), never a browser downloaded by `playwright install`; prometheus brings promtool (the
+# rules tests) and the prometheus binary (the end-to-end scrape test starts its own, never the service).
+apt_packages=(chromium prometheus)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from ipledger import __version__
+from ipledger.api import metrics
 from ipledger.api.deps import require_reader
 from ipledger.api.errors import install_error_handlers
 from ipledger.api.limits import BodyLimit
@@ -19,11 +20,13 @@ from ipledger.api.routes import (
     catalog,
     clusters,
     events,
+    monitoring,
     observations,
     prefixes,
     ranges,
     reports,
     session,
+    webhooks,
 )
 from ipledger.api.security import SecurityHeaders, cors_origins
 from ipledger.service.events import CommitSignal
@@ -71,10 +74,25 @@ def create_app(ledger: Ledger) -> FastAPI:
     app.state.commit_signal = CommitSignal()
     ledger.commit_hooks.append(app.state.commit_signal.notify)
     install_error_handlers(app)
-    for module in (catalog, prefixes, ranges, addresses, allocation, reports, clusters, observations, events):
+    modules = (
+        catalog,
+        prefixes,
+        ranges,
+        addresses,
+        allocation,
+        reports,
+        clusters,
+        observations,
+        monitoring,
+        webhooks,
+        events,
+    )
+    for module in modules:
         app.include_router(module.router, prefix=PREFIX, dependencies=[Depends(require_reader)])
     # Signing in comes before there is a reader; these routes check the session themselves.
     app.include_router(session.router, prefix=PREFIX)
+    # Where Prometheus looks by convention, outside the versioned API; it checks its own token.
+    app.include_router(metrics.router)
     # NetBox's API lives at NetBox's paths (/api/ipam/...), outside /api/v1 and its schema.
     mount_netbox(app)
 

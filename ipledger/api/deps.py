@@ -27,6 +27,7 @@ __all__ = [
     "ActorDep",
     "LedgerDep",
     "SessionDep",
+    "principal_of",
     "reauthenticate",
     "require_reader",
     "run_idempotently",
@@ -50,6 +51,10 @@ async def _principal(
         str | None, Header(description="`Bearer <API token>` (create one with `ipledger token create`).")
     ] = None,
 ) -> Principal:
+    return await principal_of(request, authorization)
+
+
+async def principal_of(request: Request, authorization: str | None) -> Principal:
     """Who the request acts as, from its API token or, without one, its browser session cookie.
 
     Async although it reads the database (two indexed lookups): a thread-pool hop per request

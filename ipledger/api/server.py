@@ -9,7 +9,9 @@ from fastapi import FastAPI
 
 from ipledger.api.app import create_app
 from ipledger.service.ledger import Ledger
+from ipledger.service.monitor import Monitor
 from ipledger.service.scheduler import SyncScheduler
+from ipledger.service.webhook_delivery import WebhookDispatcher
 
 __all__ = ["GRACE_SECONDS", "serve"]
 
@@ -23,14 +25,20 @@ def serve(
     port: int,
     log_level: str = "info",
     sync_clusters: bool = True,
+    monitor: bool = True,
     extend: Callable[[FastAPI], None] | None = None,
 ) -> None:
     """Serve until interrupted (Ctrl-C or SIGTERM), then close the ledger; with
-    ``sync_clusters``, also run the periodic cluster syncs in a background thread. ``extend``
-    adds to the application (the web UI)."""
-    scheduler = SyncScheduler(ledger) if sync_clusters else None
-    if scheduler is not None:
-        scheduler.start()
+    ``sync_clusters``, also run the periodic cluster syncs in a background thread; with
+    ``monitor``, the periodic utilization sample, history retention and webhook delivery.
+    ``extend`` adds to the application (the web UI)."""
+    workers: list[SyncScheduler | Monitor | WebhookDispatcher] = []
+    if sync_clusters:
+        workers.append(SyncScheduler(ledger))
+    if monitor:
+        workers += [Monitor(ledger), WebhookDispatcher(ledger)]
+    for worker in workers:
+        worker.start()
     try:
         app = create_app(ledger)
         if extend is not None:
@@ -46,6 +54,6 @@ def serve(
             timeout_graceful_shutdown=GRACE_SECONDS,
         )
     finally:
-        if scheduler is not None:
-            scheduler.stop()
+        for worker in workers:
+            worker.stop()
         ledger.close()

@@ -23,6 +23,7 @@ from ipledger.cli.config_check import check_config_command
 from ipledger.cli.context import CliState, default_actor, pass_state
 from ipledger.cli.errors import as_error_line
 from ipledger.cli.groups import group
+from ipledger.cli.monitoring import findings, forecast, history, monitor
 from ipledger.cli.netbox import ImportGroup, netbox
 from ipledger.cli.plans import plan
 from ipledger.cli.prefixes import prefix
@@ -34,6 +35,7 @@ from ipledger.cli.sightings import observe, stale
 from ipledger.cli.spaces import space
 from ipledger.cli.transfer import export, import_csv_file, import_document
 from ipledger.cli.users import token, user
+from ipledger.cli.webhooks import webhook
 from ipledger.core.errors import LedgerError
 
 __all__ = ["main"]
@@ -135,6 +137,9 @@ _COMMANDS: Sequence[click.Command] = (
     serve,
     user,
     token,
+    findings,
+    monitor,
+    webhook,
 )
 for _command in _COMMANDS:
     main.add_command(_command)
@@ -150,3 +155,5 @@ main.add_command(
 )
 register_sync(cluster)
 report.add_command(stale)
+report.add_command(history)
+report.add_command(forecast)

@@ -28,8 +28,14 @@ from ipledger.service.auth import ensure_first_admin
     show_default=True,
     help="Run the periodic syncs of clusters scheduled with `ipledger cluster schedule`.",
 )
+@click.option(
+    "--monitor/--no-monitor",
+    default=True,
+    show_default=True,
+    help="Sample utilization every 15 minutes, thin the history, and deliver webhooks.",
+)
 @pass_state
-def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: bool) -> None:
+def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: bool, monitor: bool) -> None:
     """Serve the web UI and the HTTP API on HOST:PORT until stopped with Ctrl-C.
 
     The web UI is at / (sign in with a user's password). The API lives under /api/v1; its
@@ -41,6 +47,8 @@ def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: 
     create`) or the browser session of a signed-in user. On the first start, when the ledger
     has no user yet, the user admin is created with the password in IPLEDGER_ADMIN_PASSWORD,
     or with a generated one printed once.
+
+    Prometheus scrapes /metrics (with a token, unless IPLEDGER_METRICS_PUBLIC=1).
 
     \b
     Examples:
@@ -66,5 +74,11 @@ def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: 
         err=True,
     )
     run_server(
-        ledger, host=host, port=port, log_level=log_level, sync_clusters=sync_clusters, extend=install_web
+        ledger,
+        host=host,
+        port=port,
+        log_level=log_level,
+        sync_clusters=sync_clusters,
+        monitor=monitor,
+        extend=install_web,
     )

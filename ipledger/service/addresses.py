@@ -18,7 +18,7 @@ from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.locking import lock_chain
 from ipledger.service.lookup import DEFAULT_SPACE, load_address, load_group, load_space
 from ipledger.service.records import AddressRecord
-from ipledger.store import listing, queries
+from ipledger.store import listing, queries, watch
 from ipledger.store.database import Session
 from ipledger.store.models import Address, Prefix, Range, Space
 
@@ -153,6 +153,7 @@ def _count(
 ) -> None:
     if holder_range is not None:
         holder_range.used += sign
+        watch.note_range_changed(holder_range)
         return
     for prefix in chain:
         prefix.used += sign

@@ -274,12 +274,10 @@ def _serve_addresses(
         for item in batch:
             wanted = item.payload
             tx.act_as(wanted.actor)
-            mark = tx.mark()
             try:
-                with tx.session.begin_nested():
+                with tx.savepoint():
                     item.result = _take_addresses(tx, space_row, target, wanted.count, wanted.fields)
             except LedgerError as error:
-                tx.forget_since(mark)
                 item.error = error
 
 

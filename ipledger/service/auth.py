@@ -229,6 +229,10 @@ def delete_user(ledger: Ledger, name: str, *, actor: Actor) -> UserRecord:
                 "revoke them first"
             )
         _refuse_last_admin(tx.session, user, doing="delete")
+        hooks = store.list_owned_webhook_ids(tx.session, user.id)
+        if hooks:
+            listed = ", ".join(f"#{hook}" for hook in hooks)
+            raise ConflictError(f"user {user.name} owns webhook(s) {listed}; delete them first")
         record = _user_record(tx.session, user)
         tx.record("delete", "user", user.id, user.name, before=_user_snapshot(record))
         store.delete_user_rows(tx.session, user.id)

@@ -462,4 +462,5 @@ def _change(tx: Transaction, kind: str, label: str, row: dict[str, Any]) -> dict
         "object_label": label,
         "before": None,
         "after": after,
+        "dispatched": False,
     }

@@ -22,6 +22,7 @@ from ipledger.service.fields import refuse_unknown_fields, require_version
 from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.lookup import DEFAULT_SPACE, group_ids, load_group, load_space
 from ipledger.service.records import ClusterRecord, PrefixRecord, RangeRecord
+from ipledger.service.watch import forget_subject
 from ipledger.store import clusters as stored
 from ipledger.store import observed
 from ipledger.store.database import Session
@@ -250,6 +251,7 @@ def delete_cluster(
         record = cluster_record(row, session)
         tx.record("delete", "cluster", row.id, name, before=snapshot(row, names(session)))
         observed.forget_cluster(session, row.id)
+        forget_subject(tx, "cluster", row.id)
         session.delete(row)
         return record
 

@@ -15,7 +15,7 @@ from ipledger.service.fields import clean_tags, refuse_unknown_fields, require_v
 from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.lookup import load_group, normalise_path
 from ipledger.service.records import GroupRecord
-from ipledger.store import catalog, queries
+from ipledger.store import catalog, queries, watch
 from ipledger.store.database import Session
 from ipledger.store.models import Group
 
@@ -198,6 +198,7 @@ def delete_group(ledger: Ledger, path: str, *, actor: Actor) -> GroupRecord:
         _refuse_if_used(session, group)
         record = group_record(group)
         tx.record("delete", "group", group.id, group.path, before=snapshot(group, names(session)))
+        watch.forget_group(session, group.id)
         session.delete(group)
         return record
 

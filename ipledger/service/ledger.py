@@ -15,7 +15,9 @@ from typing import Any
 
 from ipledger.core.permissions import Principal
 from ipledger.service.batching import Batches
+from ipledger.service.watch import watch_transaction
 from ipledger.store import catalog
+from ipledger.store import watch as watch_store
 from ipledger.store.bulk_insert import insert_rows
 from ipledger.store.database import Database, Engine, Session, database_url_for_path
 from ipledger.store.locks import lock_audit_log
@@ -41,7 +43,7 @@ Actor = str | Principal  # who acts: a name (the CLI, the server's own jobs) or 
 _AUDIT_CHUNK = 10_000
 
 # Changes to these need a global admin; everything else needs editor on the object's group(s).
-_ADMIN_KINDS = frozenset({"space", "role", "user", "token", "grant", "ledger", "csv"})
+_ADMIN_KINDS = frozenset({"space", "role", "user", "token", "grant", "ledger", "csv", "webhook"})
 
 
 @dataclass(slots=True)
@@ -67,6 +69,20 @@ class Transaction:
         """Record the following changes for ``actor`` (a batch serves several requests)."""
         self.principal = actor if isinstance(actor, Principal) else None
         self.actor = actor.actor if isinstance(actor, Principal) else actor
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A savepoint: when the block fails, its changes, events and notes of changed
+        utilization go, and the error goes on (a batch serves the next request)."""
+        published = len(self.events)
+        noted = watch_store.noted_changes(self.session)
+        try:
+            with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self.events[published:]
+            watch_store.restore_notes(self.session, noted)
+            raise
 
     def authorize(self, kind: str, *groups: str | None) -> None:
         """Refuse a change of ``kind`` in these groups (none given: objects without a group)."""
@@ -112,6 +128,7 @@ class Transaction:
                 "object_label": label,
                 "before": before,
                 "after": after,
+                "dispatched": False,
             }
         )
         self.events.append(Event(action, kind, object_id, label, self.actor, self.now))
@@ -181,12 +198,14 @@ class Ledger:
     def transaction(self, actor: Actor) -> Iterator[Transaction]:
         """A write transaction; serialised on SQLite (BEGIN IMMEDIATE), row-locked on PostgreSQL.
 
-        Its events reach the listeners only once it has committed.
+        Its events reach the listeners only once it has committed. Before the commit, the
+        prefixes whose utilization it changed are sampled and their findings settled.
         """
         with self.database.writing() as session:
             tx = Transaction(session, "", self._clock())
             tx.act_as(actor)
             yield tx
+            watch_transaction(tx)
             written = tx.write_audit()
         for event in tx.events:
             for listener in self.listeners:

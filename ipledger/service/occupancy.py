@@ -18,7 +18,7 @@ from ipledger.core.ipset import IPSet
 from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import Thresholds, level_of
 from ipledger.core.utilization import PrefixShape, Usage, direct_parents, measure_prefixes
-from ipledger.store import free_space, queries
+from ipledger.store import free_space, queries, watch
 from ipledger.store.database import Session
 from ipledger.store.free_space import Owner
 from ipledger.store.models import Prefix, Range
@@ -128,8 +128,10 @@ def usage_of(prefix: Prefix) -> Usage:
 
 
 def refresh_level(prefix: Prefix) -> None:
-    """Recompute the stored headline percentage and level from the stored counters."""
+    """Recompute the stored headline percentage and level from the stored counters, and have the
+    transaction sample the prefix before it commits (``service.watch``)."""
     percent = usage_of(prefix).percent
+    watch.note_occupancy_changed(prefix)
     prefix.utilization_percent = percent
     prefix.level = level_of(percent, Thresholds(prefix.warning, prefix.critical, prefix.emergency)).value
 

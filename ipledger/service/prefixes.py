@@ -26,6 +26,7 @@ from ipledger.service.lookup import (
     require_role,
 )
 from ipledger.service.records import PrefixRecord
+from ipledger.service.watch import forget_subject
 from ipledger.store import listing, queries
 from ipledger.store.database import Session
 from ipledger.store.models import Prefix, Space
@@ -337,6 +338,7 @@ def remove_prefix(tx: Transaction, space_row: Space, network: IPNetwork) -> Pref
         owner.covered -= prefix.size - prefix.covered
         occupancy.refresh_level(owner)
     tx.record("delete", "prefix", prefix.id, f"{network} ({space})", before=snapshot(prefix, lookup))
+    forget_subject(tx, "prefix", prefix.id)
     session.delete(prefix)
     return record
 

@@ -14,7 +14,8 @@ from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.locking import lock_chain
 from ipledger.service.lookup import DEFAULT_SPACE, load_group, load_range, load_space, require_role
 from ipledger.service.records import RangeRecord
-from ipledger.store import listing, queries
+from ipledger.service.watch import forget_subject
+from ipledger.store import listing, queries, watch
 from ipledger.store.database import Session
 from ipledger.store.models import Prefix, Range, Space
 
@@ -108,6 +109,7 @@ def insert_range(
     )
     session.add(item)
     session.flush()
+    watch.note_range_changed(item)
     occupancy.take_span(session, ("prefix", chain[-1].id), span, ("range", item.id), space_id=space.id)
     _count(session, chain, item, span, sign=1)
     tx.record("create", "range", item.id, f"{span} ({space.name})", after=snapshot(item, names(session)))
@@ -201,6 +203,7 @@ def remove_range(tx: Transaction, space_row: Space, span: IPRange) -> RangeRecor
     record = range_record(item, lookup)
     occupancy.release_span(session, ("prefix", chain[-1].id), span, ("range", item.id))
     tx.record("delete", "range", item.id, f"{span} ({space})", before=snapshot(item, lookup))
+    forget_subject(tx, "range", item.id)
     session.delete(item)
     session.flush()
     _count(session, chain, item, span, sign=-1)

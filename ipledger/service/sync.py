@@ -38,6 +38,7 @@ from ipledger.service.convert import names
 from ipledger.service.ledger import Actor, Ledger
 from ipledger.service.occupancy import network_of, span_of_range
 from ipledger.service.sync_nodes import record_node_addresses
+from ipledger.service.watch import record_cluster_sample
 from ipledger.store import clusters as stored
 from ipledger.store import observed, queries
 from ipledger.store.models import Cluster, ClusterSync, Space
@@ -195,6 +196,7 @@ def sync_with(
                 findings=_finding_columns(cluster_id, sync_id, stranded, findings[len(stranded) :]),
                 samples=_sample_columns(cluster_id, sync_id, taken_at, usage),
             )
+            record_cluster_sample(tx, cluster_id, name, pods=_pod_addresses(snapshot), at=taken_at)
             row = session.get(ClusterSync, sync_id)
             assert row is not None
             row.status, row.finished_at, row.counts = "ok", datetime.now(UTC), counts
@@ -401,6 +403,11 @@ def _block_columns(cluster_id: int, sync_id: int, usage: tuple[PoolUsage, ...]) 
     columns["cidr"] = [None if item.cidr is None else str(item.cidr) for item in usage]
     columns["node"] = [item.node for item in usage]
     return columns
+
+
+def _pod_addresses(snapshot: Snapshot) -> int:
+    """How many distinct addresses pods hold (a pod with two addresses, dual-stack, counts two)."""
+    return len({address for address, kind, *_ in observed_holders(snapshot) if kind == "pod"})
 
 
 def _sample_columns(

@@ -44,10 +44,33 @@ def record_node_addresses(
     missing = [item for key, item in sorted(wanted.items()) if key not in known]
     if not missing:
         return findings
-    published = tx.mark()
+    # All at once (5,000 nodes in one batch); one by one only if that is refused.
+    if _load_all(tx, space, missing, source=source, seen_at=seen_at):
+        return findings
+    for address, name in missing:
+        fields = AddressFields(holder_kind="node", holder_name=name, source=source, last_seen=seen_at)
+        try:
+            with tx.savepoint():
+                insert_address(tx, space, address, fields)
+        except LedgerError as error:
+            findings.append(
+                Finding(
+                    Severity.WARNING,
+                    "node-address-not-recorded",
+                    f"{cluster}: node {name} {address}",
+                    f"the address {address} of node {name} cannot be recorded in space {space.name}: {error}",
+                )
+            )
+    return findings
+
+
+def _load_all(
+    tx: Transaction, space: Space, missing: list[tuple[IPAddress, str]], *, source: str, seen_at: datetime
+) -> bool:
+    """Record every missing node address in one bulk load; False when that is refused (then
+    nothing of it stays, and the caller records them one by one)."""
     try:
-        # All at once (5,000 nodes in one batch); one by one only if that is refused.
-        with session.begin_nested():
+        with tx.savepoint():
             load_objects(
                 tx,
                 addresses=[
@@ -63,23 +86,6 @@ def record_node_addresses(
                     for address, name in missing
                 ],
             )
-        return findings
     except LedgerError:
-        tx.forget_since(published)
-    for address, name in missing:
-        fields = AddressFields(holder_kind="node", holder_name=name, source=source, last_seen=seen_at)
-        published = tx.mark()
-        try:
-            with session.begin_nested():
-                insert_address(tx, space, address, fields)
-        except LedgerError as error:
-            tx.forget_since(published)
-            findings.append(
-                Finding(
-                    Severity.WARNING,
-                    "node-address-not-recorded",
-                    f"{cluster}: node {name} {address}",
-                    f"the address {address} of node {name} cannot be recorded in space {space.name}: {error}",
-                )
-            )
-    return findings
+        return False
+    return True

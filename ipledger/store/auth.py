@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from ipledger.store.models import ApiToken, BrowserSession, Group, User, UserGrant
+from ipledger.store.models import ApiToken, BrowserSession, Group, User, UserGrant, WebhookSubscription
 
 __all__ = [
     "delete_user_rows",
@@ -24,6 +24,7 @@ __all__ = [
     "has_users",
     "list_global_admin_ids",
     "list_live_token_names",
+    "list_owned_webhook_ids",
     "list_tokens",
     "list_users",
     "token_principal_rows",
@@ -37,6 +38,11 @@ def find_user(session: Session, name: str, *, for_update: bool = False) -> User 
     if for_update:
         query = query.with_for_update()
     return session.scalars(query).one_or_none()
+
+
+def list_owned_webhook_ids(session: Session, user_id: int) -> list[int]:
+    rows = session.scalars(select(WebhookSubscription.id).where(WebhookSubscription.owner_id == user_id))
+    return sorted(rows)
 
 
 def has_users(session: Session) -> bool:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from ipledger.store.models import Address, Change, Group, Prefix, Range, Role, Space
+from ipledger.store.models import Address, Change, Group, Prefix, Range, Role, Space, WebhookSubscription
 
 __all__ = [
     "count_by_space",
@@ -62,7 +62,7 @@ def count_by_space(session: Session) -> dict[int, tuple[int, int]]:
 
 
 def what_uses_group(session: Session, group_id: int) -> str | None:
-    for model, word in _HOLDERS:
+    for model, word in (*_HOLDERS, (WebhookSubscription, "webhook subscriptions")):
         if session.scalar(select(exists().where(model.group_id == group_id))):
             return word
     return None

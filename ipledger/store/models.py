@@ -21,6 +21,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -48,6 +50,11 @@ __all__ = [
     "UsageSample",
     "User",
     "UserGrant",
+    "UtilizationSample",
+    "WatchFinding",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]
 
 _NAMING = {
@@ -129,6 +136,9 @@ class Prefix(Base):
     units_used: Mapped[int] = mapped_column(BigCount, default=0)
     utilization_percent: Mapped[float] = mapped_column(Float, default=0.0)
     level: Mapped[str] = mapped_column(String(20), default="ok")
+    # The level of its threshold finding, with hysteresis (ok: none open); kept beside ``level``
+    # so that a write learns whether the finding moves without reading the findings.
+    finding_level: Mapped[str] = mapped_column(String(20), default="ok", server_default="ok")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -209,6 +219,13 @@ class Change(Base):
     __table_args__ = (
         Index("ix_changes_object", "object_kind", "object_id"),
         Index("ix_changes_at", "at"),
+        # The webhook dispatcher reads the few entries not yet fanned out.
+        Index(
+            "ix_changes_undispatched",
+            "id",
+            sqlite_where=text("dispatched = 0"),
+            postgresql_where=text("NOT dispatched"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -220,6 +237,8 @@ class Change(Base):
     object_label: Mapped[str] = mapped_column(String(300))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Whether the webhook dispatcher has turned it into deliveries (see service/webhooks.py).
+    dispatched: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class IdempotencyKey(Base):
@@ -445,3 +464,94 @@ class BrowserSession(Base):
     # The absolute end; the idle timeout counts from last_seen_at.
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UtilizationSample(Base):
+    """Utilization of a prefix, range or cluster at one time; it holds until the next sample.
+
+    ``subject_id`` is the id of the prefix, range or cluster (no foreign key: history outlives
+    the object only until retention drops it, and deleting an object also deletes its series).
+    """
+
+    __tablename__ = "utilization_samples"
+    __table_args__ = (Index("ix_utilization_samples_subject_at", "subject_kind", "subject_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(10))  # prefix | range | cluster
+    subject_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used: Mapped[int] = mapped_column(BigCount)
+    total: Mapped[int] = mapped_column(BigCount)
+    percent: Mapped[float] = mapped_column(Float)
+
+
+class WatchFinding(Base):
+    """A finding that stays open while its condition lasts: a prefix over a threshold, with the
+    level it is at now; closed when the condition clears."""
+
+    __tablename__ = "watch_findings"
+    __table_args__ = (Index("ix_watch_findings_subject", "kind", "subject_kind", "subject_id", "closed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # threshold
+    subject_kind: Mapped[str] = mapped_column(String(10))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(String(300))  # the prefix in words, e.g. 10.0.0.0/24 (global)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
+    level: Mapped[str] = mapped_column(String(20))  # warning | critical | emergency
+    percent: Mapped[float] = mapped_column(Float)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class WebhookSubscription(Base):
+    """Where to send which events, signed with ``secret``, on behalf of ``owner``."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    kinds: Mapped[list[str]] = mapped_column(JSON, default=list)  # object kinds; empty: all
+    min_severity: Mapped[str] = mapped_column(String(20))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebhookDelivery(Base):
+    """One event to send to one subscription, until delivered or given up."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_subscription", "subscription_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id"))
+    change_id: Mapped[int | None] = mapped_column(Integer)  # None for a test event
+    event: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookAttempt(Base):
+    """One attempt of a delivery: when, and what the receiver answered (or what went wrong)."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(20))  # delivered | retry | failed

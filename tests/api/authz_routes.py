@@ -14,12 +14,16 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from ipledger.core.permissions import AccessRole
+from ipledger.service.auth import create_user, grant
 from ipledger.service.cluster_plans import plan_cluster
 from ipledger.service.clusters import ClusterFields
 from ipledger.service.ledger import Ledger
 from ipledger.service.plans import apply_plan
 from ipledger.service.roles import create_role
 from ipledger.service.spaces import create_space
+from ipledger.service.standing_findings import list_standing_findings
+from ipledger.service.webhooks import create_webhook
 from tests.service.factories import add_address, add_cluster, add_group, add_prefix, add_range, net
 
 __all__ = ["OPERATIONS", "Access", "Operation", "Targets", "build_targets"]
@@ -43,6 +47,8 @@ class Access(Enum):
     READ = "read"
     WRITE = "write"
     ADMIN = "admin"
+    # Reads that need an admin grant everywhere (a read-only token of one will do): webhooks.
+    ADMIN_READ = "admin-read"
     # Answers by the browser session cookie (or, to sign in, a password), never by the token:
     # the matrix's principals hold neither, so every one of them gets 401.
     SESSION = "session"
@@ -66,6 +72,9 @@ class Targets:
     cluster: str
     idle_cluster: str
     plan_id: int
+    finding_id: int
+    webhook_id: int
+    doomed_webhook_id: int
 
 
 def build_targets(ledger: Ledger) -> Targets:
@@ -85,6 +94,16 @@ def build_targets(ledger: Ledger) -> Targets:
     doomed_address = add_address(ledger, "198.18.0.6", **grouped)
     apply_plan(ledger, _plan(ledger, "c1").id, actor=SETUP)
     add_cluster(ledger, "c3", group=TEAM, actor=SETUP)
+    full = add_prefix(ledger, "198.18.8.0/30", is_pool=True, **grouped)
+    for host in range(3):  # 75 %: a warning finding in team
+        add_address(ledger, f"198.18.8.{host}", **grouped)
+    create_user(ledger, "hook-owner", actor=SETUP)
+    grant(ledger, "hook-owner", AccessRole.VIEWER, actor=SETUP)
+    # Port 9 (discard) on loopback: nothing listens, so the test button records a failed attempt.
+    webhook, _ = create_webhook(ledger, "http://127.0.0.1:9/hook", actor=SETUP, owner="hook-owner")
+    doomed_webhook, _ = create_webhook(ledger, "http://127.0.0.1:9/old", actor=SETUP, owner="hook-owner")
+    [finding] = list_standing_findings(ledger)[0]
+    assert finding.subject_id == full.id
     return Targets(
         lab_space_id=lab.id,
         role="authz-role",
@@ -100,6 +119,9 @@ def build_targets(ledger: Ledger) -> Targets:
         cluster="c1",
         idle_cluster="c3",
         plan_id=_plan(ledger, "c2").id,
+        finding_id=finding.id,
+        webhook_id=webhook.id,
+        doomed_webhook_id=doomed_webhook.id,
     )
 
 
@@ -137,6 +159,7 @@ _RANGE = {"range_id": "range_id"}
 _ADDRESS = {"address_id": "address_id"}
 _CLUSTER = {"name": "cluster"}
 _PLAN = {"plan_id": "plan_id"}
+_WEBHOOK = {"webhook_id": "webhook_id"}
 
 # (METHOD, path as in the OpenAPI schema) -> who may call it and with what.
 OPERATIONS: dict[tuple[str, str], Operation] = {
@@ -220,5 +243,20 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         Access.SESSION, body=_const({"name": "nobody", "password": "not the password"})
     ),
     ("GET", "/session"): Operation(Access.SESSION),
+    ("GET", "/prefixes/{prefix_id}/history"): Operation(_READ, _PREFIX),
+    ("GET", "/prefixes/{prefix_id}/forecast"): Operation(_READ, _PREFIX),
+    ("GET", "/ranges/{range_id}/history"): Operation(_READ, _RANGE),
+    ("GET", "/clusters/{name}/history"): Operation(_READ, _CLUSTER),
+    ("GET", "/clusters/{name}/forecast"): Operation(_READ, _CLUSTER),
+    ("GET", "/forecast"): Operation(_READ),
+    ("GET", "/utilization/findings"): Operation(_READ, params={"group": TEAM}),
+    ("POST", "/utilization/findings/{finding_id}/ack"): Operation(
+        _WRITE, {"finding_id": "finding_id"}, _const({"note": "seen"})
+    ),
+    ("GET", "/webhooks"): Operation(Access.ADMIN_READ),
+    ("POST", "/webhooks"): Operation(_ADMIN, body=_const({"url": "http://127.0.0.1:9/new"})),
+    ("DELETE", "/webhooks/{webhook_id}"): Operation(_ADMIN, {"webhook_id": "doomed_webhook_id"}),
+    ("GET", "/webhooks/{webhook_id}/deliveries"): Operation(Access.ADMIN_READ, _WEBHOOK),
+    ("POST", "/webhooks/{webhook_id}/test"): Operation(_ADMIN, _WEBHOOK),
     ("DELETE", "/session"): Operation(Access.SESSION),
 }

@@ -248,6 +248,7 @@ def test_openapi_documents_every_endpoint(api: httpx.Client) -> None:
         "/api/v1/utilization": {"get"},
         "/api/v1/findings": {"get"},
         "/api/v1/changes": {"get"},
+        "/api/v1/events": {"get"},
         "/api/v1/clusters": {"get", "post"},
         "/api/v1/clusters/overlaps": {"get"},
         "/api/v1/clusters/{name}": {"get", "patch", "delete"},
@@ -264,6 +265,18 @@ def test_openapi_documents_every_endpoint(api: httpx.Client) -> None:
         "/api/v1/scans": {"post"},
         "/api/v1/stale": {"get"},
         "/api/v1/session": {"get", "post", "delete"},
+        "/api/v1/prefixes/{prefix_id}/history": {"get"},
+        "/api/v1/prefixes/{prefix_id}/forecast": {"get"},
+        "/api/v1/clusters/{name}/history": {"get"},
+        "/api/v1/ranges/{range_id}/history": {"get"},
+        "/api/v1/clusters/{name}/forecast": {"get"},
+        "/api/v1/forecast": {"get"},
+        "/api/v1/utilization/findings": {"get"},
+        "/api/v1/utilization/findings/{finding_id}/ack": {"post"},
+        "/api/v1/webhooks": {"get", "post"},
+        "/api/v1/webhooks/{webhook_id}": {"delete"},
+        "/api/v1/webhooks/{webhook_id}/deliveries": {"get"},
+        "/api/v1/webhooks/{webhook_id}/test": {"post"},
     }
     for kind, key in (("prefixes", "prefix_id"), ("ranges", "range_id"), ("addresses", "address_id")):
         expected[f"/api/v1/{kind}"] = {"get", "post"}

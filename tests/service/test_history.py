@@ -1,0 +1,135 @@
+"""Utilization history and forecasts of prefixes and clusters, and retention, on SQLite and
+PostgreSQL. Time is the test's clock: one address a day into a /24 pool is 1/256 of it a day."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from ipledger.core.errors import InvalidInputError
+from ipledger.core.forecast import Confidence
+from ipledger.core.history import Retention
+from ipledger.service.history import (
+    cluster_subject,
+    forecast_all,
+    forecast_subject,
+    prefix_subject,
+    prune_history,
+    series,
+)
+from ipledger.service.ledger import Ledger
+from ipledger.service.sync import sync_from_objects
+from ipledger.store.models import UtilizationSample
+from tests.service.factories import add_address, add_cluster, add_prefix, count_rows, net
+from tests.service.k8s_dumps import node, pod
+from tests.service.monitoring import T0, Clock, clocked
+
+POOL = "198.51.100.0/24"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def daily(ledger: Ledger, clock: Clock) -> Ledger:
+    """A /24 pool recorded empty a day before T0 + 1 h, then one address a day for 20 days."""
+    moved = clocked(ledger, clock)
+    clock.now = T0 + timedelta(days=-1, hours=1)
+    add_prefix(moved, POOL, is_pool=True)
+    for day in range(20):
+        clock.now = T0 + timedelta(days=day, hours=1)
+        add_address(moved, f"198.51.100.{day}")
+    return moved
+
+
+def test_series_returns_the_samples_between_since_and_until(daily: Ledger) -> None:
+    subject = prefix_subject(daily, net(POOL), space="global")
+
+    samples = series(daily, subject, since=T0 + timedelta(days=5), until=T0 + timedelta(days=7, hours=1))
+
+    assert [sample.used for sample in samples] == [6, 7, 8]
+
+
+def test_series_refuses_since_after_until(daily: Ledger) -> None:
+    subject = prefix_subject(daily, net(POOL), space="global")
+    with pytest.raises(InvalidInputError, match="is after until"):
+        series(daily, subject, since=T0 + timedelta(days=2), until=T0)
+
+
+def test_forecast_subject_of_one_address_a_day(daily: Ledger) -> None:
+    subject = prefix_subject(daily, net(POOL), space="global")
+    now = T0 + timedelta(days=19, hours=1)
+
+    result = forecast_subject(daily, subject, now=now).forecast
+
+    assert result.addresses_per_day == pytest.approx(1.0)
+    assert result.slope_per_day == pytest.approx(100 / 256)
+    # 256 addresses at one a day from 1 on day 0: full on day 255.
+    assert result.exhaustion == pytest.approx(T0 + timedelta(days=255, hours=1), abs=timedelta(minutes=1))
+    assert result.confidence is Confidence.HIGH
+
+
+def test_forecast_subject_with_one_day_of_history_says_it_is_too_little(ledger: Ledger, clock: Clock) -> None:
+    moved = clocked(ledger, clock)
+    add_prefix(moved, POOL, is_pool=True)
+    add_address(moved, "198.51.100.1")
+
+    result = forecast_subject(moved, prefix_subject(moved, net(POOL), space="global"), now=clock.now).forecast
+
+    assert result.confidence is Confidence.INSUFFICIENT
+    assert result.exhaustion is None
+
+
+def test_forecast_all_lists_the_soonest_exhaustion_first(daily: Ledger, clock: Clock) -> None:
+    clock.now = T0
+    add_prefix(daily, "203.0.113.0/24", is_pool=True)  # nothing in it: never exhausted
+    now = T0 + timedelta(days=20)
+
+    results = forecast_all(daily, now=now)
+
+    assert [item.subject.label for item in results] == [POOL, "203.0.113.0/24"]
+    assert results[1].forecast.exhaustion is None
+
+
+def test_forecast_all_refuses_a_window_that_is_not_positive(daily: Ledger) -> None:
+    with pytest.raises(InvalidInputError, match="must be positive"):
+        forecast_all(daily, now=T0, window=timedelta(0))
+
+
+def test_cluster_sync_records_a_sample_of_pod_ips(ledger: Ledger, clock: Clock) -> None:
+    moved = clocked(ledger, clock)
+    add_cluster(moved, "prod")
+    add_prefix(moved, "10.244.0.0/24", role="pod", managed_by="cluster:prod")
+    objects = [
+        node("node-a", internal_ip="192.168.10.11", pod_cidr="10.244.0.0/24"),
+        pod("default", "web-1", node_name="node-a", ips=["10.244.0.2"]),
+        pod("default", "web-2", node_name="node-a", ips=["10.244.0.3"]),
+    ]
+
+    sync_from_objects(moved, "prod", objects, source="test", actor="test", now=T0)
+
+    [sample] = series(moved, cluster_subject(moved, "prod"))
+    assert (sample.at, sample.used, sample.total) == (T0, 2, 254)
+
+
+def test_prune_history_keeps_the_latest_sample_of_a_series_however_old(ledger: Ledger, clock: Clock) -> None:
+    moved = clocked(ledger, clock)
+    add_prefix(moved, POOL, is_pool=True)
+
+    assert prune_history(moved, now=T0 + timedelta(days=5000)) == 0
+    assert count_rows(moved, UtilizationSample) == 1
+
+
+def test_prune_history_thins_old_samples_and_keeps_the_recent(daily: Ledger) -> None:
+    before = count_rows(daily, UtilizationSample)
+    retention = Retention(raw=timedelta(days=5), hourly=timedelta(days=10), daily=timedelta(days=15))
+
+    dropped = prune_history(daily, now=T0 + timedelta(days=20), retention=retention)
+
+    # The creation sample (day -1) and days 0..4 are older than 15 days: dropped. Each day after
+    # holds one sample, which downsampling keeps.
+    assert dropped == 6
+    assert count_rows(daily, UtilizationSample) == before - dropped
