@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ipledger.core.address_map import Cell
 from ipledger.core.errors import InvalidInputError
+from ipledger.core.forecast import Forecast
 from ipledger.core.permissions import Principal
 from ipledger.core.thresholds import Level, Thresholds, level_of
-from ipledger.service import allocation, audit, clusters, groups, prefix_map, prefixes, reports
+from ipledger.service import allocation, audit, clusters, groups, history, prefix_map, prefixes, reports
 from ipledger.service.cluster_report import cluster_report
 from ipledger.service.ledger import Ledger
 from ipledger.service.prefixes import PrefixFilter
@@ -26,6 +27,7 @@ from ipledger.service.usage_history import UsagePoint, cluster_usage_history
 __all__ = [
     "Bar",
     "ChangeLog",
+    "Chart",
     "ClusterLine",
     "ClusterPage",
     "Dashboard",
@@ -95,6 +97,38 @@ class Paging:
         if self.total == 0:
             return "none"
         return f"{self.offset + 1} to {min(self.offset + self.limit, self.total)} of {self.total}"
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A utilization series drawn in a 600 x 200 box: ``points`` in SVG coordinates, y = 100 %
+    at the top; the threshold lines at their heights."""
+
+    points: str
+    first: datetime
+    last: datetime
+    first_percent: float
+    last_percent: float
+    count: int
+    marks: tuple[tuple[float, float], ...]  # (percent, y)
+
+
+def chart_of(samples: list[tuple[datetime, float]], thresholds: Thresholds) -> Chart | None:
+    if len(samples) < 2:
+        return None
+    start, end = samples[0][0].timestamp(), samples[-1][0].timestamp()
+    width = (end - start) or 1.0
+    points = " ".join(
+        f"{40 + 550 * (at.timestamp() - start) / width:.1f},{_y(percent):.1f}" for at, percent in samples
+    )
+    marks = tuple(
+        (mark, _y(mark)) for mark in (thresholds.warning, thresholds.critical, thresholds.emergency)
+    )
+    return Chart(points, samples[0][0], samples[-1][0], samples[0][1], samples[-1][1], len(samples), marks)
+
+
+def _y(percent: float) -> float:
+    return 180 - 1.7 * max(0.0, min(100.0, percent))
 
 
 # Dashboard
@@ -251,6 +285,8 @@ class PrefixPage:
     child_ids: dict[str, int]
     etag: str
     editable: dict[str, Any]
+    chart: Chart | None
+    forecast: Forecast
 
 
 def prefix_page(
@@ -274,6 +310,10 @@ def prefix_page(
         ),
     )
     layout = prefix_map.prefix_map(ledger, prefix_id)
+    now = datetime.now(UTC)
+    subject = history.prefix_subject_by_id(ledger, prefix_id)
+    samples = history.series(ledger, subject, since=now - history.DEFAULT_WINDOW)
+    expected = history.forecast_subject(ledger, subject, now=now).forecast
     return PrefixPage(
         prefix=record,
         bar=bar_of(record),
@@ -299,6 +339,11 @@ def prefix_page(
             "description": record.description,
             "tags": ", ".join(record.tags),
         },
+        chart=chart_of(
+            [(sample.at, sample.percent) for sample in samples] + [(now, record.usage.percent)],
+            record.thresholds,
+        ),
+        forecast=expected,
     )
 
 
@@ -311,6 +356,8 @@ class ClusterPage:
     bars: dict[int, Bar]
     findings: dict[str, int]
     history: tuple[UsagePoint, ...]
+    chart: Chart | None
+    forecast: Forecast
 
 
 def cluster_list(ledger: Ledger) -> list[clusters.ClusterSummary]:
@@ -320,11 +367,16 @@ def cluster_list(ledger: Ledger) -> list[clusters.ClusterSummary]:
 def cluster_page(ledger: Ledger, name: str) -> ClusterPage:
     detail = clusters.show_cluster(ledger, name)
     report = cluster_report(ledger, name, limit=0)
+    points = tuple(cluster_usage_history(ledger, name))
+    now = datetime.now(UTC)
+    expected = history.forecast_subject(ledger, history.cluster_subject(ledger, name), now=now).forecast
     return ClusterPage(
         detail=detail,
         bars={item.id: bar_of(item) for item in detail.prefixes},
         findings={key: count for key, count in sorted(report.finding_counts.items())},
-        history=tuple(cluster_usage_history(ledger, name)),
+        history=points,
+        chart=chart_of([(point.at, point.percent) for point in points], Thresholds()),
+        forecast=expected,
     )
 
 

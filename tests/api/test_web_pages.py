@@ -120,6 +120,9 @@ def test_web_prefix_page_shows_the_map_the_next_address_and_the_addresses(
     assert cells[0] == "partly" and cells[-1] == "child"
     assert "Next free address: <strong>10.2.0.2</strong>" in page
     assert "db-01" in page
+    # The samples taken at each change draw the history; seconds of it forecast nothing yet.
+    assert '<polyline class="series"' in page
+    assert "No forecast: too little history" in page
 
 
 def test_web_a_missing_prefix_is_a_not_found_page(browser: httpx.Client) -> None:
