@@ -74,13 +74,13 @@ class Transaction:
     def savepoint(self) -> Iterator[None]:
         """A savepoint: when the block fails, its changes, events and notes of changed
         utilization go, and the error goes on (a batch serves the next request)."""
-        published = len(self.events)
+        mark = self.mark()
         noted = watch_store.noted_changes(self.session)
         try:
             with self.session.begin_nested():
                 yield
         except BaseException:
-            del self.events[published:]
+            self.forget_since(mark)
             watch_store.restore_notes(self.session, noted)
             raise
 
