@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ipledger.core.address_map import MAX_CELLS, Cell, Occupant, map_prefix
+from ipledger.core.allocation import usable_span
 from ipledger.core.errors import NotFoundError
+from ipledger.core.ipset import IPSet
 from ipledger.core.ranges import IPRange
 from ipledger.core.utilization import direct_parents
 from ipledger.service import occupancy
@@ -22,6 +24,7 @@ class PrefixMap:
     cell_size: int  # addresses per cell
     cells: tuple[Cell, ...]
     child_ids: dict[str, int]  # the label of each child prefix -> its id, to link cells to it
+    free_addresses: int  # usable addresses nothing takes
 
 
 def prefix_map(ledger: Ledger, prefix_id: int) -> PrefixMap:
@@ -31,7 +34,12 @@ def prefix_map(ledger: Ledger, prefix_id: int) -> PrefixMap:
             raise NotFoundError(f"no prefix with id {prefix_id}")
         network = occupancy.network_of(prefix)
         span = IPRange.from_network(network)
-        free = free_space.list_blocks(session, ("prefix", prefix.id), version=span.version)
+        # The free blocks cover the network and broadcast addresses too (allocation clips them);
+        # the map shows those as not for hosts, and counts only what a host could get.
+        usable = usable_span(network, is_pool=prefix.is_pool)
+        free = free_space.list_blocks(session, ("prefix", prefix.id), version=span.version).intersection(
+            IPSet.of(span.version, [] if usable is None else [usable])
+        )
         inside = [
             item
             for item in queries.list_prefixes_within(session, prefix.space_id, span)
@@ -66,4 +74,5 @@ def prefix_map(ledger: Ledger, prefix_id: int) -> PrefixMap:
         cells[0].size,
         tuple(cells),
         {str(occupancy.network_of(item)): item.id for item, _ in children},
+        free.num_addresses,
     )

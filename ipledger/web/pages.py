@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from ipledger.core.errors import InvalidInputError, LedgerError, NotFoundError
 from ipledger.core.permissions import PermissionDeniedError
+from ipledger.service.events import latest_change_id
 from ipledger.service.sessions import SignedIn
 from ipledger.web import views
 from ipledger.web.session import NotSignedIn, signed_in, to_login
@@ -61,6 +62,8 @@ def _page(request: Request, name: str, build: Callable[[SignedIn], dict[str, Any
     except NotSignedIn:
         return to_login(request)
     try:
+        # Read before the page: a change committed while it is built reaches it by the stream.
+        position = latest_change_id(request.app.state.ledger)
         context = build(who)
     except NotFoundError as error:
         return _render(
@@ -79,7 +82,7 @@ def _page(request: Request, name: str, build: Callable[[SignedIn], dict[str, Any
         return _render(request, "error.html", {"title": "Error", "message": str(error)}, who=who, status=500)
     if "redirect" in context:
         return RedirectResponse(context["redirect"], status_code=303)
-    return _render(request, name, context, who=who)
+    return _render(request, name, {**context, "last_event_id": position}, who=who)
 
 
 def _filters(request: Request, *names: str) -> dict[str, str]:

@@ -322,7 +322,7 @@ def prefix_page(
         child_bars={child.id: bar_of(child) for child in detail.children[:200]},
         free_blocks=tuple(str(block) for block in free.blocks),
         free_blocks_total=free.total_blocks,
-        free_addresses=free.free_addresses,
+        free_addresses=layout.free_addresses,
         next_address=None if free.next_address is None else str(free.next_address),
         ranges=tuple(found_ranges),
         addresses=tuple(found),

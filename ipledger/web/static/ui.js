@@ -31,7 +31,8 @@ function valueOf(input) {
   const text = input.value.trim();
   if (input.type === "number") return text === "" ? null : Number(text);
   if (input.name === "tags") return text === "" ? [] : text.split(",").map((tag) => tag.trim()).filter(Boolean);
-  if (input.name === "parent" && text === "") return null;
+  // An emptied parent or group means none (top level, no group), not one named "".
+  if ((input.name === "parent" || input.name === "group") && text === "") return null;
   return text;
 }
 
@@ -230,8 +231,11 @@ async function refreshLive(reason) {
 function listen() {
   const kinds = document.body.dataset.liveKinds;
   if (!kinds || !document.querySelector("[data-live]")) return;
-  const query = kinds === "*" ? "" : "?" + kinds.split(",").map((kind) => `kind=${encodeURIComponent(kind)}`).join("&");
-  const source = new EventSource(`/api/v1/events${query}`);
+  // The stream starts after the last change the page was built from, so that a change made
+  // while the page loaded is not missed; on reconnect the browser sends Last-Event-ID itself.
+  const params = kinds === "*" ? [] : kinds.split(",").map((kind) => `kind=${encodeURIComponent(kind)}`);
+  if (document.body.dataset.lastEventId) params.push(`last_event_id=${encodeURIComponent(document.body.dataset.lastEventId)}`);
+  const source = new EventSource(`/api/v1/events${params.length ? "?" + params.join("&") : ""}`);
   let timer = null;
   source.addEventListener("change", (event) => {
     const change = JSON.parse(event.data);
