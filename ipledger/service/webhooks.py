@@ -40,6 +40,7 @@ from ipledger.service.lookup import load_group
 from ipledger.store import auth as stored_auth
 from ipledger.store import webhooks as stored
 from ipledger.store.database import Session
+from ipledger.store.locks import lock_audit_log
 from ipledger.store.models import Change, User, WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -188,8 +189,20 @@ def dispatch_events(ledger: Ledger, *, now: datetime | None = None, batch: int =
     """
     moment = now or datetime.now(UTC)
     created = 0
+    # Most rounds find nothing new: they should not take the write lock (SQLite has one).
+    with ledger.reading() as session:
+        if not stored.has_undispatched_changes(session):
+            return 0
     while True:
         with ledger.transaction(ACTOR) as tx:
+            if not stored.list_subscriptions(tx.session):
+                # Nobody to tell: one statement, not an object per entry (a bulk import of
+                # 100,000 addresses made as many). The audit lock keeps a subscription and the
+                # first change it should hear of from slipping in between the check and this.
+                lock_audit_log(tx.session)
+                if not stored.list_subscriptions(tx.session):
+                    stored.mark_all_dispatched(tx.session)
+                    return created
             changes = stored.list_undispatched_changes(tx.session, limit=batch)
             if not changes:
                 return created

@@ -15,11 +15,13 @@ from ipledger.store.models import Change, WebhookAttempt, WebhookDelivery, Webho
 
 __all__ = [
     "delete_subscription",
+    "has_undispatched_changes",
     "list_attempts",
     "list_deliveries",
     "list_due_deliveries",
     "list_subscriptions",
     "list_undispatched_changes",
+    "mark_all_dispatched",
     "mark_dispatched",
 ]
 
@@ -33,6 +35,18 @@ def list_undispatched_changes(session: Session, *, limit: int) -> Sequence[Chang
     if takes_row_locks(session):
         statement = statement.with_for_update(skip_locked=True)
     return session.scalars(statement).all()
+
+
+def has_undispatched_changes(session: Session) -> bool:
+    return session.scalar(select(Change.id).where(Change.dispatched.is_(False)).limit(1)) is not None
+
+
+def mark_all_dispatched(session: Session) -> None:
+    """Every audit entry dispatched, in one statement (there is no subscription to hand them to)."""
+    session.execute(
+        update(Change).where(Change.dispatched.is_(False)).values(dispatched=True),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def mark_dispatched(session: Session, ids: Sequence[int]) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from ipledger.core.errors import ConflictError, InvalidInputError
 from ipledger.core.permissions import AccessRole, Grant, PermissionDeniedError, Principal, UserKind
@@ -313,3 +314,19 @@ def test_webhook_deleted_while_its_delivery_is_sent_records_nothing(
     assert deliver_due(hooked, now=T0, send=delete_then_send) == []
     assert count_rows(hooked, WebhookDelivery) == 0
     assert len(receiver.requests) == 1
+
+
+def test_webhook_changes_before_any_subscription_are_dispatched_at_once_and_never_sent(
+    hooked: Ledger, receiver: Receiver
+) -> None:
+    for third in range(3):
+        add_prefix(hooked, f"10.9.{third}.0/24")
+
+    assert dispatch_events(hooked, now=T0) == 0
+    with hooked.reading() as session:
+        assert session.scalar(select(func.count()).where(Change.dispatched.is_(False))) == 0
+    subscribe(hooked, receiver.url)
+    add_prefix(hooked, "10.9.9.0/24")
+    run_webhooks(hooked, now=T0)
+
+    assert [body["event"]["label"] for body in bodies(receiver)] == ["10.9.9.0/24 (global)"]  # type: ignore[index]
