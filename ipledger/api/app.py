@@ -19,6 +19,7 @@ from ipledger.api.routes import (
     catalog,
     clusters,
     events,
+    health,
     observations,
     prefixes,
     ranges,
@@ -73,6 +74,8 @@ def create_app(ledger: Ledger) -> FastAPI:
         app.include_router(module.router, prefix=PREFIX, dependencies=[Depends(require_reader)])
     # Signing in comes before there is a reader; these routes check the session themselves.
     app.include_router(session.router, prefix=PREFIX)
+    # For load balancers and orchestrators: no credentials, not in the API's schema.
+    app.include_router(health.router)
     # NetBox's API lives at NetBox's paths (/api/ipam/...), outside /api/v1 and its schema.
     mount_netbox(app)
 
