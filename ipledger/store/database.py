@@ -124,7 +124,8 @@ class Database:
             LedgerError: it does not (down, unreachable, or refusing connections).
         """
         try:
-            with self.engine.connect() as connection:
+            # Read-only: on SQLite a plain BEGIN, which never waits for a writer.
+            with self._reader.connect() as connection:
                 if self.dialect == "postgresql":
                     connection.exec_driver_sql("SET LOCAL statement_timeout = 2000")
                 connection.exec_driver_sql("SELECT 1")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from ipledger.api.app import create_app
 from ipledger.service.ledger import Ledger
@@ -61,3 +62,14 @@ def test_health_request_while_the_database_is_down_is_a_clean_503(database_down:
     assert response.headers["content-type"] == PROBLEM_TYPE
     assert response.json()["detail"].startswith("database unavailable")
     assert_no_traceback(response)
+
+
+def test_health_readiness_does_not_wait_for_a_writer(
+    ledger: Ledger, ledger_url: str, api_base: str, api_server: tuple[AppSwitch, str]
+) -> None:
+    _, base = api_server
+    with ledger.database.writing() as session, httpx.Client(base_url=base, timeout=30) as plain:
+        session.execute(text("SELECT 1"))  # the transaction has begun: on SQLite it holds the write lock
+        ready = plain.get("/readyz")
+
+    assert ready.status_code == 200
