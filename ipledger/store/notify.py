@@ -20,9 +20,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-__all__ = ["CHANNEL", "ChangeListener", "notify_changes"]
+__all__ = ["APPLICATION_NAME", "CHANNEL", "ChangeListener", "notify_changes"]
 
 CHANNEL = "ipledger_changes"
+APPLICATION_NAME = "ipledger-listener"  # how the listener's connection shows in pg_stat_activity
 _log = logging.getLogger("ipledger.notify")
 _FIRST_PAUSE = 0.5
 _LONGEST_PAUSE = 10.0
@@ -57,7 +58,9 @@ class ChangeListener:
         pause = _FIRST_PAUSE
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5) as connection:
+                with psycopg.connect(
+                    self._conninfo, autocommit=True, connect_timeout=5, application_name=APPLICATION_NAME
+                ) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
                     self.connected.set()
                     pause = _FIRST_PAUSE

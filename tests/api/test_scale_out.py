@@ -24,6 +24,7 @@ from sqlalchemy import text
 from ipledger.service.events import listen_for_changes
 from ipledger.service.ledger import Ledger
 from ipledger.store.models import Address, Prefix
+from ipledger.store.notify import APPLICATION_NAME
 from tests.api import tokens
 from tests.api.conftest import client_of, sign_in
 from tests.api.server import server_process
@@ -69,6 +70,39 @@ def test_scale_out_listener_is_told_of_a_commit_by_another_connection(
     finally:
         listener.stop()
         other.close()
+
+
+def _listener_pids(ledger: Ledger) -> set[int]:
+    with ledger.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = :name AND datname = current_database()"
+            ),
+            {"name": APPLICATION_NAME},
+        )
+        return {row[0] for row in rows}
+
+
+def test_scale_out_listener_reconnects_when_its_connection_is_lost(ledger: Ledger, ledger_url: str) -> None:
+    _postgres_only(ledger_url)
+    told = threading.Event()
+    listener = listen_for_changes(ledger, told.set)
+    assert listener is not None
+    listener.start()
+    try:
+        assert listener.connected.wait(ARRIVAL_TIMEOUT)
+        (lost,) = _listener_pids(ledger)
+        with ledger.engine.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": lost})
+        deadline = time.monotonic() + ARRIVAL_TIMEOUT
+        while _listener_pids(ledger) in (set(), {lost}) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert listener.connected.wait(ARRIVAL_TIMEOUT)
+        told.clear()
+        add_prefix(ledger, "10.9.0.0/16")
+        assert told.wait(ARRIVAL_TIMEOUT)
+    finally:
+        listener.stop()
 
 
 def test_scale_out_listener_is_none_on_sqlite(ledger: Ledger, ledger_url: str) -> None:
