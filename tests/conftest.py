@@ -101,8 +101,10 @@ def postgres_database() -> Iterator[PostgresDatabase]:
         yield PostgresDatabase(url, ledger, tables, seed)
     finally:
         ledger.close()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+        # A new connection: a test may have restarted PostgreSQL meanwhile (tests/api/test_faults.py).
+        with _connect_admin(base) as again:
+            again.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from ipledger.api.routes import (
     catalog,
     clusters,
     events,
+    health,
     monitoring,
     observations,
     prefixes,
@@ -93,6 +94,8 @@ def create_app(ledger: Ledger) -> FastAPI:
     app.include_router(session.router, prefix=PREFIX)
     # Where Prometheus looks by convention, outside the versioned API; it checks its own token.
     app.include_router(metrics.router)
+    # For load balancers and orchestrators: no credentials, not in the API's schema.
+    app.include_router(health.router)
     # NetBox's API lives at NetBox's paths (/api/ipam/...), outside /api/v1 and its schema.
     mount_netbox(app)
 

@@ -3,11 +3,39 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
 from ipledger.cli.context import CliState, pass_state
+from ipledger.cli.errors import UsageLine
 from ipledger.service.auth import ensure_first_admin
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["DATABASE_URL_ENV", "MONITOR_ENV", "SYNC_CLUSTERS_ENV", "app_from_environment", "serve"]
+
+# How `serve --workers N` hands its settings to the worker processes, which build their own app.
+DATABASE_URL_ENV = "IPLEDGER_SERVE_DATABASE_URL"
+SYNC_CLUSTERS_ENV = "IPLEDGER_SERVE_SYNC_CLUSTERS"
+MONITOR_ENV = "IPLEDGER_SERVE_MONITOR"
+APP_FACTORY = "ipledger.cli.serve:app_from_environment"
+
+
+def app_from_environment() -> FastAPI:
+    """The application of one worker process: the API and web UI on the ledger at
+    ``IPLEDGER_SERVE_DATABASE_URL``, opened by this process and closed when it stops."""
+    from ipledger.api.server import build_app
+    from ipledger.service.ledger import Ledger
+    from ipledger.web.app import install_web
+
+    ledger = Ledger.open(os.environ[DATABASE_URL_ENV])
+    sync_clusters = os.environ.get(SYNC_CLUSTERS_ENV) == "1"
+    monitor = os.environ.get(MONITOR_ENV, "1") == "1"
+    return build_app(
+        ledger, sync_clusters=sync_clusters, monitor=monitor, extend=install_web, close_ledger=True
+    )
 
 
 @click.command()
@@ -34,8 +62,17 @@ from ipledger.service.auth import ensure_first_admin
     show_default=True,
     help="Sample utilization every 15 minutes, thin the history, and deliver webhooks.",
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes sharing the port (more than 1 needs PostgreSQL).",
+)
 @pass_state
-def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: bool, monitor: bool) -> None:
+def serve(
+    state: CliState, host: str, port: int, log_level: str, sync_clusters: bool, monitor: bool, workers: int
+) -> None:
     """Serve the web UI and the HTTP API on HOST:PORT until stopped with Ctrl-C.
 
     The web UI is at / (sign in with a user's password). The API lives under /api/v1; its
@@ -50,13 +87,26 @@ def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: 
 
     Prometheus scrapes /metrics (with a token, unless IPLEDGER_METRICS_PUBLIC=1).
 
+    With --workers N (PostgreSQL only: one process serves a SQLite file), N processes share
+    the port; a change made through one reaches the event streams of all, and each scheduled
+    cluster sync runs once per interval across them. Several hosts on one PostgreSQL database
+    work the same way. GET /healthz answers while the process runs; GET /readyz also checks
+    the database (503 when it does not answer). SIGTERM lets requests in flight finish.
+
     \b
     Examples:
       ipledger serve
-      ipledger --database postgresql://ipam@db.example.net/ipam serve --host 0.0.0.0 --port 8080
+      ipledger --database postgresql://ipam@db.example.net/ipam serve --host 0.0.0.0 --workers 4
     """
+    url = state.url()
+    if workers > 1 and not url.startswith("postgresql"):
+        raise UsageLine(
+            f"--workers {workers} needs PostgreSQL: SQLite admits one writer process at a time, "
+            "so one process serves a SQLite file (use --workers 1, or a postgresql:// database)"
+        )
     # Imported here: only `serve` needs the web stack.
     from ipledger.api.server import serve as run_server
+    from ipledger.api.server import serve_workers
     from ipledger.web.app import install_web
 
     ledger = state.ledger()
@@ -73,12 +123,20 @@ def serve(state: CliState, host: str, port: int, log_level: str, sync_clusters: 
         f"ledger: {state.location()}",
         err=True,
     )
-    run_server(
-        ledger,
-        host=host,
-        port=port,
-        log_level=log_level,
-        sync_clusters=sync_clusters,
-        monitor=monitor,
-        extend=install_web,
-    )
+    if workers == 1:
+        run_server(
+            ledger,
+            host=host,
+            port=port,
+            log_level=log_level,
+            sync_clusters=sync_clusters,
+            monitor=monitor,
+            extend=install_web,
+        )
+        return
+    # Each worker opens the ledger itself; this process only supervises them.
+    state.close()
+    os.environ[DATABASE_URL_ENV] = url
+    os.environ[SYNC_CLUSTERS_ENV] = "1" if sync_clusters else "0"
+    os.environ[MONITOR_ENV] = "1" if monitor else "0"
+    serve_workers(APP_FACTORY, host=host, port=port, workers=workers, log_level=log_level)

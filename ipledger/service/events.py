@@ -4,14 +4,15 @@ The audit log is the event log. Its ids grow in commit order (``Transaction.writ
 the audit lock on PostgreSQL), so "everything after id N" is a complete resume point: a browser
 that reconnects with the last id it saw misses nothing, whatever happened meanwhile, and a
 change made by another server process or the CLI reaches the stream too, by the short poll.
-Within this process, :class:`CommitSignal` wakes the waiting streams the moment a change commits.
+Within this process, :class:`CommitSignal` wakes the waiting streams the moment a change commits;
+on PostgreSQL, :func:`listen_for_changes` wakes them as soon as another process commits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
@@ -20,8 +21,17 @@ from ipledger.service.audit import change_record, hidden_kinds
 from ipledger.service.ledger import Ledger, groups_of_change
 from ipledger.service.records import ChangeRecord
 from ipledger.store import catalog
+from ipledger.store.notify import ChangeListener
 
-__all__ = ["CommitSignal", "EventFilter", "Subscriber", "changes_after", "latest_change_id"]
+__all__ = [
+    "ChangeListener",
+    "CommitSignal",
+    "EventFilter",
+    "Subscriber",
+    "changes_after",
+    "latest_change_id",
+    "listen_for_changes",
+]
 
 PAGE = 500
 
@@ -111,3 +121,11 @@ class Subscriber:
             return False
         self.flag.clear()
         return True
+
+
+def listen_for_changes(ledger: Ledger, callback: Callable[[], None]) -> ChangeListener | None:
+    """Call ``callback`` whenever another process commits changes to this ledger (PostgreSQL:
+    LISTEN/NOTIFY); None on SQLite, where one process serves the file. Start and stop it."""
+    if ledger.dialect != "postgresql":
+        return None
+    return ChangeListener(ledger.engine.url.render_as_string(hide_password=False), callback)

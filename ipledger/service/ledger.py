@@ -22,6 +22,7 @@ from ipledger.store.bulk_insert import insert_rows
 from ipledger.store.database import Database, Engine, Session, database_url_for_path
 from ipledger.store.locks import lock_audit_log
 from ipledger.store.models import Change
+from ipledger.store.notify import notify_changes
 
 __all__ = ["Actor", "Event", "Ledger", "Transaction", "database_url_for_path", "groups_of_change"]
 
@@ -154,6 +155,8 @@ class Transaction:
             lock_audit_log(self.session)
             for start in range(0, written, _AUDIT_CHUNK):
                 insert_rows(self.session, Change, self.audit_rows[start : start + _AUDIT_CHUNK])
+            # Delivered on commit, to the event streams of every server process (PostgreSQL).
+            notify_changes(self.session)
         self.audit_rows = []
         return written
 
@@ -193,6 +196,10 @@ class Ledger:
 
     def close(self) -> None:
         self.database.close()
+
+    def ping(self) -> None:
+        """Check that the database answers; raises ``LedgerError`` when it does not."""
+        self.database.ping()
 
     @contextmanager
     def transaction(self, actor: Actor) -> Iterator[Transaction]:

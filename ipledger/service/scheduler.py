@@ -3,8 +3,11 @@
 Each round claims the clusters whose last sync started longer ago than their interval by
 recording a running sync for them, in one transaction that locks their rows (PostgreSQL) or
 the database (SQLite). Several server processes on one PostgreSQL database therefore never run
-the same sync twice: the second one sees the first one's claim. Then each claimed sync runs;
-one that fails is recorded as failed with its error, and the round goes on.
+the same sync twice: the second one sees the first one's claim. Each sync also runs under an
+advisory lock of its cluster (PostgreSQL), held from before the claim until it ends: a sync that
+outlasts its interval is not started a second time beside itself by the next round of another
+process, and a process killed mid-sync releases the lock with its connection. One that fails is
+recorded as failed with its error, and the round goes on.
 """
 
 from __future__ import annotations
@@ -69,12 +72,15 @@ def schedule_sync(
         return cluster_record(row, tx.session)
 
 
-def claim_due_syncs(ledger: Ledger, *, now: datetime) -> list[Claim]:
-    """Record a running sync for every scheduled cluster that is due, and return them."""
+def claim_due_syncs(ledger: Ledger, *, now: datetime, only: int | None = None) -> list[Claim]:
+    """Record a running sync for every scheduled cluster that is due (or only for the cluster
+    with the id ``only``, if due), and return them."""
     claims = []
     with ledger.transaction(ACTOR) as tx:
         session = tx.session
         for cluster in stored.list_scheduled_clusters(session):
+            if only is not None and cluster.id != only:
+                continue
             locks.lock_cluster(session, cluster.id)
             last = observed.find_last_sync(session, cluster.id)
             every = timedelta(minutes=cluster.sync_every_minutes or 15)
@@ -99,23 +105,32 @@ def claim_due_syncs(ledger: Ledger, *, now: datetime) -> list[Claim]:
 def run_due_syncs(ledger: Ledger, *, now: datetime | None = None) -> list[tuple[str, str]]:
     """One round: claim the due clusters and sync each; returns (cluster, "ok" or the error)."""
     moment = now or datetime.now(UTC)
+    with ledger.reading() as session:
+        scheduled = [cluster.id for cluster in stored.list_scheduled_clusters(session)]
     outcomes = []
-    for claim in claim_due_syncs(ledger, now=moment):
-        try:
-            sync_live(
-                ledger,
-                claim.cluster,
-                claim.source,
-                actor=ACTOR,
-                now=moment,
-                claimed=(claim.cluster_id, claim.sync_id),
-            )
-        except Exception as error:  # recorded as failed by the sync; the round goes on
-            _log.warning("scheduled sync of cluster %s failed: %s", claim.cluster, error)
-            outcomes.append((claim.cluster, str(error) or type(error).__name__))
-        else:
-            outcomes.append((claim.cluster, "ok"))
+    for cluster_id in scheduled:
+        with locks.hold_exclusive(ledger.engine, locks.SYNC_LOCK, cluster_id) as ours:
+            if not ours:  # another server process is syncing it right now
+                continue
+            for claim in claim_due_syncs(ledger, now=moment, only=cluster_id):
+                outcomes.append(_run(ledger, claim, moment))
     return outcomes
+
+
+def _run(ledger: Ledger, claim: Claim, moment: datetime) -> tuple[str, str]:
+    try:
+        sync_live(
+            ledger,
+            claim.cluster,
+            claim.source,
+            actor=ACTOR,
+            now=moment,
+            claimed=(claim.cluster_id, claim.sync_id),
+        )
+    except Exception as error:  # recorded as failed by the sync; the round goes on
+        _log.warning("scheduled sync of cluster %s failed: %s", claim.cluster, error)
+        return claim.cluster, str(error) or type(error).__name__
+    return claim.cluster, "ok"
 
 
 class SyncScheduler:

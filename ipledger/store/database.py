@@ -25,6 +25,7 @@ __all__ = ["READ_ONLY", "Database", "Engine", "Session", "database_url_for_path"
 READ_ONLY = "ipledger_read_only"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _BUSY_TIMEOUT_SECONDS = 60
+_CONNECT_TIMEOUT_SECONDS = 10
 
 
 def database_url_for_path(path: Path) -> str:
@@ -44,7 +45,10 @@ def open_engine(url: str) -> Engine:
     if url.startswith("postgresql"):
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-        return create_engine(url, pool_pre_ping=True)
+        # Pre-ping: a connection left from before a restart of PostgreSQL is replaced, not used.
+        return create_engine(
+            url, pool_pre_ping=True, connect_args={"connect_timeout": _CONNECT_TIMEOUT_SECONDS}
+        )
     raise InvalidInputError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://...")
 
 
@@ -113,6 +117,21 @@ class Database:
     def close(self) -> None:
         self.engine.dispose()
 
+    def ping(self) -> None:
+        """Run ``SELECT 1``, to tell whether the database answers.
+
+        Raises:
+            LedgerError: it does not (down, unreachable, or refusing connections).
+        """
+        try:
+            # Read-only: on SQLite a plain BEGIN, which never waits for a writer.
+            with self._reader.connect() as connection:
+                if self.dialect == "postgresql":
+                    connection.exec_driver_sql("SET LOCAL statement_timeout = 2000")
+                connection.exec_driver_sql("SELECT 1")
+        except DatabaseError as exc:
+            raise LedgerError(f"database unavailable: {str(exc.orig).splitlines()[0]}") from exc
+
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """A write transaction, committed when the block ends without an error.
@@ -135,7 +154,7 @@ class Database:
             # A value the database cannot hold (a number beyond 64 bits on PostgreSQL): bad input.
             raise InvalidInputError(f"a value is out of range: {str(exc.orig).splitlines()[0]}") from exc
         except DatabaseError as exc:
-            raise LedgerError(f"database error: {str(exc.orig).splitlines()[0]}") from exc
+            raise _database_error(exc) from exc
         finally:
             session.close()
 
@@ -147,7 +166,7 @@ class Database:
             with self._reader.connect() as connection, connection.begin():
                 yield connection
         except DatabaseError as exc:
-            raise LedgerError(f"database error: {str(exc.orig).splitlines()[0]}") from exc
+            raise _database_error(exc) from exc
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -159,9 +178,24 @@ class Database:
             # A value the database cannot hold (a number beyond 64 bits on PostgreSQL): bad input.
             raise InvalidInputError(f"a value is out of range: {str(exc.orig).splitlines()[0]}") from exc
         except DatabaseError as exc:
-            raise LedgerError(f"database error: {str(exc.orig).splitlines()[0]}") from exc
+            raise _database_error(exc) from exc
         finally:
             session.close()
+
+
+def _database_error(exc: DatabaseError) -> LedgerError:
+    """The domain error of a failed statement; a lost or refused connection (PostgreSQL
+    restarting, say) says that the database is unavailable."""
+    first = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+    if exc.connection_invalidated or _is_connection_error(exc):
+        return LedgerError(f"database unavailable: {first}")
+    return LedgerError(f"database error: {first}")
+
+
+def _is_connection_error(exc: DatabaseError) -> bool:
+    # SQLSTATE class 08 (connection exception) and 57P0x (the server shutting down or restarting).
+    state = getattr(exc.orig, "sqlstate", None)
+    return isinstance(exc, OperationalError) and (state is None or state.startswith(("08", "57P")))
 
 
 def _safe(url: str) -> str:

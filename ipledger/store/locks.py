@@ -3,15 +3,18 @@ already holds the database's write lock (BEGIN IMMEDIATE)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from ipledger.core.ranges import IPRange
 from ipledger.store.models import Cluster, Prefix, Space
 
 __all__ = [
+    "SYNC_LOCK",
+    "hold_exclusive",
     "lock_audit_log",
     "lock_cluster",
     "lock_prefixes",
@@ -39,6 +42,33 @@ def lock_audit_log(session: Session) -> None:
     """
     if takes_row_locks(session):
         session.execute(select(func.pg_advisory_xact_lock(_AUDIT_LOG_LOCK)))
+
+
+# The key of the advisory locks held while a cluster's sync runs (the second key: its id).
+SYNC_LOCK = 0x1F1ED6E6
+
+
+@contextmanager
+def hold_exclusive(engine: Engine, key: int, item: int) -> Iterator[bool]:
+    """Try to take the advisory lock (key, item) for the length of the block; yields whether it
+    was taken. Another holder, in any process on the same PostgreSQL database, makes it False.
+
+    A session-level lock on a connection of its own: PostgreSQL releases it when the block ends,
+    and also when the process holding it dies, so that a killed server never blocks the others.
+    On SQLite it is always taken (one process serves a SQLite file).
+    """
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    with engine.connect() as connection:
+        taken = bool(connection.execute(select(func.pg_try_advisory_lock(key, item))).scalar())
+        connection.commit()
+        try:
+            yield taken
+        finally:
+            if taken:
+                connection.execute(select(func.pg_advisory_unlock(key, item)))
+                connection.commit()
 
 
 def lock_space(session: Session, space_id: int) -> None:

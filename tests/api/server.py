@@ -3,6 +3,8 @@ another process, each on a port the operating system picked; stopped and joined 
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -10,7 +12,8 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -19,7 +22,7 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["AppSwitch", "free_port", "serve_in_process", "serve_in_thread"]
+__all__ = ["AppSwitch", "ServerProcess", "free_port", "serve_in_process", "serve_in_thread", "server_process"]
 
 _ROOT = Path(__file__).resolve().parents[2]
 # Only ends a run in which the server never came up; it never decides a pass.
@@ -72,12 +75,36 @@ def free_port() -> int:
         return port
 
 
-@contextmanager
-def serve_in_process(database_url: str) -> Iterator[str]:
-    """Run ``python -m ipledger --database URL serve`` on a free port; yield its base URL.
+@dataclass(frozen=True, slots=True)
+class ServerProcess:
+    """A running ``ipledger serve``: its base URL and its process (the leader of its own
+    process group: with ``--workers`` its workers are in that group too)."""
 
-    The process is killed on the way out, whatever happened; its log goes to a temporary file
-    (a pipe nobody reads could fill up and stall the server) and is shown if it fails to start.
+    base: str
+    process: subprocess.Popen[bytes]
+    log: IO[bytes]
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+
+@contextmanager
+def serve_in_process(database_url: str, *options: str) -> Iterator[str]:
+    """Run ``python -m ipledger --database URL serve [OPTIONS]`` on a free port; yield its base URL."""
+    with server_process(database_url, *options) as server:
+        yield server.base
+
+
+@contextmanager
+def server_process(
+    database_url: str, *options: str, env: dict[str, str] | None = None
+) -> Iterator[ServerProcess]:
+    """Run ``python -m ipledger --database URL serve [OPTIONS]`` on a free port until it answers.
+
+    Its whole process group is killed on the way out, whatever happened; its log goes to a
+    temporary file (a pipe nobody reads could fill up and stall the server) and is shown if it
+    fails to start.
     """
     port = free_port()
     with tempfile.TemporaryFile() as log:
@@ -93,18 +120,22 @@ def serve_in_process(database_url: str) -> Iterator[str]:
                 str(port),
                 "--log-level",
                 "warning",
+                *options,
             ],
             cwd=_ROOT,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=None if env is None else {**os.environ, **env},
         )
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_until_up(process, base, log)
-            yield base
+            yield ServerProcess(base, process, log)
         finally:
-            process.kill()
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
 
@@ -115,8 +146,9 @@ def _wait_until_up(process: subprocess.Popen[bytes], base: str, log: IO[bytes]) 
                 log.seek(0)
                 raise RuntimeError(f"ipledger serve exited with {process.returncode}: {log.read().decode()}")
             try:
-                client.get("/api/v1/roles")
-                return
+                if client.get("/readyz").status_code == 200:
+                    return
+                time.sleep(0.05)
             except httpx.TransportError:
                 time.sleep(0.05)
     raise RuntimeError(f"ipledger serve did not answer on {base}")

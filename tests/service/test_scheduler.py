@@ -9,6 +9,8 @@ Rounds run at fixed times. Each test runs on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -32,6 +34,7 @@ from ipledger.service.scheduler import (
     schedule_sync,
 )
 from ipledger.service.sync import LiveSource
+from ipledger.store import locks
 from tests.kube.fake_apiserver import FakeAPIServer, write_kubeconfig
 from tests.service.factories import ACTOR, add_cluster, all_changes, ip, stored_state
 from tests.service.k8s_dumps import node, pod, service
@@ -366,3 +369,51 @@ def test_sync_scheduler_keeps_running_after_a_failed_sync(
     finally:
         scheduler.stop(timeout=30)
     assert SCHEDULER_THREAD not in [thread.name for thread in threading.enumerate()]
+
+
+# -- several server processes on one PostgreSQL database ----------------------------------------
+
+_ROUND_IN_A_PROCESS = """
+import sys
+from datetime import datetime
+from ipledger.service.ledger import Ledger
+from ipledger.service.scheduler import run_due_syncs
+
+ledger = Ledger.open(sys.argv[1])
+print(run_due_syncs(ledger, now=datetime.fromisoformat(sys.argv[2])))
+ledger.close()
+"""
+
+
+def test_run_due_syncs_skips_a_cluster_another_process_is_syncing(
+    ledger: Ledger, ledger_url: str, kubeconfig: Path
+) -> None:
+    if not ledger_url.startswith("postgresql"):
+        pytest.skip("the advisory lock is PostgreSQL's; one process serves a SQLite file")
+    scheduled(ledger, "prod", kubeconfig)
+    cluster_id = show_cluster(ledger, "prod").cluster.id
+    other = Ledger.open(ledger_url)
+    try:
+        with locks.hold_exclusive(other.engine, locks.SYNC_LOCK, cluster_id) as taken:
+            assert taken
+            assert run_due_syncs(ledger, now=T0) == []
+            assert syncs(ledger) == []
+        assert run_due_syncs(ledger, now=T0) == [("prod", "ok")]
+    finally:
+        other.close()
+
+
+def test_run_due_syncs_in_two_processes_at_once_syncs_once(
+    ledger: Ledger, ledger_url: str, kubeconfig: Path
+) -> None:
+    if not ledger_url.startswith("postgresql"):
+        pytest.skip("several processes share a database on PostgreSQL")
+    scheduled(ledger, "prod", kubeconfig)
+    command = [sys.executable, "-c", _ROUND_IN_A_PROCESS, ledger_url, T0.isoformat()]
+
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    outputs = [process.communicate(timeout=120) for process in processes]
+
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    assert sorted(out.decode().strip() for out, _ in outputs) == ["[('prod', 'ok')]", "[]"]
+    assert [row.status for row in syncs(ledger)] == ["ok"]
