@@ -369,22 +369,7 @@ def allocate_prefixes(
                 blocks = free_space.list_blocks(session, owner, version=parent.version).iter_blocks()
                 raise ExhaustedError(describe_exhaustion(parent, prefixlen=prefixlen, free_blocks=blocks))
             network = place_in_block(*block, prefixlen=prefixlen, version=parent.version, policy=policy)
-            taken.append(
-                insert_prefix(
-                    tx,
-                    space_row,
-                    network,
-                    status=fields.status,
-                    role=fields.role,
-                    group=fields.group,
-                    managed_by=fields.managed_by,
-                    description=fields.description,
-                    tags=fields.tags,
-                    is_pool=fields.is_pool,
-                    thresholds=DEFAULT_THRESHOLDS,
-                    unit_prefixlen=None,
-                )
-            )
+            taken.append(_insert_allocated(tx, space_row, network, fields))
         lookup = names(session)
         return [prefix_record(row, lookup) for row in taken]
 

@@ -18,13 +18,14 @@ from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import DEFAULT_THRESHOLDS
 from ipledger.service.addresses import AddressFields, change_address, insert_address
 from ipledger.service.convert import address_record, names, prefix_record, range_record
+from ipledger.service.groups import ensure_group
 from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.lookup import load_space
 from ipledger.service.prefixes import change_prefix, insert_prefix
 from ipledger.service.ranges import change_range, insert_range
 from ipledger.service.records import AddressRecord, PrefixRecord, RangeRecord
 from ipledger.store import catalog, queries
-from ipledger.store.models import Address, Group, Prefix, Range, Role, Space
+from ipledger.store.models import Address, Prefix, Range, Role, Space
 
 __all__ = ["Edit", "Setup", "apply_edits", "located"]
 
@@ -135,31 +136,7 @@ def _set_up(tx: Transaction, setup: Setup) -> None:
             session.flush()
             tx.record("create", "role", None, name, after={"name": name, "description": ""})
     for path in sorted(setup.groups, key=lambda item: item.count("/")):
-        _ensure_group(tx, path)
-
-
-def _ensure_group(tx: Transaction, path: str) -> Group:
-    found = queries.find_group_by_path(tx.session, path)
-    if found is not None:
-        return found
-    parent_path, _, name = path.rpartition("/")
-    parent = _ensure_group(tx, parent_path) if parent_path else None
-    group = Group(
-        parent_id=None if parent is None else parent.id,
-        name=name,
-        path=path,
-        description="",
-        owner="",
-        environment="",
-        tags=[],
-        created_at=tx.now,
-        updated_at=tx.now,
-        version=1,
-    )
-    tx.session.add(group)
-    tx.session.flush()
-    tx.record("create", "group", group.id, path, after={"path": path, "name": name})
-    return group
+        ensure_group(tx, path)
 
 
 def located(where: str, exc: LedgerError) -> LedgerError:

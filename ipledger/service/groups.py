@@ -23,6 +23,7 @@ __all__ = [
     "GroupNode",
     "create_group",
     "delete_group",
+    "ensure_group",
     "group_tree",
     "list_groups",
     "move_group",
@@ -70,6 +71,14 @@ def create_group(
         tx.session.flush()
         tx.record("create", "group", group.id, group.path, after=snapshot(group, names(tx.session)))
         return group_record(group)
+
+
+def ensure_group(tx: Transaction, path: str) -> Group:
+    """The group at ``path`` inside an open transaction, created (with every missing group above
+    it, each with its audit entry) when it does not exist."""
+    found = _ensure_parent(tx, path, create=True)
+    assert found is not None  # a path is never empty here
+    return found
 
 
 def _ensure_parent(tx: Transaction, parent_path: str, *, create: bool) -> Group | None:
