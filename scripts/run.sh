@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Quick start: install what is needed, create (or upgrade) the ledger in ./ipledger.db and serve
-# the HTTP API on http://127.0.0.1:8080/api/v1 (docs at /api/v1/docs) until Ctrl-C.
+# the web UI on http://127.0.0.1:8080/ and the HTTP API under /api/v1 (docs at /api/v1/docs) until Ctrl-C.
 # Any arguments are passed to the ipledger command instead, e.g. scripts/run.sh prefix list.
 set -euo pipefail
 cd "$(dirname "$0")/.."
