@@ -38,11 +38,6 @@ ROUNDS = 4
 BULK = 10_000
 
 
-def _postgres_only(url: str) -> None:
-    if not url.startswith("postgresql"):
-        pytest.skip("several server processes share a database on PostgreSQL only")
-
-
 def _change_events(response: httpx.Response) -> Iterator[dict[str, object]]:
     """The ``change`` events of an open event stream, as they come."""
     event = ""
@@ -53,10 +48,10 @@ def _change_events(response: httpx.Response) -> Iterator[dict[str, object]]:
             yield json.loads(line.removeprefix("data: "))
 
 
+@pytest.mark.parametrize("ledger_url", ["postgresql"], indirect=True)
 def test_scale_out_listener_is_told_of_a_commit_by_another_connection(
     ledger: Ledger, ledger_url: str
 ) -> None:
-    _postgres_only(ledger_url)
     told = threading.Event()
     other = Ledger.open(ledger_url)  # another engine: as another process would commit
     listener = listen_for_changes(ledger, told.set)
@@ -83,8 +78,8 @@ def _listener_pids(ledger: Ledger) -> set[int]:
         return {row[0] for row in rows}
 
 
+@pytest.mark.parametrize("ledger_url", ["postgresql"], indirect=True)
 def test_scale_out_listener_reconnects_when_its_connection_is_lost(ledger: Ledger, ledger_url: str) -> None:
-    _postgres_only(ledger_url)
     told = threading.Event()
     listener = listen_for_changes(ledger, told.set)
     assert listener is not None
@@ -105,16 +100,15 @@ def test_scale_out_listener_reconnects_when_its_connection_is_lost(ledger: Ledge
         listener.stop()
 
 
+@pytest.mark.parametrize("ledger_url", ["sqlite"], indirect=True)
 def test_scale_out_listener_is_none_on_sqlite(ledger: Ledger, ledger_url: str) -> None:
-    if ledger_url.startswith("postgresql"):
-        pytest.skip("SQLite only")
     assert listen_for_changes(ledger, lambda: None) is None
 
 
+@pytest.mark.parametrize("ledger_url", ["postgresql"], indirect=True)
 def test_scale_out_change_through_one_process_reaches_the_stream_of_another(
     ledger: Ledger, ledger_url: str
 ) -> None:
-    _postgres_only(ledger_url)
     tokens.current["alice"] = sign_in(ledger)
     with server_process(ledger_url) as first, server_process(ledger_url) as second:
         arrived: list[dict[str, object]] = []
@@ -148,8 +142,8 @@ def test_scale_out_change_through_one_process_reaches_the_stream_of_another(
     ]
 
 
+@pytest.mark.parametrize("ledger_url", ["postgresql"], indirect=True)
 def test_scale_out_50_clients_on_4_workers_never_collide(ledger: Ledger, ledger_url: str) -> None:
-    _postgres_only(ledger_url)
     address_parent = add_prefix(ledger, "10.0.0.0/23").id
     prefix_parent = add_prefix(ledger, "10.1.0.0/20").id
     tokens.current["alice"] = sign_in(ledger)
@@ -202,12 +196,13 @@ def _bulk(count: int, *, offset: int = 0) -> list[dict[str, str]]:
     return [{"address": str(ipaddress.ip_address(base + index))} for index in range(count)]
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+# Several workers share a database on PostgreSQL only (one process serves a SQLite file).
+@pytest.mark.parametrize(
+    ("ledger_url", "workers"), [("sqlite", 1), ("postgresql", 1), ("postgresql", 2)], indirect=["ledger_url"]
+)
 def test_scale_out_sigterm_lets_a_request_in_flight_finish(
     ledger: Ledger, ledger_url: str, workers: int
 ) -> None:
-    if workers > 1:
-        _postgres_only(ledger_url)
     tokens.current["alice"] = sign_in(ledger)
     with server_process(ledger_url, "--workers", str(workers)) as server:
         outcome: list[httpx.Response] = []

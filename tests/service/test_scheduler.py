@@ -385,11 +385,10 @@ ledger.close()
 """
 
 
+@pytest.mark.parametrize("ledger_url", ["postgresql"], indirect=True)
 def test_run_due_syncs_skips_a_cluster_another_process_is_syncing(
     ledger: Ledger, ledger_url: str, kubeconfig: Path
 ) -> None:
-    if not ledger_url.startswith("postgresql"):
-        pytest.skip("the advisory lock is PostgreSQL's; one process serves a SQLite file")
     scheduled(ledger, "prod", kubeconfig)
     cluster_id = show_cluster(ledger, "prod").cluster.id
     other = Ledger.open(ledger_url)
@@ -403,11 +402,10 @@ def test_run_due_syncs_skips_a_cluster_another_process_is_syncing(
         other.close()
 
 
+@pytest.mark.parametrize("ledger_url", ["postgresql"], indirect=True)
 def test_run_due_syncs_in_two_processes_at_once_syncs_once(
     ledger: Ledger, ledger_url: str, kubeconfig: Path
 ) -> None:
-    if not ledger_url.startswith("postgresql"):
-        pytest.skip("several processes share a database on PostgreSQL")
     scheduled(ledger, "prod", kubeconfig)
     command = [sys.executable, "-c", _ROUND_IN_A_PROCESS, ledger_url, T0.isoformat()]
 
