@@ -5,6 +5,7 @@ the restored ledger exports the same document and goes on allocating."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -89,14 +90,16 @@ def test_backup_json_export_restores_into_a_fresh_database(
         restored.close()
 
 
+@pytest.mark.parametrize("ledger_url", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("form", ["custom", "plain"])
 def test_backup_pg_dump_restores_everything_into_a_fresh_database(
     ledger: Ledger, ledger_url: str, fresh_url: str, tmp_path: Path, form: str
 ) -> None:
-    if not ledger_url.startswith("postgresql"):
-        pytest.skip("pg_dump backs up PostgreSQL")
     if shutil.which("pg_dump") is None:
-        pytest.skip("pg_dump is not installed")
+        message = "pg_dump is not installed (Debian's postgresql-client)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}; CI=true: the backup test must run")
+        pytest.skip(message)
     _fill(ledger)
     backup = tmp_path / f"backup.{form}"
 
