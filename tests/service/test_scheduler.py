@@ -29,6 +29,7 @@ from ipledger.service.reports import whois
 from ipledger.service.scheduler import (
     Claim,
     SyncScheduler,
+    _run_in_child,  # the child's failure path, which no cluster can provoke
     claim_due_syncs,
     run_due_syncs,
     schedule_sync,
@@ -255,12 +256,15 @@ def test_claim_due_syncs_from_two_ledgers_claims_each_due_cluster_once(
 # -- run_due_syncs -------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("in_child", [True, False], ids=["child process", "this process"])
 def test_run_due_syncs_syncs_a_scheduled_cluster_from_its_api_server(
-    ledger: Ledger, kubeconfig: Path
+    ledger: Ledger, kubeconfig: Path, in_child: bool
 ) -> None:
     scheduled(ledger, "prod", kubeconfig)
+    woken: list[str] = []
+    ledger.commit_hooks.append(lambda: woken.append("commit"))
 
-    outcomes = run_due_syncs(ledger, now=T0)
+    outcomes = run_due_syncs(ledger, now=T0, in_child=in_child)
 
     assert outcomes == [("prod", "ok")]
     (row,) = syncs(ledger)
@@ -277,6 +281,24 @@ def test_run_due_syncs_syncs_a_scheduled_cluster_from_its_api_server(
         for item in answer.held_by
     ]
     assert held == [("prod", "pod", "default/web-1", T0)]
+    assert woken  # the event streams of this process hear of the sync, wherever it ran
+    ledger.commit_hooks.clear()
+
+
+def test_a_sync_process_that_ends_before_recording_its_outcome_marks_the_sync_failed(
+    ledger: Ledger, kubeconfig: Path, tmp_path: Path
+) -> None:
+    scheduled(ledger, "prod", kubeconfig)
+    (claim,) = claim_due_syncs(ledger, now=T0)
+    # The child cannot open this database, so it exits with an error before touching the sync.
+    unopenable = f"sqlite+pysqlite:///{tmp_path / 'no-such-folder' / 'ledger.db'}"
+
+    cluster, error = _run_in_child(ledger, unopenable, claim, T0)
+
+    assert (cluster, error) == ("prod", "the sync process ended with exit code 1 before it finished")
+    (row,) = syncs(ledger)
+    assert (row.status, row.error) == ("failed", error)
+    assert row.finished_at is not None
 
 
 def test_run_due_syncs_within_the_interval_syncs_nothing(
