@@ -185,7 +185,7 @@ def sync_with(
             cluster = session.get(Cluster, cluster_id)
             space_row = None if cluster is None else session.get(Space, cluster.space_id)
             assert cluster is not None and space_row is not None  # foreign keys keep them
-            findings += record_node_addresses(tx, space_row, name, snapshot, seen_at=taken_at)
+            findings += record_node_addresses(tx, space_row, name, cluster_id, snapshot, seen_at=taken_at)
             observed.touch_addresses(session, cluster.space_id, _seen_values(snapshot), taken_at)
             since = observed.previous_since(session, cluster_id)
             observed.replace_observations(

@@ -3,9 +3,14 @@
 Pods churn and stay observations; nodes are few and long-lived, and operators want them in the
 ledger beside everything else (DNS names, MACs, descriptions). A sync therefore records each
 node's InternalIP as an address with holder kind ``node``, the node's name and source
-``sync:<cluster>``, and deletes the ones it created for nodes that are gone. A record an
-operator has edited (its version moved past 1) is the operator's: the sync never deletes it,
-and an address someone recorded by hand is never taken over.
+``sync:<cluster>``, moves a record to the node that holds its address now, and deletes the ones
+it created for nodes that are gone.
+
+What an operator edits survives: a holder changed by hand (one that is not what the last sync
+saw at that address) is never overwritten, and a record the operator added anything to (a
+description, DNS name, MAC, tags, group or status) is never deleted. An address someone
+recorded by hand is never taken over. A snapshot without any Node (a dump of the CNI's objects
+alone) says nothing about nodes, so it changes no node record.
 """
 
 from __future__ import annotations
@@ -16,20 +21,23 @@ from ipledger.core.addresses import IPAddress, address_from_int
 from ipledger.core.errors import LedgerError
 from ipledger.core.findings import Finding, Severity
 from ipledger.core.observations import Snapshot
-from ipledger.service.addresses import AddressFields, insert_address, remove_address
+from ipledger.service.addresses import AddressFields, change_address, insert_address, remove_address
 from ipledger.service.bulk import NewAddress, load_objects
 from ipledger.service.ledger import Transaction
-from ipledger.store import queries
-from ipledger.store.models import Space
+from ipledger.store import observed, queries
+from ipledger.store.models import Address, Space
 
 __all__ = ["record_node_addresses"]
 
 
 def record_node_addresses(
-    tx: Transaction, space: Space, cluster: str, snapshot: Snapshot, *, seen_at: datetime
+    tx: Transaction, space: Space, cluster: str, cluster_id: int, snapshot: Snapshot, *, seen_at: datetime
 ) -> list[Finding]:
-    """Create the missing node records, delete the sync's own records of gone nodes; findings
-    say which node addresses could not be recorded and why."""
+    """Create the missing node records, move the sync's own ones to the node holding their
+    address now, delete its own records of gone nodes; findings say which node addresses could
+    not be recorded and why."""
+    if not snapshot.nodes:
+        return []
     source = f"sync:{cluster}"
     wanted: dict[tuple[int, int], tuple[IPAddress, str]] = {}
     for node in snapshot.nodes:
@@ -37,9 +45,17 @@ def record_node_addresses(
             wanted[(address.version, int(address))] = (address, node.name)
     session = tx.session
     findings: list[Finding] = []
+    last_seen_nodes = observed.previous_holders(session, cluster_id, kind="node")
     for row in queries.list_addresses_by_source(session, space.id, source):
-        if (row.family, row.value) not in wanted and row.version == 1:
-            remove_address(tx, space, address_from_int(row.value, version=row.family))
+        key = (row.family, row.value)
+        holder_is_the_syncs = _holder_is_the_syncs(row, last_seen_nodes.get(key))
+        address = address_from_int(row.value, version=row.family)
+        if key not in wanted:
+            if holder_is_the_syncs and not _operator_added_to(row):
+                remove_address(tx, space, address)
+        elif holder_is_the_syncs and row.holder_name != wanted[key][1]:
+            # The address moved to another node (a node replaced under the same IP).
+            change_address(tx, space, address, {"holder_name": wanted[key][1]})
     known = queries.existing_address_values(session, space.id, list(wanted))
     missing = [item for key, item in sorted(wanted.items()) if key not in known]
     if not missing:
@@ -62,6 +78,20 @@ def record_node_addresses(
                 )
             )
     return findings
+
+
+def _holder_is_the_syncs(row: Address, last_seen: str | None) -> bool:
+    """Whether the record's holder is still what a sync wrote: the node the last sync saw at
+    that address (or, with no such sighting, a record nobody has changed since it was made)."""
+    if row.holder_kind != "node":
+        return False
+    return row.holder_name == last_seen if last_seen is not None else row.version == 1
+
+
+def _operator_added_to(row: Address) -> bool:
+    return bool(row.description or row.dns_name or row.mac or row.tags) or (
+        row.group_id is not None or row.status != "active"
+    )
 
 
 def _load_all(

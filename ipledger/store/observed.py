@@ -69,6 +69,16 @@ def previous_since(session: Session, cluster_id: int) -> dict[tuple[int, int, st
     return {(row.family, row.value, row.holder, row.uid): row.since for row in rows}
 
 
+def previous_holders(session: Session, cluster_id: int, *, kind: str) -> dict[tuple[int, int], str]:
+    """The holder of each (family, address) of this kind at the cluster's last sync."""
+    rows = session.execute(
+        select(ObservedAddress.family, ObservedAddress.value, ObservedAddress.holder).where(
+            ObservedAddress.cluster_id == cluster_id, ObservedAddress.kind == kind
+        )
+    )
+    return {(row.family, row.value): row.holder for row in rows}
+
+
 def replace_observations(
     session: Session,
     cluster_id: int,

@@ -29,7 +29,7 @@ from ipledger.service.reports import Holder, whois
 from ipledger.service.sync import LiveSource, SyncResult, sync_from_dump, sync_live
 from ipledger.store.models import ObservedAddress, UsageSample
 from tests.kube.fake_apiserver import FakeAPIServer, write_kubeconfig
-from tests.service.factories import ACTOR, add_address, add_cluster, add_prefix, ip, stored_state
+from tests.service.factories import ACTOR, add_address, add_cluster, add_prefix, all_changes, ip, stored_state
 from tests.service.k8s_dumps import (
     CILIUM_STRANDED_IP,
     LEAKED_HANDLE,
@@ -41,6 +41,7 @@ from tests.service.k8s_dumps import (
     STRANDED_IP,
     WEB_1_IP,
     WEB_1_NET1_IP,
+    Obj,
     cilium_objects,
     node,
     pending_pod_objects,
@@ -798,8 +799,9 @@ def test_sync_deletes_its_records_of_gone_nodes_but_keeps_edited_and_hand_made_o
     add_prod(ledger)
     sync(ledger, write_dump(tmp_path / "first", prod_objects()))
     update_address(ledger, ip("192.168.10.12"), actor=ACTOR, changes={"description": "rack 7"})
-    objects = prod_objects()
-    objects["core.json"] = [item for item in objects["core.json"] if item["kind"] != "Node"]
+    objects = _with_nodes(
+        prod_objects(), node("node-c", internal_ip="192.168.10.13", pod_cidr="10.244.3.0/24")
+    )
     add_address(ledger, "192.168.10.99", holder_kind="server", holder_name="by-hand")
 
     sync(ledger, write_dump(tmp_path / "second", objects), now=LATER)
@@ -807,7 +809,85 @@ def test_sync_deletes_its_records_of_gone_nodes_but_keeps_edited_and_hand_made_o
     # node-a's record was the sync's own: gone with its node; node-b's was edited: it stays.
     assert _node_records(ledger) == [
         ("192.168.10.12", "node", "node-b", "sync:prod"),
+        ("192.168.10.13", "node", "node-c", "sync:prod"),
         ("192.168.10.99", "server", "by-hand", "manual"),
+    ]
+
+
+def _with_nodes(objects: dict[str, list[Obj]], *nodes: Obj) -> dict[str, list[Obj]]:
+    """The dump with its Nodes replaced by these."""
+    core = [item for item in objects["core.json"] if item["kind"] != "Node"]
+    return {**objects, "core.json": [*nodes, *core]}
+
+
+def test_sync_moves_its_record_to_the_node_that_holds_the_address_now(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    sync(ledger, write_dump(tmp_path / "first", prod_objects()))
+    # node-a was replaced by node-c, which got node-a's address.
+    replaced = _with_nodes(
+        prod_objects(),
+        node("node-c", internal_ip="192.168.10.11", pod_cidr="10.244.1.0/24"),
+        node("node-b", internal_ip="192.168.10.12", pod_cidr="10.244.2.0/24"),
+    )
+
+    sync(ledger, write_dump(tmp_path / "second", replaced), now=LATER)
+    sync(ledger, write_dump(tmp_path / "third", replaced), now=LATER + timedelta(minutes=15))
+
+    assert _node_records(ledger) == [
+        ("192.168.10.11", "node", "node-c", "sync:prod"),
+        ("192.168.10.12", "node", "node-b", "sync:prod"),
+    ]
+    moves = [
+        item for item in all_changes(ledger) if item.object_kind == "address" and item.action == "update"
+    ]
+    assert [(item.object_label, _holder(item.before), _holder(item.after)) for item in moves] == [
+        ("192.168.10.11 (global)", "node-a", "node-c")
+    ]
+
+
+def _holder(state: Mapping[str, Any] | None) -> object:
+    return None if state is None else state.get("holder_name")
+
+
+def test_sync_keeps_a_holder_edited_by_hand_and_deletes_a_moved_record_once_its_node_is_gone(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prod(ledger)
+    sync(ledger, write_dump(tmp_path / "first", prod_objects()))
+    update_address(ledger, ip("192.168.10.12"), actor=ACTOR, changes={"holder_name": "node-b (rack 7)"})
+    moved = _with_nodes(
+        prod_objects(),
+        node("node-c", internal_ip="192.168.10.11", pod_cidr="10.244.1.0/24"),
+        node("node-d", internal_ip="192.168.10.12", pod_cidr="10.244.2.0/24"),
+    )
+    sync(ledger, write_dump(tmp_path / "second", moved), now=LATER)
+    assert _node_records(ledger) == [
+        ("192.168.10.11", "node", "node-c", "sync:prod"),
+        ("192.168.10.12", "node", "node-b (rack 7)", "sync:prod"),  # the operator's word stands
+    ]
+
+    others = _with_nodes(
+        prod_objects(), node("node-e", internal_ip="192.168.10.20", pod_cidr="10.244.5.0/24")
+    )
+    sync(ledger, write_dump(tmp_path / "third", others), now=LATER + timedelta(minutes=15))
+
+    # node-c's record was moved by the sync (version 2) but is still the sync's: gone with node-c.
+    assert _node_records(ledger) == [
+        ("192.168.10.12", "node", "node-b (rack 7)", "sync:prod"),
+        ("192.168.10.20", "node", "node-e", "sync:prod"),
+    ]
+
+
+def test_sync_of_a_dump_without_nodes_leaves_the_node_records_alone(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    sync(ledger, write_dump(tmp_path / "first", prod_objects()))
+    without_nodes = _with_nodes(prod_objects())
+
+    sync(ledger, write_dump(tmp_path / "second", without_nodes), now=LATER)
+
+    assert _node_records(ledger) == [
+        ("192.168.10.11", "node", "node-a", "sync:prod"),
+        ("192.168.10.12", "node", "node-b", "sync:prod"),
     ]
 
 
