@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ipledger.core.addresses import IPAddress, IPNetwork
-from ipledger.core.findings import Finding, Severity
+from ipledger.core.findings import Finding
 from ipledger.core.observations import Skipped, Snapshot
-from ipledger.core.ranges import IPRange
 from ipledger.core.reconcile import (
     Documented,
     PoolUsage,
@@ -38,9 +37,10 @@ from ipledger.service.convert import names
 from ipledger.service.ledger import Actor, Ledger
 from ipledger.service.occupancy import network_of, span_of_range
 from ipledger.service.sync_nodes import record_node_addresses
+from ipledger.service.sync_overlaps import find_overlaps
 from ipledger.service.watch import record_cluster_sample
 from ipledger.store import clusters as stored
-from ipledger.store import observed, queries
+from ipledger.store import observed
 from ipledger.store.models import Cluster, ClusterSync, Space
 
 __all__ = [
@@ -177,7 +177,7 @@ def sync_with(
         stranded = find_stranded(snapshot, now=taken_at, grace=grace)
         findings = [item.finding() for item in stranded]
         findings += find_drift(snapshot, documented)
-        findings += _overlaps(ledger, name)
+        findings += find_overlaps(ledger, name)
         usage = measure_pod_ips(snapshot, stranded)
         counts = _counts(snapshot)
         with ledger.transaction(actor) as tx:
@@ -263,43 +263,6 @@ def _documented(ledger: Ledger, name: str) -> Documented:
                 *(span_of_range(item) for item in ranges if item.role == "loadbalancer"),
             ),
         )
-
-
-def _overlaps(ledger: Ledger, name: str) -> list[Finding]:
-    """The cluster's documented networks that share addresses with anything else in their space:
-    a prefix of someone else inside one, or a prefix of another cluster around one."""
-    label = managed_label(name)
-    findings = []
-    with ledger.reading() as session:
-        for prefix in stored.list_cluster_prefixes(session, label):
-            if prefix.role not in ("pod", "service", "node", "loadbalancer"):
-                continue
-            network = network_of(prefix)
-            span = IPRange.from_network(network)
-            inside = [
-                item
-                for item in queries.list_prefixes_within(session, prefix.space_id, span)
-                if item.id != prefix.id and item.managed_by != label
-            ]
-            around = [
-                item
-                for item in queries.list_prefixes_containing(session, prefix.space_id, span)
-                if item.id != prefix.id
-                and item.managed_by.startswith("cluster:")
-                and item.managed_by != label
-            ]
-            for other in (*inside[:1], *around[:1]):
-                findings.append(
-                    Finding(
-                        Severity.ERROR,
-                        "drift-cluster-range-overlaps",
-                        f"{name}: {prefix.role} {network}",
-                        f"the {prefix.role} network {network} of cluster {name} overlaps {network_of(other)} "
-                        f"({other.role}, managed by {other.managed_by}) in the same space: one of them is "
-                        "wrong in the ledger or in the network; renumber or correct the record",
-                    )
-                )
-    return findings
 
 
 def _seen_values(snapshot: Snapshot) -> dict[int, list[int]]:

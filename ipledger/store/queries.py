@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from ipledger.core.addresses import max_prefixlen
 from ipledger.core.ranges import IPRange
@@ -184,38 +185,38 @@ def find_address(session: Session, space_id: int, version: int, value: int) -> A
     ).one_or_none()
 
 
-def count_addresses_within(session: Session, space_id: int, span: IPRange) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Address)
-            .where(
-                Address.space_id == space_id,
-                Address.family == span.version,
-                Address.value >= span.first,
-                Address.value <= span.last,
-            )
-        )
-        or 0
-    )
+def count_addresses_within(
+    session: Session, space_id: int, span: IPRange, *, except_source: str | None = None
+) -> int:
+    query = select(func.count()).select_from(Address).where(*_within(space_id, span, except_source))
+    return session.scalar(query) or 0
 
 
 def list_addresses_within(
-    session: Session, space_id: int, span: IPRange, *, limit: int | None = None
+    session: Session,
+    space_id: int,
+    span: IPRange,
+    *,
+    limit: int | None = None,
+    except_source: str | None = None,
 ) -> list[Address]:
-    query = (
-        select(Address)
-        .where(
-            Address.space_id == space_id,
-            Address.family == span.version,
-            Address.value >= span.first,
-            Address.value <= span.last,
-        )
-        .order_by(Address.value)
-    )
+    query = select(Address).where(*_within(space_id, span, except_source)).order_by(Address.value)
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))
+
+
+def _within(space_id: int, span: IPRange, except_source: str | None) -> list[ColumnElement[bool]]:
+    """The conditions of the space's addresses in ``span`` (those recorded by ``except_source`` left out)."""
+    conditions = [
+        Address.space_id == space_id,
+        Address.family == span.version,
+        Address.value >= span.first,
+        Address.value <= span.last,
+    ]
+    if except_source is not None:
+        conditions.append(Address.source != except_source)
+    return conditions
 
 
 def list_addresses_by_source(session: Session, space_id: int, source: str) -> Sequence[Address]:

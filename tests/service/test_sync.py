@@ -29,7 +29,16 @@ from ipledger.service.reports import Holder, whois
 from ipledger.service.sync import LiveSource, SyncResult, sync_from_dump, sync_live
 from ipledger.store.models import ObservedAddress, UsageSample
 from tests.kube.fake_apiserver import FakeAPIServer, write_kubeconfig
-from tests.service.factories import ACTOR, add_address, add_cluster, add_prefix, all_changes, ip, stored_state
+from tests.service.factories import (
+    ACTOR,
+    add_address,
+    add_cluster,
+    add_prefix,
+    add_range,
+    all_changes,
+    ip,
+    stored_state,
+)
 from tests.service.k8s_dumps import (
     CILIUM_STRANDED_IP,
     LEAKED_HANDLE,
@@ -759,6 +768,73 @@ def test_sync_from_dump_reports_a_documented_range_overlapping_another_record(
     assert [item.subject for item in overlaps] == ["prod: pod 10.244.0.0/16"]
     assert expected in overlaps[0].message
     assert result.findings["drift-cluster-range-overlaps"] == 1
+
+
+def _overlap_messages(ledger: Ledger) -> list[tuple[str, str]]:
+    return [
+        (item.subject, item.message)
+        for item in cluster_report(ledger, "prod").findings
+        if item.kind == "drift-cluster-range-overlaps"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        (
+            lambda ledger: add_range(ledger, "10.244.9.10-10.244.9.20"),
+            "range 10.244.9.10-10.244.9.20 (general, managed by manual)",
+        ),
+        (
+            lambda ledger: add_address(ledger, "10.244.9.5", holder_kind="vm", holder_name="db-1"),
+            "address 10.244.9.5, held by vm db-1 (recorded by manual)",
+        ),
+        (
+            lambda ledger: add_prefix(ledger, "10.240.0.0/12", role="infrastructure"),
+            "10.240.0.0/12 (infrastructure, managed by manual)",
+        ),
+    ],
+    ids=["range-inside", "address-inside", "host-network-around"],
+)
+def test_sync_from_dump_reports_a_pod_network_sharing_addresses_with_other_records(
+    ledger: Ledger, tmp_path: Path, record: Callable[[Ledger], object], expected: str
+) -> None:
+    add_prod(ledger, [("10.244.0.0/16", "pod"), ("192.168.10.0/24", "node")])
+    record(ledger)
+
+    sync(ledger, _drift_dump(tmp_path))
+
+    [(subject, message)] = _overlap_messages(ledger)
+    assert subject == "prod: pod 10.244.0.0/16"
+    assert expected in message
+
+
+def test_sync_from_dump_leaves_pools_around_and_hosts_in_node_networks_alone(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prefix(ledger, "10.0.0.0/8")  # a supernet with the role general
+    add_prefix(ledger, "10.240.0.0/12", role="infrastructure", tags=["pool:pod"])  # planned from
+    add_prod(ledger, [("10.244.0.0/16", "pod"), ("192.168.10.0/24", "node")])
+    add_address(ledger, "192.168.10.1", holder_kind="gateway", holder_name="gw")
+
+    sync(ledger, _drift_dump(tmp_path))
+
+    assert _overlap_messages(ledger) == []
+
+
+def test_sync_from_dump_names_a_few_overlapping_records_and_counts_the_rest(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prod(ledger, [("10.244.0.0/16", "pod"), ("192.168.10.0/24", "node")])
+    for index in range(8):
+        add_address(ledger, f"10.244.9.{index + 1}", holder_kind="vm", holder_name=f"vm-{index}")
+
+    sync(ledger, _drift_dump(tmp_path))
+
+    messages = [message for _, message in _overlap_messages(ledger)]
+    assert len(messages) == 6
+    assert [("10.244.9." + str(index + 1)) in messages[index] for index in range(5)] == [True] * 5
+    assert "overlaps 3 more records of the same space" in messages[5]
 
 
 def test_sync_from_dump_does_not_call_the_clusters_own_prefixes_overlaps(
