@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ipledger.core.addresses import address_from_int
+from ipledger.core.addresses import address_from_int, parse_prefix
 from ipledger.core.errors import InvalidInputError
 from ipledger.core.findings import Finding, Severity
-from ipledger.core.ranges import IPRange
+from ipledger.core.ranges import IPRange, parse_range
 from ipledger.observe.csvfile import read_seen_csv
 from ipledger.observe.files import detect_kind, read_observations
 from ipledger.observe.neigh import read_ip_neigh
@@ -29,12 +29,12 @@ from ipledger.observe.seen import SeenAddress, check_text_size
 from ipledger.service.convert import address_record, names
 from ipledger.service.ledger import Actor, Ledger
 from ipledger.service.lookup import DEFAULT_SPACE, load_space
-from ipledger.service.occupancy import network_of
+from ipledger.service.occupancy import network_of, span_of_range
 from ipledger.service.records import AddressRecord
 from ipledger.store import clusters as stored
 from ipledger.store import listing, observed, queries
 from ipledger.store.database import Session
-from ipledger.store.models import Prefix
+from ipledger.store.models import Cluster, Prefix
 
 __all__ = [
     "SightingReport",
@@ -195,27 +195,68 @@ def stale_addresses(ledger: Ledger, *, days: int, now: datetime, space: str | No
 
 
 def _unbound(session: Session, space_id: int | None) -> list[Finding]:
-    """Addresses recorded in a cluster's load-balancer networks that its last sync saw no
-    service hold (a MetalLB address kept after its service was deleted)."""
-    findings = []
+    """Addresses recorded in a cluster's load-balancer networks (documented prefixes and ranges,
+    and the MetalLB pools its last sync saw) that the sync saw no service hold (a MetalLB address
+    kept after its service was deleted)."""
+    findings: list[tuple[tuple[int, int], Finding]] = []
     for cluster in stored.list_clusters(session):
         if observed.find_last_sync(session, cluster.id, status="ok") is None:
             continue
-        for prefix in stored.list_cluster_prefixes(session, f"cluster:{cluster.name}"):
-            if prefix.role != "loadbalancer" or (space_id is not None and prefix.space_id != space_id):
+        reported: set[tuple[int, int]] = set()
+        for where, owner_space, span in _loadbalancer_networks(session, cluster):
+            if space_id is not None and owner_space != space_id:
                 continue
-            span = IPRange(prefix.family, prefix.first, prefix.last)
-            for row in queries.list_addresses_within(session, prefix.space_id, span):
+            for row in queries.list_addresses_within(session, owner_space, span):
+                key = (row.family, row.value)
                 held = observed.observed_at(session, row.family, row.value)
-                if not any(item.cluster_id == cluster.id and item.kind == "loadbalancer" for item in held):
-                    address = address_from_int(row.value, version=row.family)
-                    findings.append(
+                if (
+                    key in reported
+                    or row.source == f"sync:{cluster.name}"
+                    or any(item.cluster_id == cluster.id and item.kind == "loadbalancer" for item in held)
+                ):
+                    continue
+                reported.add(key)
+                address = address_from_int(row.value, version=row.family)
+                findings.append(
+                    (
+                        key,
                         Finding(
                             Severity.WARNING,
                             "loadbalancer-address-unbound",
                             str(address),
-                            f"{address} is recorded in load-balancer network {network_of(prefix)} of cluster "
-                            f"{cluster.name}, but no service held it at the last sync: release it or find its service",
-                        )
+                            f"{address} is recorded in {where} of cluster {cluster.name}, but no service "
+                            "held it at the last sync: release it or find its service",
+                        ),
                     )
-    return findings
+                )
+    return [finding for _, finding in sorted(findings, key=lambda item: item[0])]
+
+
+def _loadbalancer_networks(session: Session, cluster: Cluster) -> list[tuple[str, int, IPRange]]:
+    """(description, space id, span) of each load-balancer network of the cluster."""
+    label = f"cluster:{cluster.name}"
+    networks = [
+        (
+            f"load-balancer network {network_of(prefix)}",
+            prefix.space_id,
+            IPRange(prefix.family, prefix.first, prefix.last),
+        )
+        for prefix in stored.list_cluster_prefixes(session, label)
+        if prefix.role == "loadbalancer"
+    ]
+    networks += [
+        (f"load-balancer range {span_of_range(item)}", item.space_id, span_of_range(item))
+        for item in stored.list_cluster_ranges(session, label)
+        if item.role == "loadbalancer"
+    ]
+    for block in observed.list_observed_blocks(session, cluster.id):
+        if block.kind != "metallb-pool":
+            continue
+        # A pool written as a range has no CIDR; its name ends with the range.
+        text = block.cidr or block.name.rsplit(" ", 1)[-1]
+        try:
+            span = IPRange.from_network(parse_prefix(text)) if "/" in text else parse_range(text)
+        except InvalidInputError:
+            continue
+        networks.append((f"MetalLB pool {block.name.split(' ')[0]} ({text})", cluster.space_id, span))
+    return networks

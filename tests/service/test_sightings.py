@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from ipledger.core.errors import InvalidInputError, NotFoundError
 from ipledger.core.findings import Finding, Severity
@@ -30,12 +31,14 @@ from ipledger.service.sightings import (
 )
 from ipledger.service.spaces import create_space
 from ipledger.service.sync import SyncResult, sync_from_objects
+from tests.kube.k8s_fixtures import fixture_path
 from tests.observe.factories import DATA, data_text
 from tests.service.factories import (
     ACTOR,
     add_address,
     add_cluster,
     add_prefix,
+    add_range,
     all_changes,
     ip,
     stored_state,
@@ -583,6 +586,42 @@ def test_stale_addresses_reports_load_balancer_addresses_no_service_holds(ledger
             "service held it at the last sync: release it or find its service",
         ),
     )
+
+
+def test_stale_addresses_reports_unbound_addresses_of_a_load_balancer_range(ledger: Ledger) -> None:
+    add_prod(ledger)
+    add_prefix(ledger, "198.51.100.0/24", role="infrastructure")
+    add_range(ledger, "198.51.100.100-198.51.100.120", role="loadbalancer", managed_by="cluster:prod")
+    add_address(ledger, "198.51.100.105", holder_kind="loadbalancer")
+    sync(ledger, prod_objects())
+
+    [finding] = stale_addresses(ledger, days=30, now=LATER).unbound
+
+    assert finding.subject == "198.51.100.105"
+    assert "recorded in load-balancer range 198.51.100.100-198.51.100.120 of cluster prod" in finding.message
+
+
+def test_stale_addresses_reports_unbound_addresses_of_the_metallb_pools_the_sync_saw(ledger: Ledger) -> None:
+    # MetalLB's own example pool: 192.168.10.0/24, 192.168.9.1-192.168.9.5 and an IPv6 /124.
+    metallb_pool = yaml.safe_load(fixture_path("metallb-IPAddressPool-simple.yaml").read_text())
+    add_prod(ledger)
+    add_address(ledger, "192.168.9.3", holder_kind="loadbalancer", holder_name="old VIP")
+    add_address(ledger, "fc00:f853:ccd:e799::7", holder_kind="loadbalancer")
+    sync(ledger, [*prod_objects(), metallb_pool])
+
+    report = stale_addresses(ledger, days=30, now=LATER)
+
+    # The node's own record (192.168.10.11, inside the pool's /24) is the sync's, not a VIP.
+    assert [(item.subject, item.message.split(" of cluster")[0]) for item in report.unbound] == [
+        (
+            "192.168.9.3",
+            "192.168.9.3 is recorded in MetalLB pool metallb-system/example (192.168.9.1-192.168.9.5)",
+        ),
+        (
+            "fc00:f853:ccd:e799::7",
+            "fc00:f853:ccd:e799::7 is recorded in MetalLB pool metallb-system/example (fc00:f853:ccd:e799::/124)",
+        ),
+    ]
 
 
 def test_stale_addresses_calls_a_load_balancer_address_unbound_once_its_service_is_gone(
