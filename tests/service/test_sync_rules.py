@@ -13,24 +13,30 @@ write fails half-way (a trigger refuses an insert), which must leave the previou
 from __future__ import annotations
 
 import ast
+import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from click.testing import CliRunner
+from sqlalchemy import select, text
 
 import ipledger
+from ipledger.cli import main
 from ipledger.core.addresses import address_from_int
+from ipledger.core.errors import LedgerError
 from ipledger.service.addresses import list_addresses
 from ipledger.service.cluster_report import ClusterReport, cluster_report
 from ipledger.service.ledger import Ledger
 from ipledger.service.reports import whois
-from ipledger.service.sync import SyncResult, sync_from_dump
+from ipledger.service.sync import LiveSource, SyncResult, sync_from_dump, sync_live
 from ipledger.store.models import ClusterFinding, ObservedAddress, ObservedBlock, UsageSample
-from tests.service.factories import ACTOR, add_cluster, add_prefix, count_rows, ip
+from tests.cli.invocation import ACTOR as CLI_ACTOR
+from tests.kube.fake_apiserver import KINDS, FakeAPIServer, write_kubeconfig
+from tests.service.factories import ACTOR, add_cluster, add_prefix, count_rows, ip, stored_state
 from tests.service.k8s_dumps import (
     NOW,
     CalicoEntry,
@@ -38,6 +44,7 @@ from tests.service.k8s_dumps import (
     calico_handle,
     cilium_node,
     ip_address,
+    node,
     pod,
     whereabouts_reservation,
 )
@@ -350,3 +357,165 @@ def test_sync_rules_judge_what_just_started_only_after_the_grace_period(
     found = {(item.kind, item.address) for item in cluster_report(ledger, "prod").findings}
     assert found == ({(kind, address)} if reported else set())
     assert result.findings == ({kind: 1} if reported else {})
+
+
+# -- a sync whose database write fails half-way -------------------------------------------------
+
+# The tables a sync writes after it has read the dump, in the order it writes them.
+WRITTEN_TABLES = ("addresses", "observed_addresses", "observed_blocks", "cluster_findings", "usage_samples")
+REFUSAL = "insert refused by a trigger of the test"
+
+
+class Refusal:
+    """Makes inserts into a table fail for real, with a trigger, until the test ends."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.tables: list[str] = []
+
+    def refuse_inserts(self, table: str) -> None:
+        postgres = self.ledger.engine.dialect.name == "postgresql"
+        statements = (
+            [
+                f"CREATE FUNCTION ipledger_test_refuse_{table}() RETURNS trigger LANGUAGE plpgsql AS "
+                f"$$ BEGIN RAISE EXCEPTION '{REFUSAL} on %', TG_TABLE_NAME; END $$",
+                f"CREATE TRIGGER ipledger_test_refuse_{table} BEFORE INSERT ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION ipledger_test_refuse_{table}()",
+            ]
+            if postgres
+            else [
+                f"CREATE TRIGGER ipledger_test_refuse_{table} BEFORE INSERT ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{REFUSAL} on {table}'); END"
+            ]
+        )
+        with self.ledger.engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+        self.tables.append(table)
+
+    def drop(self) -> None:
+        postgres = self.ledger.engine.dialect.name == "postgresql"
+        with self.ledger.engine.begin() as connection:
+            for table in self.tables:
+                connection.execute(
+                    text(f"DROP TRIGGER ipledger_test_refuse_{table}" + (f" ON {table}" if postgres else ""))
+                )
+                if postgres:
+                    connection.execute(text(f"DROP FUNCTION ipledger_test_refuse_{table}()"))
+
+
+@pytest.fixture
+def refusal(ledger: Ledger) -> Iterator[Refusal]:
+    # The PostgreSQL database serves the whole session: the triggers must go whatever happens.
+    made = Refusal(ledger)
+    try:
+        yield made
+    finally:
+        made.drop()
+
+
+def _next_day(files: Files) -> Files:
+    """The cluster a day later: node-b is gone and node-c joined, pods and leftovers changed."""
+    files = removed(files, "Node", "node-b")
+    files = removed(files, "Pod", "default/api-0", "default/web-2")
+    return added(
+        files,
+        "core.json",
+        node("node-c", internal_ip="192.168.10.13", pod_cidr="10.244.3.0/24"),
+        pod("default", "api-1", node_name="node-c", ips=["10.244.3.7"]),
+    )
+
+
+@pytest.mark.parametrize("table", WRITTEN_TABLES)
+def test_sync_rules_failed_database_write_keeps_the_previous_sync_whole(
+    ledger: Ledger, tmp_path: Path, refusal: Refusal, table: str
+) -> None:
+    case = BY_ID["calico-block-of-gone-node"]
+    add_prod(ledger, case)
+    good = sync(ledger, write_case(tmp_path / "good", case.objects(), "folder"))
+    before = stored_state(ledger)
+    refusal.refuse_inserts(table)
+
+    with pytest.raises(LedgerError) as caught:
+        sync(ledger, write_case(tmp_path / "next", _next_day(case.objects()), "folder"), now=LATER)
+
+    assert REFUSAL in str(caught.value)
+    after = stored_state(ledger)
+    assert {name: rows for name, rows in after.items() if name != "cluster_syncs"} == {
+        name: rows for name, rows in before.items() if name != "cluster_syncs"
+    }
+    report = cluster_report(ledger, "prod")
+    assert report.last_sync is not None and report.last_good_sync is not None
+    assert (report.last_sync.status, report.last_sync.error) == ("failed", str(caught.value))
+    assert report.last_sync.started_at == LATER and report.last_sync.finished_at is not None
+    assert report.last_good_sync.id == good.sync_id
+    assert rows(report) == case.expected
+
+
+# -- the live path and the CLI -----------------------------------------------------------------
+
+
+@pytest.fixture
+def server() -> Iterator[FakeAPIServer]:
+    with FakeAPIServer() as fake:
+        yield fake
+
+
+@EACH_CASE
+def test_sync_rules_live_path_stores_what_the_dump_stores(
+    ledger: Ledger, tmp_path: Path, server: FakeAPIServer, case: RuleCase
+) -> None:
+    add_prod(ledger, case)
+    objects = [obj for items in case.objects().values() for obj in items]
+    # Endpoints and EndpointSlices of the kind fixture: kinds the reader does not list.
+    server.serve_objects(obj for obj in objects if (obj["apiVersion"], obj["kind"]) in KINDS)
+    for kind in ("Node", "Pod", "Service"):  # every API server serves these, if only empty
+        if not any(obj["kind"] == kind for obj in objects):
+            server.serve_empty("v1", kind)
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server=server.url, token=server.token)
+
+    result = sync_live(ledger, "prod", LiveSource(kubeconfig), actor=ACTOR, now=NOW)
+
+    assert_stored(ledger, case, result)
+
+
+# The CLI syncs at the real time: cases whose objects were all created long before it.
+CLI_CASES = ("dual-stack-yaml", "whereabouts-bad-offset-ipv6", "calico-affinities-of-gone-nodes",
+             "cilium-node-gone-kind-dual-stack", "drift-load-balancers-outside")  # fmt: skip
+
+
+@pytest.mark.parametrize("case_id", CLI_CASES)
+def test_sync_rules_cli_sync_from_a_yaml_dump_reports_each_finding(
+    ledger: Ledger, ledger_url: str, tmp_path: Path, case_id: str
+) -> None:
+    case = BY_ID[case_id]
+    add_prod(ledger, case)
+    path = write_case(tmp_path, case.objects(), case.form)
+
+    def ipledger(*args: str) -> str:
+        result = CliRunner().invoke(
+            main, ["--database", ledger_url, "--actor", CLI_ACTOR, *args], catch_exceptions=False
+        )
+        assert (result.exit_code, result.stderr) == (0, ""), result.output
+        return result.stdout
+
+    synced = ipledger("cluster", "sync", "prod", "--from-dump", str(path))
+    report = json.loads(ipledger("cluster", "report", "prod", "--format", "json"))
+
+    counted = sorted(line.strip() for line in synced.splitlines() if " x " in line)
+    assert counted == [
+        f"{count} x {kind}" for kind, count in sorted(Counter(row[1] for row in case.expected).items())
+    ]
+    stored = {
+        (
+            item["severity"],
+            item["kind"],
+            item["subject"],
+            item["address"],
+            item["pool"],
+            item["owner"],
+            item["release"],
+        )
+        for item in report["findings"]
+    }
+    assert stored == case.expected
