@@ -420,6 +420,10 @@ def _allocations_short(spec: dict[str, Any]) -> None:
     spec["unallocated"].remove(63)
 
 
+def _allocations_long(spec: dict[str, Any]) -> None:
+    spec["allocations"].append(0)  # "ordinal" 64 of a /26, given to the tunnel's attribute
+
+
 def _gone_node_block() -> Files:
     """node-c was deleted; its block keeps its tunnel address and its confirmed affinity."""
     entries = (CalicoEntry(0, "vxlan-tunnel-addr-node-c"),)
@@ -1018,6 +1022,12 @@ CASES: tuple[RuleCase, ...] = (
         _allocations_short,
         "allocations has 63 entries but 10.244.1.0/26 holds 64; expected 64 addresses in this block, "
         "but Unallocated (60) + Allocated (3) = 63",
+    ),
+    _invalid_block(
+        "calico-invalid-block-allocations-long",
+        _allocations_long,
+        "allocations has 65 entries but 10.244.1.0/26 holds 64",
+        form="yaml-folder",
     ),
     RuleCase(
         "calico-block-of-gone-node",
