@@ -100,6 +100,7 @@ class RuleCase:
     expected: frozenset[Row]
     networks: tuple[tuple[str, str], ...] = PROD_NETWORKS  # (cidr, role), managed by cluster:prod
     others: tuple[tuple[str, str], ...] = ()  # (cidr, managed_by) of prefixes that are not prod's
+    ranges: tuple[tuple[str, str], ...] = ()  # (start-end, role) of ranges managed by cluster:prod
     says: tuple[str, ...] = ()  # phrases that some finding's message must contain
     form: str = "folder"
 
@@ -339,6 +340,28 @@ def _reservation_of_live_pod() -> Files:
     )
 
 
+def _named_network_without_reservation() -> Files:
+    """A second Whereabouts network, ``storage``: its pool and reservations carry the network's name
+    in front (``storage-192.168.60.0-24``); web-1's reservation there is missing."""
+    storage = whereabouts_pool("kube-system", "192.168.60.0/24", {4: "default/web-1"})
+    storage["metadata"]["name"] = "storage-192.168.60.0-24"
+    files = replaced(
+        clean_objects(),
+        "Pod",
+        "default/web-1",
+        lambda obj: obj.update(
+            pod(
+                "default",
+                "web-1",
+                node_name="node-a",
+                ips=["10.244.1.2"],
+                net1=["192.168.50.4", "192.168.60.4"],
+            )
+        ),
+    )
+    return added(files, "whereabouts.json", storage)
+
+
 def _issue_403_pool() -> Files:
     return added(
         clean_objects(),
@@ -365,6 +388,39 @@ def _calico_leaked_ip() -> Files:
         lambda obj: obj.update(calico_block("10.244.1.0/26", host="node-a", entries=entries)),
     )
     return added(files, "calico.json", calico_handle(BATCH_7_HANDLE, block="10.244.1.0/26"))
+
+
+LB_HANDLE = "lb-2f1c5e0f4a9b7d3c"
+
+
+def _calico_leaked_load_balancer_ip() -> Files:
+    """Calico's LoadBalancer controller still holds 203.0.113.20 for default/old-edge, which is gone."""
+    pool_object = calico_pool("loadbalancer-ippool", "203.0.113.0/24")
+    pool_object["spec"].update(allowedUses=["LoadBalancer"], vxlanMode="Never", natOutgoing=False)
+    block = calico_block(
+        "203.0.113.0/26",
+        host="load-balancer",
+        entries=[CalicoEntry(10, "lb-0d9e8f7a6b5c4d3e"), CalicoEntry(20, LB_HANDLE)],
+    )
+    block["spec"]["affinity"] = "virtual:load-balancer"
+    block["spec"]["attributes"] = [
+        {
+            "handle_id": "lb-0d9e8f7a6b5c4d3e",
+            "secondary": {"namespace": "default", "service": "web", "type": "LoadBalancer"},
+        },
+        {
+            "handle_id": LB_HANDLE,
+            "secondary": {"namespace": "default", "service": "old-edge", "type": "LoadBalancer"},
+        },
+    ]
+    return added(
+        clean_objects(),
+        "calico.json",
+        pool_object,
+        block,
+        calico_handle("lb-0d9e8f7a6b5c4d3e", block="203.0.113.0/26"),
+        calico_handle(LB_HANDLE, block="203.0.113.0/26"),
+    )
 
 
 def _calico_leaked_handle() -> Files:
@@ -877,6 +933,29 @@ CASES: tuple[RuleCase, ...] = (
         says=("pod default/web-1 uses 192.168.50.4, but no IPPool entry records it", "Repair: kubectl"),
     ),
     RuleCase(
+        "whereabouts-named-network-without-reservation",
+        _named_network_without_reservation,
+        frozenset(
+            {
+                (
+                    "warning",
+                    "whereabouts-allocation-without-reservation",
+                    "whereabouts: 192.168.60.4 in IPPool kube-system/storage-192.168.60.0-24 (192.168.60.0/24)",
+                    "192.168.60.4",
+                    "IPPool kube-system/storage-192.168.60.0-24 (192.168.60.0/24)",
+                    "default/web-1",
+                    "echo '"
+                    '{"apiVersion":"whereabouts.cni.cncf.io/v1alpha1","kind":"OverlappingRangeIPReservation",'
+                    '"metadata":{"name":"storage-192.168.60.4","namespace":"kube-system"},'
+                    f'"spec":{{"containerid":"{container(4)}","podref":"default/web-1","ifname":"net1"}}}}'
+                    "' | kubectl create -f -",
+                )
+            }
+        ),
+        networks=(*PROD_NETWORKS, ("192.168.60.0/24", "pod")),
+        form="json-stream",
+    ),
+    RuleCase(
         "whereabouts-bad-offset-issue-403",
         _issue_403_pool,
         frozenset(
@@ -933,6 +1012,23 @@ CASES: tuple[RuleCase, ...] = (
         ),
         says=("the allocation names pod default/batch-7", "calicoctl ipam release --from-report=report.json"),
         form="json-file",
+    ),
+    RuleCase(
+        "calico-leaked-load-balancer-ip",
+        _calico_leaked_load_balancer_ip,
+        frozenset(
+            {
+                stranded(
+                    "calico-leaked-ip",
+                    "calico",
+                    "203.0.113.20",
+                    "IPAM block 203-0-113-0-26 (203.0.113.0/26)",
+                    f"handle {LB_HANDLE}, pod (none), node (none)",
+                    "calicoctl ipam release --ip=203.0.113.20",
+                )
+            }
+        ),
+        says=("no LoadBalancer service lists it in status.loadBalancer.ingress",),
     ),
     RuleCase(
         "calico-leaked-handle",
@@ -1286,6 +1382,21 @@ CASES: tuple[RuleCase, ...] = (
         ),
         networks=(*PROD_NETWORKS, ("10.245.0.0/16", "pod"), ("fd00:10:96::/112", "service")),
         says=("lies in the pod network 10.245.0.0/16 documented for prod",),
+    ),
+    RuleCase(
+        "drift-documented-range-unused",
+        clean_objects,
+        frozenset(
+            {
+                drift(
+                    "drift-documented-unused",
+                    "prod: loadbalancer 203.0.113.100-203.0.113.120",
+                    severity="info",
+                )
+            }
+        ),
+        ranges=(("203.0.113.100-203.0.113.120", "loadbalancer"),),
+        says=("lies in the loadbalancer network 203.0.113.100-203.0.113.120 documented for prod",),
     ),
     RuleCase(
         "drift-nothing-documented",

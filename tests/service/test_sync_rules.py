@@ -36,7 +36,7 @@ from ipledger.service.sync import LiveSource, SyncResult, sync_from_dump, sync_l
 from ipledger.store.models import ClusterFinding, ObservedAddress, ObservedBlock, UsageSample
 from tests.cli.invocation import ACTOR as CLI_ACTOR
 from tests.kube.fake_apiserver import KINDS, FakeAPIServer, write_kubeconfig
-from tests.service.factories import ACTOR, add_cluster, add_prefix, count_rows, ip, stored_state
+from tests.service.factories import ACTOR, add_cluster, add_prefix, add_range, count_rows, ip, stored_state
 from tests.service.k8s_dumps import (
     NOW,
     CalicoEntry,
@@ -81,6 +81,8 @@ def add_prod(ledger: Ledger, case: RuleCase) -> None:
         add_prefix(ledger, cidr, role=role, managed_by="cluster:prod")
     for cidr, managed_by in case.others:
         add_prefix(ledger, cidr, managed_by=managed_by)
+    for span, role in case.ranges:
+        add_range(ledger, span, role=role, managed_by="cluster:prod")
 
 
 def sync(ledger: Ledger, path: Path, *, now: datetime = NOW, **options: Any) -> SyncResult:
