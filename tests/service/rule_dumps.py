@@ -45,7 +45,22 @@ from tests.service.k8s_dumps import (
     write_dump,
 )
 
-__all__ = ["CASES", "FORMS", "Files", "Row", "RuleCase", "clean_objects", "write_case"]
+__all__ = [
+    "CASES",
+    "CILIUM_NETWORKS",
+    "FORMS",
+    "NODE_A_ENTRIES",
+    "PROD_NETWORKS",
+    "Files",
+    "Row",
+    "RuleCase",
+    "added",
+    "clean_objects",
+    "dual_stack_objects",
+    "removed",
+    "replaced",
+    "write_case",
+]
 
 Obj = dict[str, Any]
 Files = dict[str, list[Obj]]  # file name -> objects, as `kubectl get ... -o json > NAME` writes them
@@ -420,6 +435,42 @@ def _calico_leaked_load_balancer_ip() -> Files:
         block,
         calico_handle("lb-0d9e8f7a6b5c4d3e", block="203.0.113.0/26"),
         calico_handle(LB_HANDLE, block="203.0.113.0/26"),
+    )
+
+
+NGINX_HANDLE = "k8s-pod-network.cb07c78e242382171ac035d9b888454f71bb393e788f7feaa7ee13d4ead5cb34"
+# The pods of the published block 192.168.185.0/26 of node mac-k8s, by ordinal, besides nginx (16).
+MAC_K8S_PODS = {
+    8: "calico-apiserver/calico-apiserver-5bc5cf4559-9d6dq",
+    9: "calico-system/csi-node-driver-j62g7",
+    10: "kube-system/coredns-7f6cbbb7b8-rr9dr",
+    11: "calico-system/calico-kube-controllers-6f6579ddff-sq7hz",
+    12: "kube-system/coredns-7f6cbbb7b8-78bwt",
+    13: "calico-apiserver/calico-apiserver-5bc5cf4559-l7m8r",
+}
+MAC_K8S_NETWORKS = (("192.168.0.0/16", "pod"), ("10.96.0.0/16", "service"), ("10.0.2.0/24", "node"))
+
+
+def _published_block_after_nginx_was_deleted() -> Files:
+    """The published IPAMBlock after ``kubectl run nginx``, read in place, from a cluster where
+    nginx has since been deleted while its allocation stayed (and with it, its IPAMHandle)."""
+    pods = [
+        pod(*ref.split("/"), node_name="mac-k8s", ips=[f"192.168.185.{ordinal}"])
+        for ordinal, ref in MAC_K8S_PODS.items()
+    ]
+    return {
+        "core.json": [
+            node("mac-k8s", internal_ip="10.0.2.15", pod_cidr="192.168.185.0/24"),
+            *pods,
+            service("default", "kubernetes", cluster_ip="10.96.0.1"),
+        ],
+        "calico.yaml": fixture_objects("calico-IPAMBlock-list-crd-v1-after-allocation.yaml"),
+    }
+
+
+def _legacy_ipv6_service() -> Files:
+    return added(
+        clean_objects(), "legacy.yaml", *fixture_objects("Service-LoadBalancer-ipv6-legacy-ipFamily.yaml")
     )
 
 
@@ -1031,6 +1082,25 @@ CASES: tuple[RuleCase, ...] = (
         says=("no LoadBalancer service lists it in status.loadBalancer.ingress",),
     ),
     RuleCase(
+        "calico-leaked-ip-published-block",
+        _published_block_after_nginx_was_deleted,
+        frozenset(
+            {
+                stranded(
+                    "calico-leaked-ip",
+                    "calico",
+                    "192.168.185.16",
+                    "IPAM block 192-168-185-0-26 (192.168.185.0/26)",
+                    f"handle {NGINX_HANDLE}, pod default/nginx, node mac-k8s",
+                    "calicoctl ipam release --ip=192.168.185.16",
+                )
+            }
+        ),
+        networks=MAC_K8S_NETWORKS,
+        says=("no scheduled, unfinished pod carries it (the allocation names pod default/nginx)",),
+        form="yaml-folder",
+    ),
+    RuleCase(
         "calico-leaked-handle",
         _calico_leaked_handle,
         frozenset(
@@ -1370,6 +1440,18 @@ CASES: tuple[RuleCase, ...] = (
             "e.g. metallb-system/example fc00:f853:ccd:e799::/124.",
         ),
         form="yaml-folder",
+    ),
+    RuleCase(
+        "drift-legacy-ipv6-service-outside",
+        _legacy_ipv6_service,
+        frozenset(
+            {
+                drift("drift-outside-documented", "prod: Service ClusterIP in fd00:4000::/48"),
+                drift("drift-outside-documented", "prod: LoadBalancer ingress IP in 1000::/48"),
+            }
+        ),
+        says=("e.g. default/mconnect-ipv6 fd00:4000::33e0.", "e.g. default/mconnect-ipv6 1000::."),
+        form="yaml-stream",
     ),
     RuleCase(
         "drift-documented-unused",

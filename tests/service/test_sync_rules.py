@@ -28,11 +28,12 @@ import ipledger
 from ipledger.cli import main
 from ipledger.core.addresses import address_from_int
 from ipledger.core.errors import LedgerError
+from ipledger.kube.dump import read_dump
 from ipledger.service.addresses import list_addresses
 from ipledger.service.cluster_report import ClusterReport, cluster_report
 from ipledger.service.ledger import Ledger
 from ipledger.service.reports import whois
-from ipledger.service.sync import LiveSource, SyncResult, sync_from_dump, sync_live
+from ipledger.service.sync import LiveSource, SyncResult, observed_holders, sync_from_dump, sync_live
 from ipledger.store.models import ClusterFinding, ObservedAddress, ObservedBlock, UsageSample
 from tests.cli.invocation import ACTOR as CLI_ACTOR
 from tests.kube.fake_apiserver import KINDS, FakeAPIServer, write_kubeconfig
@@ -51,7 +52,9 @@ from tests.service.k8s_dumps import (
 from tests.service.rule_dumps import (
     CASES,
     CILIUM_NETWORKS,
+    FORMS,
     NODE_A_ENTRIES,
+    PROD_NETWORKS,
     Files,
     Row,
     RuleCase,
@@ -197,6 +200,7 @@ def test_sync_rules_cover_every_rule_kind_the_code_defines() -> None:
     assert len(defined) >= 17, sorted(defined)  # the scan itself still finds the rules
     assert sorted(defined - exercised) == [], "rule kinds without an end-to-end case in rule_dumps.CASES"
     assert sorted(exercised - defined) == [], "cases of kinds the code does not define"
+    assert sorted({case.form for case in CASES}) == sorted(FORMS)  # every dump format is read
 
 
 # -- each rule, through a dump -----------------------------------------------------------------
@@ -231,6 +235,31 @@ def test_sync_rules_resync_of_the_same_dump_stores_the_same_rows(
     assert count_rows(ledger, UsageSample) == 2 * counts[ObservedBlock]
     good = cluster_report(ledger, "prod").last_good_sync
     assert good is not None and good.id == second.sync_id
+
+
+# The cases that break the clean cluster without documenting anything else for it.
+REPAIRABLE = [
+    case
+    for case in CASES
+    if case.expected and case.networks == PROD_NETWORKS and not case.others and not case.ranges
+]
+
+
+@pytest.mark.parametrize("case", REPAIRABLE, ids=[case.id for case in REPAIRABLE])
+def test_sync_rules_findings_clear_once_the_cluster_is_repaired(
+    ledger: Ledger, tmp_path: Path, case: RuleCase
+) -> None:
+    add_prod(ledger, case)
+    sync(ledger, write_case(tmp_path / "broken", case.objects(), case.form))
+    repaired = write_case(tmp_path / "repaired", clean_objects(), case.form)
+
+    result = sync(ledger, repaired, now=LATER)
+
+    assert (rows(cluster_report(ledger, "prod")), result.findings) == (set(), {})
+    assert count_rows(ledger, ClusterFinding) == 0
+    snapshot = read_dump(repaired, taken_at=LATER)
+    holders = {(str(address), kind, holder) for address, kind, holder, *_ in observed_holders(snapshot)}
+    assert {(address, kind, holder) for address, kind, holder, *_ in observed_rows(ledger)} == holders
 
 
 def test_sync_rules_dual_stack_pods_hold_both_families_and_their_multus_addresses(
