@@ -165,25 +165,28 @@ def _is_rule_table(assign: ast.Assign) -> bool:
     return any(isinstance(target, ast.Name) and target.id.endswith("_RULES") for target in assign.targets)
 
 
+def _text(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
 def _kinds_in(path: Path) -> set[str]:
     """The finding kinds a module builds: ``Stranded(rule=...)`` (a literal, or a lookup in a
     ``*_RULES`` table, whose values count), and ``Finding(severity, "kind", ...)``."""
-    kinds: set[str] = set()
+    found: list[str | None] = []
     for item in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if isinstance(item, ast.Assign) and isinstance(item.value, ast.Dict) and _is_rule_table(item):
-            kinds.update(value.value for value in item.value.values if isinstance(value, ast.Constant))
+            found.extend(_text(value) for value in item.value.values if value is not None)
         if not isinstance(item, ast.Call):
             continue
         if _call_name(item) == "Stranded":
             [rule] = [keyword.value for keyword in item.keywords if keyword.arg == "rule"]
-            if isinstance(rule, ast.Constant):
-                kinds.add(rule.value)
-            else:  # any other expression would hide a kind from this test
+            if _text(rule) is None:  # any other expression would hide a kind from this test
                 assert isinstance(rule, ast.Subscript) and isinstance(rule.value, ast.Name), ast.unparse(rule)
                 assert rule.value.id.endswith("_RULES"), ast.unparse(rule)
-        elif _call_name(item) == "Finding" and len(item.args) > 1 and isinstance(item.args[1], ast.Constant):
-            kinds.add(item.args[1].value)
-    return kinds
+            found.append(_text(rule))
+        elif _call_name(item) == "Finding" and len(item.args) > 1:
+            found.append(_text(item.args[1]))
+    return {kind for kind in found if kind is not None}
 
 
 def defined_kinds() -> set[str]:
