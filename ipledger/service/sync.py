@@ -301,7 +301,8 @@ def observed_holders(snapshot: Snapshot) -> Iterator[tuple[IPAddress, str, str, 
         for address in service.load_balancer_ips:
             yield address, "loadbalancer", service.ref, service.uid, ""
     for block in snapshot.calico_blocks:
-        for ordinal, index in enumerate(block.ordinals):
+        # A corrupt block may list more ordinals than it holds addresses (calico-invalid-block).
+        for ordinal, index in enumerate(block.ordinals[: block.cidr.num_addresses]):
             if index is None or index >= len(block.attributes):
                 continue
             attribute = block.attributes[index]
