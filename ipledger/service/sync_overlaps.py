@@ -25,9 +25,8 @@ from ipledger.store import clusters as stored
 from ipledger.store import queries
 from ipledger.store.models import Prefix, Range
 
-__all__ = ["KIND", "find_overlaps"]
+__all__ = ["find_overlaps"]
 
-KIND = "drift-cluster-range-overlaps"
 _CLUSTER_ROLES = ("pod", "service", "node", "loadbalancer")
 # Roles of prefixes whose addresses are hosts or a cluster's: a cluster network inside one collides.
 _HOST_ROLES = ("pod", "service", "node", "loadbalancer", "infrastructure")
@@ -56,7 +55,7 @@ def find_overlaps(ledger: Ledger, name: str) -> list[Finding]:
                 findings.append(
                     Finding(
                         Severity.ERROR,
-                        KIND,
+                        "drift-cluster-range-overlaps",
                         f"{name}: {role} {text}",
                         f"the {role} network {text} of cluster {name} overlaps {other} in the same "
                         "space: one of them is wrong in the ledger or in the network; renumber or "
@@ -67,7 +66,7 @@ def find_overlaps(ledger: Ledger, name: str) -> list[Finding]:
                 findings.append(
                     Finding(
                         Severity.ERROR,
-                        KIND,
+                        "drift-cluster-range-overlaps",
                         f"{name}: {role} {text}",
                         f"the {role} network {text} of cluster {name} overlaps {total - _EXAMPLES} "
                         "more records of the same space than those listed",
