@@ -22,14 +22,12 @@ from ipledger.service.ledger import Ledger
 from ipledger.service.prefixes import PrefixFilter
 from ipledger.service.records import AddressRecord, ChangeRecord, ClusterRecord, PrefixRecord, RangeRecord
 from ipledger.service.search import AddressFilter, RangeFilter, get_prefix, search_addresses, search_ranges
-from ipledger.service.usage_history import UsagePoint
 
 __all__ = [
     "Bar",
     "ChangeLog",
     "Chart",
     "ClusterLine",
-    "ClusterPage",
     "Dashboard",
     "GroupRow",
     "Paging",
@@ -39,7 +37,6 @@ __all__ = [
     "bar_of",
     "change_log",
     "cluster_list",
-    "cluster_page",
     "dashboard",
     "group_rows",
     "percent_bar",
@@ -350,35 +347,8 @@ def prefix_page(
 # Clusters
 
 
-@dataclass(frozen=True, slots=True)
-class ClusterPage:
-    detail: clusters.ClusterDetail
-    bars: dict[int, Bar]
-    findings: dict[str, int]
-    pod_ips: UsagePoint | None
-    chart: Chart | None
-    forecast: Forecast
-
-
 def cluster_list(ledger: Ledger) -> list[clusters.ClusterSummary]:
     return clusters.list_clusters(ledger)
-
-
-def cluster_page(ledger: Ledger, name: str) -> ClusterPage:
-    detail = clusters.show_cluster(ledger, name)
-    report = cluster_report(ledger, name, limit=0, blocks=BlockPage(limit=0))
-    now = datetime.now(UTC)
-    subject = history.cluster_subject(ledger, name)
-    samples = history.series(ledger, subject, since=now - history.DEFAULT_WINDOW)
-    expected = history.forecast_subject(ledger, subject, now=now).forecast
-    return ClusterPage(
-        detail=detail,
-        bars={item.id: bar_of(item) for item in detail.prefixes},
-        findings={key: count for key, count in sorted(report.finding_counts.items())},
-        pod_ips=report.pod_ips,
-        chart=chart_of([(sample.at, sample.percent) for sample in samples], Thresholds()),
-        forecast=expected,
-    )
 
 
 # Search
