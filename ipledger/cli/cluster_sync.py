@@ -154,6 +154,7 @@ def _echo_report(found: ClusterReport) -> None:
                 "observations from",
                 "-" if good is None else f"sync {good.id} at {good.started_at:%Y-%m-%d %H:%M} UTC",
             ),
+            ("pod IPs", _pod_ips(found)),
         ]
     )
     click.echo("\nFindings:")
@@ -184,6 +185,16 @@ def _echo_report(found: ClusterReport) -> None:
             for b in found.blocks
         ],
         empty="  nothing synced yet",
+    )
+
+
+def _pod_ips(found: ClusterReport) -> str:
+    usage = found.pod_ips
+    if usage is None:
+        return "-"
+    return (
+        f"{usage.in_use:,} of {usage.size:,} in use ({usage.percent:.1f} %), "
+        f"{usage.allocated:,} allocated, {usage.stranded:,} stranded"
     )
 
 

@@ -24,6 +24,7 @@ from ipledger.service.lookup import DEFAULT_SPACE, group_ids, load_group, load_s
 from ipledger.service.records import ClusterRecord, PrefixRecord, RangeRecord
 from ipledger.service.watch import forget_subject
 from ipledger.store import clusters as stored
+from ipledger.store import metrics as stored_metrics
 from ipledger.store import observed
 from ipledger.store.database import Session
 from ipledger.store.models import Cluster
@@ -94,7 +95,7 @@ class ClusterDetail:
 class ClusterSummary:
     cluster: ClusterRecord
     networks: dict[str, tuple[str, ...]]  # role -> CIDRs and ranges
-    pod_percent: float | None  # utilization of the pod networks together
+    pod_percent: float | None  # pod IPs in use of the pod networks, at the last sync (else the records)
     headroom_nodes: int | None
 
 
@@ -339,24 +340,37 @@ def list_clusters(
         spans: dict[str, list[RangeRecord]] = {label: [] for label in labels}
         for span in ranges:
             spans[span.managed_by].append(range_record(span, lookup))
+        synced = stored_metrics.latest_cluster_samples(session)
         loaded = [
-            (cluster_record(row, session, lookup), tuple(by_label[label]), tuple(spans[label]))
+            (
+                cluster_record(row, session, lookup),
+                tuple(by_label[label]),
+                tuple(spans[label]),
+                synced.get(row.id),
+            )
             for row, label in zip(rows, labels, strict=True)
         ]
-    return [_summary(record, prefixes, ranges) for record, prefixes, ranges in loaded]
+    return [_summary(*item) for item in loaded]
 
 
 def _summary(
-    record: ClusterRecord, prefixes: tuple[PrefixRecord, ...], ranges: tuple[RangeRecord, ...]
+    record: ClusterRecord,
+    prefixes: tuple[PrefixRecord, ...],
+    ranges: tuple[RangeRecord, ...],
+    synced: tuple[int, int] | None,
 ) -> ClusterSummary:
+    """``synced`` is the (in use, size) of the pod IPs at the last sync, the cluster's own figure;
+    before any sync the address records of the pod prefixes stand in."""
     networks: dict[str, tuple[str, ...]] = {}
     for item in prefixes:
         networks[item.role] = (*networks.get(item.role, ()), str(item.network))
     for span in ranges:
         networks[span.role] = (*networks.get(span.role, ()), str(span.span))
     pods = [item for item in prefixes if item.role == "pod"]
-    usable = sum(item.usage.usable for item in pods)
-    used = sum(item.usage.used for item in pods)
+    if synced is not None:
+        used, usable = synced
+    else:
+        used, usable = sum(item.usage.used for item in pods), sum(item.usage.usable for item in pods)
     percent = None if not pods or usable == 0 else round(100.0 * used / usable, 2)
     headrooms = [
         worked.headroom_nodes for _, worked in measure(record, prefixes) if worked.headroom_nodes is not None

@@ -38,6 +38,7 @@ from ipledger.service.ledger import Actor, Ledger
 from ipledger.service.occupancy import network_of, span_of_range
 from ipledger.service.sync_nodes import record_node_addresses
 from ipledger.service.sync_overlaps import find_overlaps
+from ipledger.service.usage_history import measure_cluster_pod_ips
 from ipledger.service.watch import record_cluster_sample
 from ipledger.store import clusters as stored
 from ipledger.store import observed
@@ -188,15 +189,16 @@ def sync_with(
             findings += record_node_addresses(tx, space_row, name, cluster_id, snapshot, seen_at=taken_at)
             observed.touch_addresses(session, cluster.space_id, _seen_values(snapshot), taken_at)
             since = observed.previous_since(session, cluster_id)
+            pod_ips = measure_cluster_pod_ips(session, name, snapshot, stranded, at=taken_at)
             observed.replace_observations(
                 session,
                 cluster_id,
                 addresses=_address_columns(cluster_id, sync_id, snapshot, since, taken_at),
                 blocks=_block_columns(cluster_id, sync_id, usage),
                 findings=_finding_columns(cluster_id, sync_id, stranded, findings[len(stranded) :]),
-                samples=_sample_columns(cluster_id, sync_id, taken_at, usage),
+                samples=_sample_columns(cluster_id, sync_id, taken_at, (*usage, pod_ips.as_pool(name))),
             )
-            record_cluster_sample(tx, cluster_id, name, pods=_pod_addresses(snapshot), at=taken_at)
+            record_cluster_sample(tx, cluster_id, used=pod_ips.in_use, total=pod_ips.size, at=taken_at)
             row = session.get(ClusterSync, sync_id)
             assert row is not None
             row.status, row.finished_at, row.counts = "ok", datetime.now(UTC), counts
@@ -367,11 +369,6 @@ def _block_columns(cluster_id: int, sync_id: int, usage: tuple[PoolUsage, ...]) 
     columns["cidr"] = [None if item.cidr is None else str(item.cidr) for item in usage]
     columns["node"] = [item.node for item in usage]
     return columns
-
-
-def _pod_addresses(snapshot: Snapshot) -> int:
-    """How many distinct addresses pods hold (a pod with two addresses, dual-stack, counts two)."""
-    return len({address for address, kind, *_ in observed_holders(snapshot) if kind == "pod"})
 
 
 def _sample_columns(

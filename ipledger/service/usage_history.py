@@ -1,20 +1,39 @@
-"""The pod-IP utilization history of a cluster, one point per sync, for its chart."""
+"""A cluster's pod-IP usage, measured once per sync: the figures of its report, history and metrics.
+
+``measure_cluster_pod_ips`` is the one count of a cluster's pod IPs: the distinct addresses of
+the sync's snapshot inside the pod networks the ledger documents for the cluster
+(``core.pod_ips``), against the usable addresses of those networks. The sync keeps the value
+twice: as the cluster's row among its usage samples (kind ``cluster``, beside the rows of each
+block and pool; the report reads it with ``find_usage_sample``) and as the cluster's utilization
+sample (in use of size), the series that the history API, the charts, the forecast and
+``/metrics`` read. Adding the rows of the blocks and pools up instead would count an address of a
+Calico block again in its pool and in its node's podCIDR, and add the service CIDRs.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from ipledger.service.clusters import load_cluster
-from ipledger.service.ledger import Ledger
-from ipledger.store import observed
+from ipledger.core.observations import Snapshot
+from ipledger.core.pod_ips import count_pod_ips
+from ipledger.core.reconcile import PoolUsage, Stranded
+from ipledger.service.clusters import managed_label
+from ipledger.service.occupancy import network_of
+from ipledger.store import clusters as stored_clusters
+from ipledger.store.database import Session
 
-__all__ = ["UsagePoint", "cluster_usage_history"]
+__all__ = ["CLUSTER_KIND", "UsagePoint", "measure_cluster_pod_ips"]
+
+CLUSTER_KIND = "cluster"  # the kind of a usage sample that stands for the cluster's pod networks together
 
 
 @dataclass(frozen=True, slots=True)
 class UsagePoint:
-    """The cluster's pools together at one sync."""
+    """The cluster's pod networks together at one sync (``core.pod_ips.PodIPCount``): ``size``
+    usable addresses, of which ``in_use`` carried by running pods, ``allocated`` held or recorded
+    by the CNIs, ``stranded`` kept by stranded allocations."""
 
     at: datetime
     size: int
@@ -26,17 +45,21 @@ class UsagePoint:
     def percent(self) -> float:
         return 100.0 * self.in_use / self.size if self.size else 0.0
 
+    def as_pool(self, cluster: str) -> PoolUsage:
+        """The point as a usage row of kind ``cluster``, to keep among the sync's samples."""
+        return PoolUsage(CLUSTER_KIND, cluster, None, self.size, self.allocated, self.in_use, self.stranded)
 
-def cluster_usage_history(ledger: Ledger, name: str, *, since: datetime | None = None) -> list[UsagePoint]:
-    """One point per sync, oldest first, summing the pools the sync measured."""
-    with ledger.reading() as session:
-        cluster = load_cluster(session, name)
-        samples = observed.list_usage_samples(session, cluster.id, since=since)
-        points: dict[datetime, list[int]] = {}
-        for sample in samples:
-            totals = points.setdefault(sample.at, [0, 0, 0, 0])
-            totals[0] += sample.size
-            totals[1] += sample.in_use
-            totals[2] += sample.allocated
-            totals[3] += sample.stranded
-    return [UsagePoint(at, *totals) for at, totals in sorted(points.items())]
+
+def measure_cluster_pod_ips(
+    session: Session, name: str, snapshot: Snapshot, stranded: Sequence[Stranded], *, at: datetime
+) -> UsagePoint:
+    """The pod IPs of cluster ``name`` in ``snapshot``, inside the prefixes with role pod that it
+    manages; their usable addresses (network and broadcast excluded) are the size."""
+    pods = [
+        prefix
+        for prefix in stored_clusters.list_cluster_prefixes(session, managed_label(name))
+        if prefix.role == "pod"
+    ]
+    counted = count_pod_ips(snapshot, stranded, [network_of(prefix) for prefix in pods])
+    size = sum(prefix.usable for prefix in pods)
+    return UsagePoint(at, size, counted.in_use, counted.allocated, counted.stranded)

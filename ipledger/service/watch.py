@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from ipledger.core.addresses import network_from_ints
 from ipledger.core.thresholds import Level, Thresholds, settle_level
-from ipledger.store import clusters as stored_clusters
 from ipledger.store import locks
 from ipledger.store import watch as stored
 from ipledger.store.bulk_insert import insert_columns
@@ -65,15 +64,10 @@ def watch_transaction(tx: Transaction) -> None:
         _settle_findings(tx, changed)
 
 
-def record_cluster_sample(tx: Transaction, cluster_id: int, name: str, *, pods: int, at: datetime) -> None:
-    """A sample of a cluster's pod IPs, taken by each sync: ``pods`` addresses in use of the
-    usable addresses of the prefixes with role pod that the cluster manages."""
-    capacity = sum(
-        prefix.usable
-        for prefix in stored_clusters.list_cluster_prefixes(tx.session, f"cluster:{name}")
-        if prefix.role == "pod"
-    )
-    _insert_samples(tx.session, "cluster", [(cluster_id, pods, capacity)], at)
+def record_cluster_sample(tx: Transaction, cluster_id: int, *, used: int, total: int, at: datetime) -> None:
+    """A sample of a cluster's pod IPs, taken by each sync: ``used`` of ``total`` (the figures of
+    ``usage_history.measure_cluster_pod_ips``)."""
+    _insert_samples(tx.session, "cluster", [(cluster_id, used, total)], at)
 
 
 def forget_subject(tx: Transaction, subject_kind: str, subject_id: int) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Float, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ipledger.store.bulk_insert import insert_columns
@@ -24,8 +24,11 @@ from ipledger.store.models import (
 _CHUNK = 500  # values per IN list: well below every engine's limit on bound parameters
 
 __all__ = [
+    "BLOCK_ORDERS",
     "count_findings",
+    "count_observed_blocks",
     "find_last_sync",
+    "find_usage_sample",
     "forget_cluster",
     "list_findings",
     "list_observed_blocks",
@@ -127,12 +130,48 @@ def observed_at(session: Session, family: int, value: int) -> Sequence[ObservedA
     ).all()
 
 
-def list_observed_blocks(session: Session, cluster_id: int) -> Sequence[ObservedBlock]:
-    return session.scalars(
-        select(ObservedBlock)
+# The orders a cluster's blocks can be listed in; each ends with kind and name, so pages are stable.
+BLOCK_ORDERS = ("name", "fullest", "stranded")
+
+
+def list_observed_blocks(
+    session: Session,
+    cluster_id: int,
+    *,
+    kind: str | None = None,
+    order: str = "name",
+    limit: int | None = None,
+    offset: int = 0,
+) -> Sequence[ObservedBlock]:
+    """A page of the cluster's blocks of its last good sync (of one kind) in ``order``, one of
+    ``BLOCK_ORDERS``: kind and name; the largest share allocated first (what runs out is
+    allocation: stranded addresses fill a block too); the most stranded first."""
+    statement = select(ObservedBlock).where(ObservedBlock.cluster_id == cluster_id)
+    if kind is not None:
+        statement = statement.where(ObservedBlock.kind == kind)
+    # The counts are stored as text (they may pass 64 bits): cast them to order by number.
+    share = cast(ObservedBlock.allocated, Float) / func.nullif(cast(ObservedBlock.size, Float), 0)
+    first: dict[str, list[Any]] = {
+        "name": [],
+        "fullest": [share.desc().nulls_last()],
+        "stranded": [cast(ObservedBlock.stranded, Float).desc()],
+    }
+    statement = statement.order_by(
+        *first[order], ObservedBlock.kind, ObservedBlock.name, ObservedBlock.id
+    ).offset(offset)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return session.scalars(statement).all()
+
+
+def count_observed_blocks(session: Session, cluster_id: int) -> dict[str, int]:
+    """How many blocks of each kind the cluster's last good sync has."""
+    rows = session.execute(
+        select(ObservedBlock.kind, func.count())
         .where(ObservedBlock.cluster_id == cluster_id)
-        .order_by(ObservedBlock.kind, ObservedBlock.name)
-    ).all()
+        .group_by(ObservedBlock.kind)
+    )
+    return {row[0]: int(row[1]) for row in rows}
 
 
 def list_findings(
@@ -141,7 +180,8 @@ def list_findings(
     statement = select(ClusterFinding).where(ClusterFinding.cluster_id == cluster_id)
     if kind is not None:
         statement = statement.where(ClusterFinding.kind == kind)
-    statement = statement.order_by(ClusterFinding.id).offset(offset)
+    # Grouped by kind, in the order the sync found them within each kind.
+    statement = statement.order_by(ClusterFinding.kind, ClusterFinding.id).offset(offset)
     if limit is not None:
         statement = statement.limit(limit)
     return session.scalars(statement).all()
@@ -164,3 +204,17 @@ def list_usage_samples(
     if since is not None:
         statement = statement.where(UsageSample.at >= since)
     return session.scalars(statement.order_by(UsageSample.at, UsageSample.kind, UsageSample.name)).all()
+
+
+def find_usage_sample(session: Session, sync: ClusterSync, *, kind: str) -> UsageSample | None:
+    """The usage sample of kind ``kind`` that ``sync`` took (at its start: the index's time)."""
+    return session.scalars(
+        select(UsageSample)
+        .where(
+            UsageSample.cluster_id == sync.cluster_id,
+            UsageSample.at == sync.started_at,
+            UsageSample.sync_id == sync.id,
+            UsageSample.kind == kind,
+        )
+        .limit(1)
+    ).first()

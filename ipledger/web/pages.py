@@ -18,7 +18,7 @@ from ipledger.core.errors import InvalidInputError, LedgerError, NotFoundError
 from ipledger.core.permissions import PermissionDeniedError
 from ipledger.service.events import latest_change_id
 from ipledger.service.sessions import SignedIn
-from ipledger.web import views
+from ipledger.web import cluster_views, views
 from ipledger.web.session import NotSignedIn, signed_in, to_login
 
 __all__ = ["router"]
@@ -152,12 +152,23 @@ def cluster_list(request: Request) -> Response:
 
 
 @router.get("/clusters/{name}")
-def cluster_page(request: Request, name: str) -> Response:
-    return _page(
-        request,
-        "cluster.html",
-        lambda _who: {"title": f"Cluster {name}", "view": views.cluster_page(request.app.state.ledger, name)},
-    )
+def cluster_page(
+    request: Request,
+    name: str,
+    offset: Offset = 0,
+    limit: Limit = cluster_views.PAGE_SIZE,
+    block_offset: Offset = 0,
+    block_limit: Limit = cluster_views.PAGE_SIZE,
+) -> Response:
+    filters = _filters(request, "kind", "block_kind", "block_sort")
+
+    def build(_who: SignedIn) -> dict[str, Any]:
+        view = cluster_views.cluster_page(
+            request.app.state.ledger, name, filters, paging=(offset, limit, block_offset, block_limit)
+        )
+        return {"title": f"Cluster {name}", "view": view, "block_sorts": cluster_views.BLOCK_SORTS}
+
+    return _page(request, "cluster.html", build)
 
 
 @router.get("/search")

@@ -17,19 +17,17 @@ from ipledger.core.forecast import Forecast
 from ipledger.core.permissions import Principal
 from ipledger.core.thresholds import Level, Thresholds, level_of
 from ipledger.service import allocation, audit, clusters, groups, history, prefix_map, prefixes, reports
-from ipledger.service.cluster_report import cluster_report
+from ipledger.service.cluster_report import BlockPage, cluster_report
 from ipledger.service.ledger import Ledger
 from ipledger.service.prefixes import PrefixFilter
 from ipledger.service.records import AddressRecord, ChangeRecord, ClusterRecord, PrefixRecord, RangeRecord
 from ipledger.service.search import AddressFilter, RangeFilter, get_prefix, search_addresses, search_ranges
-from ipledger.service.usage_history import UsagePoint, cluster_usage_history
 
 __all__ = [
     "Bar",
     "ChangeLog",
     "Chart",
     "ClusterLine",
-    "ClusterPage",
     "Dashboard",
     "GroupRow",
     "Paging",
@@ -39,7 +37,6 @@ __all__ = [
     "bar_of",
     "change_log",
     "cluster_list",
-    "cluster_page",
     "dashboard",
     "group_rows",
     "percent_bar",
@@ -163,7 +160,7 @@ def dashboard(ledger: Ledger, viewer: Principal) -> Dashboard:
         total += count
     lines = []
     for summary in clusters.list_clusters(ledger):
-        report = cluster_report(ledger, summary.cluster.name, limit=0)
+        report = cluster_report(ledger, summary.cluster.name, limit=0, blocks=BlockPage(limit=0))
         kinds: dict[str, int] = {}
         for key, count in report.finding_counts.items():
             kind = key.split("/", 1)[-1]
@@ -350,34 +347,8 @@ def prefix_page(
 # Clusters
 
 
-@dataclass(frozen=True, slots=True)
-class ClusterPage:
-    detail: clusters.ClusterDetail
-    bars: dict[int, Bar]
-    findings: dict[str, int]
-    history: tuple[UsagePoint, ...]
-    chart: Chart | None
-    forecast: Forecast
-
-
 def cluster_list(ledger: Ledger) -> list[clusters.ClusterSummary]:
     return clusters.list_clusters(ledger)
-
-
-def cluster_page(ledger: Ledger, name: str) -> ClusterPage:
-    detail = clusters.show_cluster(ledger, name)
-    report = cluster_report(ledger, name, limit=0)
-    points = tuple(cluster_usage_history(ledger, name))
-    now = datetime.now(UTC)
-    expected = history.forecast_subject(ledger, history.cluster_subject(ledger, name), now=now).forecast
-    return ClusterPage(
-        detail=detail,
-        bars={item.id: bar_of(item) for item in detail.prefixes},
-        findings={key: count for key, count in sorted(report.finding_counts.items())},
-        history=points,
-        chart=chart_of([(point.at, point.percent) for point in points], Thresholds()),
-        forecast=expected,
-    )
 
 
 # Search

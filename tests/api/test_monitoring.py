@@ -19,7 +19,7 @@ from ipledger.store.models import WebhookAttempt, WebhookSubscription
 from tests.api.conftest import client_of
 from tests.api.problems import assert_problem
 from tests.service.factories import add_address, add_cluster, add_group, add_prefix, add_range, count_rows
-from tests.service.k8s_dumps import node, pod
+from tests.service.k8s_dumps import node, pod, prod_objects
 from tests.service.receiver import Receiver, receiving
 
 
@@ -270,3 +270,25 @@ def test_metrics_export_a_synced_clusters_pod_ips_and_free_node_slots(
     assert found["ipledger_cluster_pod_ips_used"] == [(labels, 2.0)]
     assert found["ipledger_cluster_pod_ips_capacity"] == [(labels, 1022.0)]
     assert found["ipledger_cluster_free_node_slots"] == [(labels, 3.0)]
+
+
+def test_metrics_pod_ips_agree_with_the_cluster_report_and_its_history(
+    api_base: str, api: httpx.Client, ledger: Ledger
+) -> None:
+    add_cluster(ledger, "prod")
+    add_prefix(ledger, "10.244.0.0/16", role="pod", managed_by="cluster:prod")
+    sync_from_objects(
+        ledger, "prod", [item for items in prod_objects().values() for item in items], source="t", actor="t"
+    )
+
+    found = metrics_of(api.get(api_base.removesuffix(PREFIX) + "/metrics").text)
+    report = api.get("/clusters/prod/report").json()
+    [point] = api.get("/clusters/prod/history").json()["samples"]
+
+    labels = {"cluster": "prod", "group": ""}
+    # One count everywhere: 3 pod addresses of the pod network, not the 12 of the block, pool and
+    # node rows added up, nor the Whereabouts and service addresses outside it.
+    assert found["ipledger_cluster_pod_ips_used"] == [(labels, 3.0)]
+    assert found["ipledger_cluster_pod_ips_capacity"] == [(labels, 65534.0)]
+    assert (report["pod_ips"]["in_use"], report["pod_ips"]["size"]) == (3, 65534)
+    assert (point["used"], point["total"]) == (3, 65534)

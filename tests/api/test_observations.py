@@ -220,7 +220,8 @@ def test_cluster_report_before_any_sync_has_no_syncs(api: httpx.Client, ledger: 
 
     assert response.status_code == 200, response.text
     body = response.json()
-    assert (body["last_sync"], body["last_good_sync"], body["blocks"]) == (None, None, [])
+    assert (body["last_sync"], body["last_good_sync"], body["pod_ips"]) == (None, None, None)
+    assert (body["blocks"], body["block_counts"], body["total_blocks"]) == ([], {}, 0)
 
 
 @pytest.mark.parametrize("params", [{"limit": 0}, {"offset": -1}, {"limit": "many"}])

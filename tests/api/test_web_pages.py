@@ -8,18 +8,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
 from ipledger.api.app import create_app
 from ipledger.core.permissions import AccessRole
+from ipledger.kube.dump import DumpError
 from ipledger.service.auth import create_user, grant
 from ipledger.service.ledger import Ledger
+from ipledger.service.sync import sync_from_dump
 from ipledger.web.app import install_web
-from tests.api.conftest import SYSTEM, TIMEOUT
+from tests.api.conftest import SYSTEM, TIMEOUT, QueryCounter
 from tests.api.server import AppSwitch
-from tests.service.factories import add_address, add_group, add_prefix
+from tests.service.factories import add_address, add_cluster, add_group, add_prefix
+from tests.service.k8s_dumps import (
+    LEAKED_IP,
+    NOW,
+    STRANDED_IP,
+    CalicoEntry,
+    calico_affinity,
+    calico_block,
+    calico_handle,
+    prod_objects,
+    write_dump,
+)
 
 PASSWORD = "a long enough passphrase"
 
@@ -176,3 +191,161 @@ def test_web_change_log_shows_before_and_after_and_hides_user_changes_from_viewe
     )
     assert "create user vic" in admin_log
     assert "user vic" not in viewer_log and "description" in viewer_log
+
+
+# -- a cluster's page after a sync ---------------------------------------------------------------
+
+# What the ledger documents for cluster prod of `prod_objects`: its pod networks (the Calico pool
+# and the Whereabouts range of the pods' second interfaces) and its service network.
+PROD_NETWORKS = (("10.244.0.0/16", "pod"), ("192.168.50.0/24", "pod"), ("10.96.0.0/16", "service"))
+LEAKY_BLOCK = "10.244.3.0/25"
+
+
+def _sync_prod(ledger: Ledger, folder: Path, *, now: datetime = NOW) -> None:
+    sync_from_dump(ledger, "prod", folder, actor=SYSTEM, now=now)
+
+
+def _prod(ledger: Ledger, tmp_path: Path, *, leaked: int = 0) -> Path:
+    """Cluster prod with its networks, synced from a dump of `prod_objects` and ``leaked`` more
+    Calico allocations of gone pods in a block of node-b; the dump's folder."""
+    add_cluster(ledger, "prod")
+    for cidr, role in PROD_NETWORKS:
+        add_prefix(ledger, cidr, role=role, managed_by="cluster:prod")
+    files = prod_objects()
+    if leaked:
+        entries = [
+            CalicoEntry(ordinal, f"k8s-pod-network.gone{ordinal}", f"default/gone-{ordinal}")
+            for ordinal in range(leaked)
+        ]
+        files["calico.json"] += [
+            calico_block(LEAKY_BLOCK, host="node-b", entries=entries),
+            calico_affinity("node-b", LEAKY_BLOCK),
+            *(calico_handle(entry.handle, block=LEAKY_BLOCK) for entry in entries),
+        ]
+    folder = write_dump(tmp_path / "dump", files)
+    _sync_prod(ledger, folder)
+    return folder
+
+
+def test_web_cluster_page_shows_the_last_sync_findings_release_commands_and_block_usage(
+    ledger: Ledger, browser: httpx.Client, tmp_path: Path
+) -> None:
+    folder = _prod(ledger, tmp_path)
+
+    answer = browser.get("/clusters/prod")
+
+    assert answer.status_code == 200, answer.text
+    page = answer.text
+    # The last sync: when, from where, how it ended, what it saw.
+    last = _section(page, "last-sync")
+    assert "Sync 1 succeeded" in last and '<time datetime="2026-11-01T12:00:00+00:00">' in last
+    assert f"<code>dump {folder}</code>" in last
+    assert "<strong>2</strong> nodes" in last and "<strong>4</strong> pods" in last
+    # The cluster's pod IPs, each address once (not the 12 of 131,904 of the rows added up).
+    assert re.search(
+        r"<strong>4</strong> of 65,788 pod IPs in use by running pods, <strong>7</strong> allocated, "
+        r"<strong>2</strong> stranded",
+        _section(page, "pod-ips"),
+    )
+    # Each finding with its address, pool, owner, why, and the command that releases it.
+    findings = _section(page, "findings")
+    leaked = _row(findings, f'<code class="address">{LEAKED_IP}</code>')
+    assert "IPAM block 10-244-1-0-26 (10.244.1.0/26)" in leaked and "pod default/batch-7" in leaked
+    assert "calicoctl ipam check counts it leaked" in leaked
+    assert f'<pre class="command"><code>calicoctl ipam release --ip={LEAKED_IP}</code></pre>' in leaked
+    stranded = _row(findings, f'<code class="address">{STRANDED_IP}</code>')
+    assert "kubectl -n kube-system patch ippools.whereabouts.cni.cncf.io 192.168.50.0-24" in stranded
+    assert "&#34;op&#34;:&#34;test&#34;" in stranded  # the JSON patch, escaped
+    assert "data-copy" in stranded
+    # Block by block: the Calico block's row.
+    block = _row(_section(page, "blocks"), 'data-block="calico-block/10-244-1-0-26"')
+    assert re.findall(r'<td class="num[^"]*">([\d,]+)</td>', block) == ["64", "4", "3", "1"]
+    assert " style=" not in page and "<style" not in page
+
+
+def test_web_cluster_page_filters_findings_by_kind(
+    ledger: Ledger, browser: httpx.Client, tmp_path: Path
+) -> None:
+    _prod(ledger, tmp_path)
+
+    findings = _section(
+        browser.get("/clusters/prod", params={"kind": "whereabouts-pod-gone"}).text, "findings"
+    )
+
+    assert STRANDED_IP in findings and LEAKED_IP not in findings
+    assert '<option value="whereabouts-pod-gone" selected>' in findings
+    assert re.search(r'<a href="\?kind=whereabouts-pod-gone#findings" aria-current="true">', findings)
+
+
+def test_web_cluster_page_pages_its_findings_and_blocks(
+    ledger: Ledger, browser: httpx.Client, tmp_path: Path, queries: QueryCounter
+) -> None:
+    _prod(ledger, tmp_path, leaked=120)
+    browser.get("/clusters/prod")  # the first request of the app builds its stack
+
+    def statements(kind: str) -> tuple[int, str]:
+        before = queries.count
+        text = browser.get("/clusters/prod", params={"kind": kind}).text
+        return queries.count - before, text
+
+    one, _ = statements("whereabouts-pod-gone")
+    many, first = statements("calico-leaked-ip")
+    last = browser.get("/clusters/prod", params={"kind": "calico-leaked-ip", "offset": 100}).text
+    blocks = _section(
+        browser.get("/clusters/prod", params={"block_limit": 2, "block_sort": "stranded"}).text, "blocks"
+    )
+
+    assert first.count('<tr class="finding">') == 50
+    assert "1 to 50 of 121" in first
+    assert 'href="?kind=calico-leaked-ip&amp;offset=50&amp;limit=50#findings" rel="next"' in first
+    assert last.count('<tr class="finding">') == 21 and "101 to 121 of 121" in last
+    # Most stranded first: the pool (121 with LEAKED_IP), then the block of the 120 gone pods.
+    assert re.findall(r'data-block="([^"]+)"', blocks) == [
+        "calico-pool/default-ipv4-ippool",
+        "calico-block/10-244-3-0-25",
+    ]
+    assert 'href="?block_sort=stranded&amp;block_offset=2&amp;block_limit=2#blocks" rel="next"' in blocks
+    # A page reads a page: its statements do not grow with the findings.
+    assert one == many, f"{one} statements for 1 finding, {many} for 121"
+
+
+def test_web_cluster_page_after_a_failed_sync_shows_its_error_and_the_good_one(
+    ledger: Ledger, browser: httpx.Client, tmp_path: Path
+) -> None:
+    _prod(ledger, tmp_path)
+    broken = write_dump(tmp_path / "broken", prod_objects())
+    core = broken / "core.json"
+    core.write_text(core.read_text(encoding="utf-8")[:200], encoding="utf-8")
+    with pytest.raises(DumpError):
+        _sync_prod(ledger, broken, now=NOW + timedelta(hours=1))
+
+    page = browser.get("/clusters/prod").text
+
+    last = _section(page, "last-sync")
+    assert "Sync 2 failed" in last and f"{core}: not valid JSON" in last
+    assert "what this page shows comes from sync 1 of" in last
+    assert LEAKED_IP in _section(page, "findings")
+
+
+def test_web_cluster_page_before_any_sync_says_how_to_sync(ledger: Ledger, browser: httpx.Client) -> None:
+    add_cluster(ledger, "prod")
+
+    page = browser.get("/clusters/prod").text
+
+    assert "Never synced" in _section(page, "last-sync")
+    assert "None yet: no sync has succeeded." in _section(page, "findings")
+    assert "Nothing synced yet." in _section(page, "blocks")
+
+
+def _section(page: str, name: str) -> str:
+    """The HTML of the page's section with this id."""
+    found = re.search(rf'<section id="{name}".*?</section>', page, re.DOTALL)
+    assert found is not None, f"no section {name}"
+    return found.group(0)
+
+
+def _row(html: str, marker: str) -> str:
+    """The table row that holds ``marker``."""
+    found = re.search(rf"<tr(?:(?!<tr).)*?{re.escape(marker)}.*?</tr>", html, re.DOTALL)
+    assert found is not None, f"no row with {marker}"
+    return found.group(0)

@@ -251,6 +251,7 @@ def test_cluster_report_shows_the_last_sync(prod: Cli, folder: Path) -> None:
     assert lines[1].endswith(f"UTC, ok, dump {folder}")
     assert lines[2].split() == ["last", "sync", "error", "-"]
     assert lines[3].startswith("observations from  sync 1 at ")
+    assert lines[4] == "pod IPs            4 of 65,788 in use (0.0 %), 7 allocated, 2 stranded"
 
 
 def test_cluster_report_after_a_failed_sync_shows_its_error_and_the_good_sync(

@@ -8,6 +8,7 @@ import pytest
 
 from ipledger.core.errors import ConflictError, InvalidInputError, NotFoundError, StaleVersionError
 from ipledger.core.findings import Severity
+from ipledger.service.cluster_report import cluster_report
 from ipledger.service.clusters import (
     ClusterFields,
     cluster_overlaps,
@@ -19,6 +20,8 @@ from ipledger.service.clusters import (
 )
 from ipledger.service.ledger import Ledger
 from ipledger.service.spaces import create_space
+from ipledger.service.sync import sync_from_objects
+from ipledger.service.usage_history import UsagePoint
 from ipledger.store.models import Cluster
 from tests.service.factories import (
     ACTOR,
@@ -31,6 +34,7 @@ from tests.service.factories import (
     count_rows,
     stored_state,
 )
+from tests.service.k8s_dumps import NOW, prod_objects
 
 # 3 nodes x growth 2 = 6 needed; /28 node blocks hold 16 - 3 = 13 pod IPs (host-local) >= 10 max pods.
 SMALL: dict[str, Any] = {
@@ -371,6 +375,19 @@ def test_list_clusters_sums_up_networks_pod_use_and_headroom(ledger: Ledger) -> 
     assert edge.pod_percent == round(100 * 3 / (128 - 2), 2)  # network and broadcast are not usable
     assert edge.headroom_nodes == 2**3 - 6  # /25 into /28 blocks, 3 nodes x growth 2 needed
     assert (empty.networks, empty.pod_percent, empty.headroom_nodes) == ({}, None, None)
+
+
+def test_list_clusters_pod_use_of_a_synced_cluster_is_its_last_syncs(ledger: Ledger) -> None:
+    add_cluster(ledger, "prod")
+    _network(ledger, "prod", "10.244.0.0/16", "pod")
+    objects = [item for items in prod_objects().values() for item in items]
+    sync_from_objects(ledger, "prod", objects, source="test", actor="test", now=NOW)
+
+    [prod] = list_clusters(ledger)
+
+    # web-1, web-2 and api-0 of the 65,534 usable addresses; no address record is in the prefix.
+    assert prod.pod_percent == round(100 * 3 / 65_534, 2)
+    assert cluster_report(ledger, "prod").pod_ips == UsagePoint(NOW, 65_534, 3, 5, 1)
 
 
 def _overlapping_pods(ledger: Ledger, *, other_space: str) -> None:

@@ -10,6 +10,7 @@ import pytest
 from ipledger.core.errors import InvalidInputError
 from ipledger.core.forecast import Confidence
 from ipledger.core.history import Retention
+from ipledger.service.cluster_report import cluster_report
 from ipledger.service.history import (
     cluster_subject,
     forecast_all,
@@ -20,9 +21,10 @@ from ipledger.service.history import (
 )
 from ipledger.service.ledger import Ledger
 from ipledger.service.sync import sync_from_objects
+from ipledger.service.usage_history import UsagePoint
 from ipledger.store.models import UtilizationSample
 from tests.service.factories import add_address, add_cluster, add_prefix, count_rows, net
-from tests.service.k8s_dumps import node, pod
+from tests.service.k8s_dumps import NOW, node, pod, prod_objects
 from tests.service.monitoring import T0, Clock, clocked
 
 POOL = "198.51.100.0/24"
@@ -113,6 +115,22 @@ def test_cluster_sync_records_a_sample_of_pod_ips(ledger: Ledger, clock: Clock) 
 
     [sample] = series(moved, cluster_subject(moved, "prod"))
     assert (sample.at, sample.used, sample.total) == (T0, 2, 254)
+
+
+def test_cluster_sync_samples_pod_ips_as_the_report_counts_them(ledger: Ledger) -> None:
+    add_cluster(ledger, "prod")
+    add_prefix(ledger, "10.244.0.0/16", role="pod", managed_by="cluster:prod")
+    add_prefix(ledger, "10.96.0.0/16", role="service", managed_by="cluster:prod")
+    objects = [item for items in prod_objects().values() for item in items]
+
+    sync_from_objects(ledger, "prod", objects, source="test", actor="test", now=NOW)
+
+    [sample] = series(ledger, cluster_subject(ledger, "prod"))
+    counted = cluster_report(ledger, "prod").pod_ips
+    # Inside 10.244.0.0/16: web-1, web-2 and api-0 in use, LEAKED_IP stranded, and with node-a's
+    # tunnel address 5 allocated. The Whereabouts range and the service CIDR are not pod networks.
+    assert counted == UsagePoint(NOW, 65_534, 3, 5, 1)
+    assert (sample.at, sample.used, sample.total) == (NOW, counted.in_use, counted.size)
 
 
 def test_prune_history_keeps_the_latest_sample_of_a_series_however_old(ledger: Ledger, clock: Clock) -> None:

@@ -19,14 +19,15 @@ import pytest
 from sqlalchemy import func, select
 
 from ipledger.core.addresses import address_from_int
-from ipledger.core.errors import NotFoundError
+from ipledger.core.errors import InvalidInputError, NotFoundError
 from ipledger.kube.dump import DumpError
 from ipledger.kube.live import LiveError
 from ipledger.service.addresses import list_addresses, update_address
-from ipledger.service.cluster_report import BlockUsage, ClusterReport, cluster_report
+from ipledger.service.cluster_report import BlockPage, BlockUsage, ClusterReport, cluster_report
 from ipledger.service.ledger import Ledger
 from ipledger.service.reports import Holder, whois
 from ipledger.service.sync import LiveSource, SyncResult, sync_from_dump, sync_live
+from ipledger.service.usage_history import UsagePoint
 from ipledger.store.models import ObservedAddress, UsageSample
 from tests.kube.fake_apiserver import FakeAPIServer, write_kubeconfig
 from tests.service.factories import (
@@ -297,6 +298,60 @@ def test_cluster_report_of_one_kind_shows_only_those_findings(ledger: Ledger, tm
     assert report.total_findings == 1
 
 
+@pytest.mark.parametrize(
+    ("page", "shown", "total"),
+    [
+        pytest.param(BlockPage(), [block.name for block in PROD_BLOCKS], 6, id="all"),
+        pytest.param(
+            BlockPage(order="fullest", limit=3),
+            ["10-244-1-0-26", "node-a", "kube-system/192.168.50.0-24"],  # 4/64, then 2/256 by kind
+            6,
+            id="fullest",
+        ),
+        pytest.param(
+            BlockPage(order="stranded", offset=4),
+            ["kube-system/192.168.50.0-24", "node-b"],  # one stranded each, by kind; then none
+            6,
+            id="stranded-from-the-fifth",
+        ),
+        pytest.param(BlockPage(kind="pod-cidr", limit=1, offset=1), ["node-b"], 2, id="kind"),
+    ],
+)
+def test_cluster_report_pages_orders_and_filters_the_blocks(
+    ledger: Ledger, tmp_path: Path, page: BlockPage, shown: list[str], total: int
+) -> None:
+    add_prod(ledger)
+    sync(ledger, dump(tmp_path, prod_objects()))
+
+    report = cluster_report(ledger, "prod", blocks=page)
+
+    assert [block.name for block in report.blocks] == shown
+    assert report.total_blocks == total
+    assert report.block_counts == {
+        "calico-block": 1,
+        "calico-pool": 1,
+        "pod-cidr": 2,
+        "service-cidr": 1,
+        "whereabouts-pool": 1,
+    }
+
+
+def test_cluster_report_refuses_an_unknown_block_order(ledger: Ledger) -> None:
+    add_prod(ledger)
+
+    with pytest.raises(InvalidInputError, match="block order 'size': expected one of name, fullest"):
+        cluster_report(ledger, "prod", blocks=BlockPage(order="size"))
+
+
+def test_cluster_report_lists_the_findings_grouped_by_kind(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    sync(ledger, dump(tmp_path, prod_objects()))
+
+    kinds = [item.kind for item in cluster_report(ledger, "prod").findings]
+
+    assert kinds == sorted(kinds)
+
+
 def test_sync_from_dump_records_pod_ip_usage_per_block_and_pool(ledger: Ledger, tmp_path: Path) -> None:
     add_prod(ledger)
 
@@ -464,7 +519,9 @@ def test_sync_from_dump_twice_keeps_one_set_of_findings_and_observations(
     assert good is not None and good.id == second.sync_id
 
 
-def test_sync_from_dump_adds_one_usage_sample_per_pool_and_sync(ledger: Ledger, tmp_path: Path) -> None:
+def test_sync_from_dump_adds_one_usage_sample_per_pool_and_one_of_the_cluster_per_sync(
+    ledger: Ledger, tmp_path: Path
+) -> None:
     add_prod(ledger)
     folder = dump(tmp_path, prod_objects())
     sync(ledger, folder)
@@ -473,7 +530,21 @@ def test_sync_from_dump_adds_one_usage_sample_per_pool_and_sync(ledger: Ledger, 
 
     with ledger.reading() as session:
         per_sync = dict(session.execute(select(UsageSample.at, func.count()).group_by(UsageSample.at)).all())
-    assert per_sync == {NOW: len(PROD_BLOCKS), LATER: len(PROD_BLOCKS)}
+    assert per_sync == {NOW: len(PROD_BLOCKS) + 1, LATER: len(PROD_BLOCKS) + 1}
+
+
+def test_sync_from_dump_measures_the_clusters_pod_ips_each_address_once(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prod(ledger)
+
+    sync(ledger, dump(tmp_path, prod_objects()))
+
+    # In the pod networks 10.244.0.0/16 and 192.168.50.0/24 (65,534 + 254 usable): web-1's two
+    # addresses, web-2's and api-0's in use; LEAKED_IP and STRANDED_IP stranded; with node-a's
+    # tunnel address, 7 allocated. The per-pool rows count web-1 three times (block, pool, podCIDR),
+    # and the orphaned service IP is in the service network, no pod IP.
+    assert cluster_report(ledger, "prod").pod_ips == UsagePoint(NOW, 65_788, 4, 7, 2)
 
 
 # -- a failed sync -----------------------------------------------------------------------------

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Dialog, Page, Route, expect
+from playwright.sync_api import Dialog, Locator, Page, Route, expect
 
 from ipledger.core.addresses import parse_prefix
 from ipledger.service.addresses import AddressFields
 from ipledger.service.allocation import PrefixFields, allocate_addresses, allocate_prefixes
 from ipledger.service.ledger import Ledger
 from ipledger.service.prefixes import update_prefix
+from ipledger.service.sync import sync_from_objects
 from ipledger.store.models import Address, Group, Prefix
 from tests.service.factories import (
     add_address,
@@ -28,6 +31,15 @@ from tests.service.factories import (
     add_range,
     count_rows,
     prefix_of,
+)
+from tests.service.k8s_dumps import (
+    LEAKED_IP,
+    STRANDED_IP,
+    WEB_1_NET1_IP,
+    prod_objects,
+    prod_pods,
+    whereabouts_pool,
+    whereabouts_reservation,
 )
 from tests.web.conftest import (
     PASSWORD,
@@ -82,7 +94,30 @@ def _populate(ledger: Ledger) -> dict[str, int]:
         prefixlen=18,
         fields=PrefixFields(role="pod", managed_by="cluster:prod-eu"),
     )
+    _synced_prod(ledger)
     return {"small": small.id, "big": big.id}
+
+
+# What the ledger documents for cluster prod of `prod_objects`: its pod networks (the Calico pool
+# and the Whereabouts range of the pods' second interfaces) and its service network.
+PROD_NETWORKS = (("10.244.0.0/16", "pod"), ("192.168.50.0/24", "pod"), ("10.96.0.0/16", "service"))
+
+
+def _objects(files: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [item for items in files.values() for item in items]
+
+
+def _synced_prod(ledger: Ledger) -> None:
+    """Cluster prod (Calico and Whereabouts) synced twice, yesterday with two pods and now with
+    all of them and their leftovers: a leaked Calico address, a stranded Whereabouts one."""
+    add_cluster(ledger, "prod", ipam_mode="calico", expected_nodes=2)
+    for cidr, role in PROD_NETWORKS:
+        add_prefix(ledger, cidr, role=role, managed_by="cluster:prod")
+    now = datetime.now(UTC)
+    for moment, pods in ((now - timedelta(days=1), prod_pods()[1:3]), (now, prod_pods())):
+        sync_from_objects(
+            ledger, "prod", _objects(prod_objects(pods=pods)), source="upload", actor="alice", now=moment
+        )
 
 
 def _is_sqlite(ledger: Ledger) -> bool:
@@ -379,6 +414,65 @@ def test_change_log_shows_an_edit_before_and_after(page: Page, site: Site) -> No
     expect(change.locator("h2")).to_contain_text(USER)
 
 
+# A cluster's page after a sync
+
+
+def _finding(page: Page, address: str) -> Locator:
+    return page.locator("#findings tr.finding", has=page.locator("code.address", has_text=address))
+
+
+def test_cluster_page_filters_findings_by_kind_and_follows_a_new_sync_live(page: Page, site: Site) -> None:
+    _synced_prod(site.ledger)
+    page.goto("/clusters/prod")
+    findings = page.locator("#findings")
+    expect(findings.locator("tr.finding")).to_have_count(6)
+
+    findings.get_by_label("Kind of finding").select_option("whereabouts-pod-gone")
+    findings.get_by_role("button", name="Show").click()
+
+    page.wait_for_url(re.compile(r"\?kind=whereabouts-pod-gone#findings$"))
+    expect(findings.locator("tr.finding")).to_have_count(1)
+    expect(_finding(page, STRANDED_IP)).to_contain_text("pod default/db-0 no longer exists")
+    expect(findings).not_to_contain_text(LEAKED_IP)
+    wait_until_live(page)
+    _mark_document(page)
+
+    # A second sync: pod db-1 is gone too, and Whereabouts still holds its address.
+    files = prod_objects()
+    files["whereabouts.json"] = [
+        whereabouts_pool(
+            "kube-system", "192.168.50.0/24", {4: "default/web-1", 5: "default/db-0", 6: "default/db-1"}
+        ),
+        whereabouts_reservation("kube-system", WEB_1_NET1_IP, podref="default/web-1"),
+        whereabouts_reservation("kube-system", STRANDED_IP, podref="default/db-0"),
+        whereabouts_reservation("kube-system", "192.168.50.6", podref="default/db-1"),
+    ]
+    sync_from_objects(site.ledger, "prod", _objects(files), source="upload", actor="bob")
+
+    expect(findings.locator("tr.finding")).to_have_count(2)
+    expect(_finding(page, "192.168.50.6")).to_contain_text("pod default/db-1 no longer exists")
+    expect(findings).not_to_contain_text(LEAKED_IP)  # still filtered
+    expect(page.locator("#last-sync")).to_contain_text("Sync 3 succeeded")
+    expect(page.locator("#pod-ips")).to_contain_text("3 stranded")
+    pool = page.locator('#blocks tr[data-block="whereabouts-pool/kube-system/192.168.50.0-24"]')
+    expect(pool.locator("td.num")).to_have_text(["256", "3", "1", "2"])  # size, allocated, in use, stranded
+    expect(page.locator("#live-status")).to_contain_text("after bob sync cluster prod")
+    assert _same_document(page)
+
+
+def test_cluster_page_copies_a_release_command(page: Page, site: Site) -> None:
+    _synced_prod(site.ledger)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.base)
+    page.goto("/clusters/prod")
+    row = _finding(page, LEAKED_IP)
+    expect(row.locator("pre.command")).to_have_text(f"calicoctl ipam release --ip={LEAKED_IP}")
+
+    row.get_by_role("button", name=f"Copy the command for {LEAKED_IP}").click()
+
+    expect(row.get_by_role("button", name=f"Copy the command for {LEAKED_IP}")).to_have_text("Copied")
+    assert page.evaluate("() => navigator.clipboard.readText()") == f"calicoctl ipam release --ip={LEAKED_IP}"
+
+
 # The content security policy and accessibility
 
 MAIN_PAGES = (
@@ -389,6 +483,7 @@ MAIN_PAGES = (
     "/prefixes/{big}",
     "/clusters",
     "/clusters/prod-eu",
+    "/clusters/prod",
     "/search?q=web",
     "/changes",
 )
@@ -467,12 +562,14 @@ def test_screenshots_of_the_main_pages(page: Page, site: Site) -> None:
         "prefixes": "/prefixes",
         "prefix-24": f"/prefixes/{ids['small']}",
         "prefix-16": f"/prefixes/{ids['big']}",
-        "cluster": "/clusters/prod-eu",
+        "cluster": "/clusters/prod",
         "changes": "/changes",
     }
     for name, path in shots.items():
         page.goto(path)
         expect(page.locator("main h1")).to_be_visible()
+        if name == "cluster":
+            expect(page.locator("#findings tr.finding")).to_have_count(6)
         if name == "prefix-24":
             expect(page.locator(".map .cell.state-held")).to_have_count(len(HOLDERS))
             expect(page.locator(".map .cell.state-child")).to_have_count(64)
@@ -481,4 +578,5 @@ def test_screenshots_of_the_main_pages(page: Page, site: Site) -> None:
             expect(page.locator(".map .cell.state-full").first).to_be_visible()
         if _is_sqlite(site.ledger):
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=SCREENSHOTS / f"{name}.png")
+            # The cluster page's findings and blocks are below the fold: the whole page.
+            page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=name == "cluster")

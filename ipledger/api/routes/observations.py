@@ -61,14 +61,28 @@ class BlockUsageRead(BaseModel):
     stranded: int
 
 
+class PodIPsRead(BaseModel):
+    """The cluster's documented pod networks together, each address counted once."""
+
+    at: datetime
+    size: int = Field(description="Usable addresses of the prefixes with role pod the cluster manages.")
+    in_use: int = Field(description="Distinct addresses inside them that running pods carry.")
+    allocated: int = Field(description="In use, stranded, or recorded as allocated by the CNI.")
+    stranded: int = Field(description="Distinct addresses inside them kept by stranded allocations.")
+    percent: float = Field(description="in_use of size, in percent.")
+
+
 class ClusterReportRead(BaseModel):
     cluster: str
     last_sync: SyncRead | None
     last_good_sync: SyncRead | None
+    pod_ips: PodIPsRead | None = Field(description="Pod-IP usage at the last good sync (null before one).")
     finding_counts: dict[str, int]
     findings: list[ReportFindingRead]
     total_findings: int
     blocks: list[BlockUsageRead]
+    block_counts: dict[str, int]
+    total_blocks: int
 
 
 class ScanUpload(Strict):

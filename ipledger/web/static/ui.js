@@ -269,6 +269,28 @@ function toggleGroup(event) {
   }
 }
 
+// Copying a command: the text of the <pre> beside the button goes to the clipboard where the
+// browser allows it; else it is selected, for the keyboard's copy.
+
+async function copyCommand(event) {
+  const button = event.target.closest("[data-copy]");
+  const code = button.parentElement.querySelector("pre");
+  if (!code) return;
+  try {
+    if (!navigator.clipboard) throw new Error("no clipboard here");
+    await navigator.clipboard.writeText(code.textContent);
+    button.textContent = "Copied";
+    setTimeout(() => { button.textContent = "Copy"; }, 2000);
+    status("Copied the command.");
+  } catch {
+    const range = document.createRange();
+    range.selectNodeContents(code);
+    window.getSelection().removeAllRanges();
+    window.getSelection().addRange(range);
+    status("The command is selected: copy it with Ctrl+C (⌘C).");
+  }
+}
+
 document.addEventListener("submit", (event) => {
   if (event.target.closest("form[data-login]")) signIn(event);
   else if (event.target.closest("form[data-api]")) submitForm(event);
@@ -277,5 +299,6 @@ document.addEventListener("click", (event) => {
   if (event.target.closest("[data-sign-out]")) signOut();
   else if (event.target.closest("[data-api-call]")) clickCall(event);
   else if (event.target.closest("[data-toggle]")) toggleGroup(event);
+  else if (event.target.closest("[data-copy]")) copyCommand(event);
 });
 document.addEventListener("DOMContentLoaded", listen);
