@@ -235,7 +235,8 @@ def test_sync_rules_resync_of_the_same_dump_stores_the_same_rows(
     assert everything_seen(ledger) == before
     assert {model: count_rows(ledger, model) for model in counts} == counts
     assert count_rows(ledger, ClusterFinding) == len(case.expected)
-    assert count_rows(ledger, UsageSample) == 2 * counts[ObservedBlock]
+    # Each sync adds a sample of every block and one of the whole cluster's pod IPs.
+    assert count_rows(ledger, UsageSample) == 2 * (counts[ObservedBlock] + 1)
     good = cluster_report(ledger, "prod").last_good_sync
     assert good is not None and good.id == second.sync_id
 
