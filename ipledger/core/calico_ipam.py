@@ -196,8 +196,8 @@ def _invalid_block(block: CalicoBlock, problems: tuple[str, ...]) -> Stranded:
             "out an address twice or never again."
         ),
         release=(
-            f"kubectl edit ipamblocks.crd.projectcalico.org {block.name} (make every ordinal either "
-            "allocated to an existing attribute or listed once in spec.unallocated)"
+            f"kubectl edit ipamblocks.crd.projectcalico.org {block.name}  # make every ordinal either "
+            "allocated to an existing attribute or listed once in spec.unallocated"
         ),
     )
 

@@ -215,7 +215,8 @@ def _orphan_allocation(
 ) -> Stranded:
     release = _removal(pool, allocation)
     if reservation is not None:
-        release += f"; then {_deletion(reservation)}"
+        # Only once the patch went through: its test op refuses an entry that was reused meanwhile.
+        release += f" && {_deletion(reservation)}"
     return Stranded(
         cni="whereabouts",
         rule=_ORPHAN_RULES[state],

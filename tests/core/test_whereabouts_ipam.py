@@ -202,7 +202,7 @@ def test_whereabouts_stranded_allocation_release_also_deletes_its_reservation() 
 
     by_address = {str(item.address): item for item in found}
     assert by_address["192.168.50.4"].release.endswith(
-        "; then kubectl delete overlappingrangeipreservations.whereabouts.cni.cncf.io -n kube-system 192.168.50.4"
+        " && kubectl delete overlappingrangeipreservations.whereabouts.cni.cncf.io -n kube-system 192.168.50.4"
     )
 
 

@@ -84,8 +84,8 @@ WB_POOLS = "ippools.whereabouts.cni.cncf.io"
 WB_RESERVATIONS = "overlappingrangeipreservations.whereabouts.cni.cncf.io"
 BLOCK_A = "IPAM block 10-244-1-0-26 (10.244.1.0/26)"
 EDIT_BLOCK_A = (
-    "kubectl edit ipamblocks.crd.projectcalico.org 10-244-1-0-26 (make every ordinal either allocated "
-    "to an existing attribute or listed once in spec.unallocated)"
+    "kubectl edit ipamblocks.crd.projectcalico.org 10-244-1-0-26  # make every ordinal either allocated "
+    "to an existing attribute or listed once in spec.unallocated"
 )
 SERVICE_CIDR = "ServiceCIDR kubernetes (10.96.0.0/16)"
 # Pod handles of the clean cluster's Calico blocks (ordinal 0 of each is the node's VXLAN tunnel).
@@ -837,7 +837,7 @@ DUAL_STACK_ROWS = frozenset(
             "192.168.40.100",
             "IPPool kube-system/192.168.40.0-24 (192.168.40.0/24)",
             f"{WB_TEST_2} (container {WB_TEST_2_CONTAINER})",
-            f"{_wb_removal('192.168.40.0-24', 100, WB_TEST_2)}; then {_wb_deletion('192.168.40.100')}",
+            f"{_wb_removal('192.168.40.0-24', 100, WB_TEST_2)} && {_wb_deletion('192.168.40.100')}",
         ),
         stranded(
             "whereabouts-pod-gone",
@@ -845,7 +845,7 @@ DUAL_STACK_ROWS = frozenset(
             "fd69:6684:61a:2::100",
             "IPPool kube-system/fd69-6684-61a-2---64 (fd69:6684:61a:2::/64)",
             f"{WB_TEST_2} (container {WB_TEST_2_CONTAINER})",
-            f"{_wb_removal('fd69-6684-61a-2---64', 256, WB_TEST_2)}; then {_wb_deletion('fd69-6684-61a-2--100')}",
+            f"{_wb_removal('fd69-6684-61a-2---64', 256, WB_TEST_2)} && {_wb_deletion('fd69-6684-61a-2--100')}",
         ),
         stranded(
             "calico-leaked-ip",
@@ -882,7 +882,7 @@ CASES: tuple[RuleCase, ...] = (
                     f"default/db-0 (container {container(5)})",
                     "kubectl -n kube-system patch ippools.whereabouts.cni.cncf.io 192.168.50.0-24 --type=json -p "
                     """'[{"op":"test","path":"/spec/allocations/5/podref","value":"default/db-0"},"""
-                    """{"op":"remove","path":"/spec/allocations/5"}]'; then kubectl delete """
+                    """{"op":"remove","path":"/spec/allocations/5"}]' && kubectl delete """
                     "overlappingrangeipreservations.whereabouts.cni.cncf.io -n kube-system 192.168.50.5",
                 )
             }
@@ -900,7 +900,7 @@ CASES: tuple[RuleCase, ...] = (
                     "192.168.50.3",
                     WB_POOL,
                     f"default/web-2 (container {container(3)})",
-                    f"{_wb_removal('192.168.50.0-24', 3, 'default/web-2')}; then {_wb_deletion('192.168.50.3')}",
+                    f"{_wb_removal('192.168.50.0-24', 3, 'default/web-2')} && {_wb_deletion('192.168.50.3')}",
                 )
             }
         ),
@@ -918,7 +918,7 @@ CASES: tuple[RuleCase, ...] = (
                     "192.168.50.4",
                     WB_POOL,
                     f"default/web-1 (container {container(4)})",
-                    f"{_wb_removal('192.168.50.0-24', 4, 'default/web-1')}; then {_wb_deletion('192.168.50.4')}",
+                    f"{_wb_removal('192.168.50.0-24', 4, 'default/web-1')} && {_wb_deletion('192.168.50.4')}",
                 )
             }
         ),

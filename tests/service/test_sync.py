@@ -75,8 +75,8 @@ PROD_NETWORKS = (
 WHEREABOUTS_RELEASE = (
     "kubectl -n kube-system patch ippools.whereabouts.cni.cncf.io 192.168.50.0-24 --type=json -p "
     """'[{"op":"test","path":"/spec/allocations/5/podref","value":"default/db-0"},"""
-    """{"op":"remove","path":"/spec/allocations/5"}]'; """
-    "then kubectl delete overlappingrangeipreservations.whereabouts.cni.cncf.io -n kube-system 192.168.50.5"
+    """{"op":"remove","path":"/spec/allocations/5"}]' """
+    "&& kubectl delete overlappingrangeipreservations.whereabouts.cni.cncf.io -n kube-system 192.168.50.5"
 )
 # (severity, kind, address, pool, release) of every finding of prod_objects.
 PROD_FINDINGS = {

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import json
+import subprocess
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -204,6 +205,15 @@ def test_sync_rules_cover_every_rule_kind_the_code_defines() -> None:
     assert sorted(defined - exercised) == [], "rule kinds without an end-to-end case in rule_dumps.CASES"
     assert sorted(exercised - defined) == [], "cases of kinds the code does not define"
     assert sorted({case.form for case in CASES}) == sorted(FORMS)  # every dump format is read
+
+
+def test_sync_rules_release_commands_are_valid_shell() -> None:
+    # An operator pastes them into a shell; bash -n parses without running anything.
+    commands = sorted({row[6] for case in CASES for row in case.expected if row[6]})
+    assert len(commands) > 20
+    for command in commands:
+        checked = subprocess.run(["bash", "-n", "-c", command], capture_output=True, text=True, check=False)
+        assert checked.returncode == 0, (command, checked.stderr)
 
 
 # -- each rule, through a dump -----------------------------------------------------------------
