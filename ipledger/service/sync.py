@@ -208,7 +208,7 @@ def sync_with(
                 "cluster",
                 cluster_id,
                 f"{name} from {source}"[:300],
-                after={"counts": counts, "group": group},
+                after={"status": "ok", "counts": counts, "group": group},
             )
     except BaseException as error:
         # Whatever stopped it (a broken dump, a refusing server, a bug), the sync is over.
@@ -241,9 +241,25 @@ def _start(ledger: Ledger, name: str, source: str, actor: Actor, taken_at: datet
 
 def _fail(ledger: Ledger, sync_id: int, error: str, actor: Actor) -> None:
     with ledger.transaction(actor) as tx:
-        row = tx.session.get(ClusterSync, sync_id)
-        if row is not None:
-            row.status, row.finished_at, row.error = "failed", datetime.now(UTC), error[:5000]
+        session = tx.session
+        row = session.get(ClusterSync, sync_id)
+        if row is None:
+            return
+        row.status, row.finished_at, row.error = "failed", datetime.now(UTC), error[:5000]
+        cluster = session.get(Cluster, row.cluster_id)
+        if cluster is not None:
+            # In the audit log (and so on every open page) as much as a sync that worked.
+            tx.record(
+                "sync",
+                "cluster",
+                cluster.id,
+                f"{cluster.name} from {row.source}: failed"[:300],
+                after={
+                    "status": "failed",
+                    "error": row.error[:500],
+                    "group": names(session).group(cluster.group_id),
+                },
+            )
 
 
 def _documented(ledger: Ledger, name: str) -> Documented:

@@ -486,9 +486,14 @@ def test_sync_rules_failed_database_write_keeps_the_previous_sync_whole(
 
     assert REFUSAL in str(caught.value)
     after = stored_state(ledger)
-    assert {name: rows for name, rows in after.items() if name != "cluster_syncs"} == {
-        name: rows for name, rows in before.items() if name != "cluster_syncs"
+    recorded_elsewhere = ("cluster_syncs", "changes")
+    assert {name: rows for name, rows in after.items() if name not in recorded_elsewhere} == {
+        name: rows for name, rows in before.items() if name not in recorded_elsewhere
     }
+    # The only change written is the audit entry of the failed sync.
+    written = [row for row in after["changes"] if row not in before["changes"]]
+    assert len(after["changes"]) == len(before["changes"]) + 1
+    assert [row[3:5] for row in written] == [("sync", "cluster")]
     report = cluster_report(ledger, "prod")
     assert report.last_sync is not None and report.last_good_sync is not None
     assert (report.last_sync.status, report.last_sync.error) == ("failed", str(caught.value))
