@@ -78,9 +78,11 @@ def find_service_ip_orphans(snapshot: Snapshot, *, now: datetime, grace: timedel
         if service is not None and item.address in service.cluster_ips:
             continue
         if service is None:
-            why = f"Service {ref} no longer exists"
+            why = f"Service {ref}, which no longer exists"
+        elif service.cluster_ips:
+            why = f"Service {ref}, whose ClusterIPs are {', '.join(map(str, service.cluster_ips))}"
         else:
-            why = f"Service {ref} has ClusterIPs {', '.join(map(str, service.cluster_ips)) or 'none'}"
+            why = f"Service {ref}, which has no ClusterIP (headless)"
         holders = ranges.holders(item.address)
         found.append(
             Stranded(
