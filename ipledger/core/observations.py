@@ -16,7 +16,12 @@ from datetime import datetime
 from ipledger.core.addresses import IPAddress, IPNetwork
 from ipledger.core.ranges import IPRange
 
+# Calico's storage CRDs; its public API (the API server, and newer releases' own CRDs) is
+# projectcalico.org/v3. Fix commands name the group an object was read from.
+CALICO_CRD_GROUP = "crd.projectcalico.org"
+
 __all__ = [
+    "CALICO_CRD_GROUP",
     "CalicoAffinity",
     "CalicoAttribute",
     "CalicoBlock",
@@ -135,6 +140,7 @@ class CalicoBlock:
     attributes: tuple[CalicoAttribute, ...]
     unallocated: tuple[int, ...]
     deleted: bool = False
+    group: str = CALICO_CRD_GROUP  # the API group it was read from
 
     @property
     def host(self) -> str | None:
@@ -150,6 +156,7 @@ class CalicoAffinity:
     cidr: IPNetwork
     state: str  # confirmed | pending | pendingDeletion
     deleted: bool = False
+    group: str = CALICO_CRD_GROUP
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +164,7 @@ class CalicoHandle:
     handle_id: str
     blocks: tuple[tuple[str, int], ...]  # (block CIDR, count)
     deleted: bool = False
+    group: str = CALICO_CRD_GROUP
 
 
 @dataclass(frozen=True, slots=True)

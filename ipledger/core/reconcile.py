@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ipledger.core.addresses import IPAddress, IPNetwork
+from ipledger.core.calico_affinity import find_gone_node_blocks
 from ipledger.core.calico_blocks import CalicoAllocation, calico_allocations, validate_calico_block
 from ipledger.core.calico_ipam import calico_holder, find_calico_stranded, split_calico_block
 from ipledger.core.calico_report import calico_check_report
@@ -70,6 +71,7 @@ def find_stranded(
     return (
         *find_whereabouts_stranded(snapshot, live, now=now, grace=grace),
         *find_calico_stranded(snapshot, live, now=now, grace=grace),
+        *find_gone_node_blocks(snapshot, live, now=now, grace=grace),
         *find_service_ip_orphans(snapshot, now=now, grace=grace),
         *find_cilium_stranded(snapshot, live, now=now, grace=grace),
     )

@@ -109,6 +109,7 @@ def read_calico_block(obj: KubeObject) -> CalicoBlock:
             for index, value in enumerate(obj.entries(spec, "spec", "unallocated"))
         ),
         deleted=obj.flag(spec, "spec", "deleted", default=False),
+        group=obj.group,
     )
 
 
@@ -132,6 +133,7 @@ def read_calico_affinity(obj: KubeObject) -> CalicoAffinity:
         cidr=obj.network(spec.get("cidr"), "spec.cidr"),
         state=obj.text(spec, "spec", "state"),
         deleted=obj.flag(spec, "spec", "deleted", default=False),
+        group=obj.group,
     )
 
 
@@ -145,6 +147,7 @@ def read_calico_handle(obj: KubeObject) -> CalicoHandle:
             (str(cidr), obj.count(count, f"spec.block[{cidr!r}]")) for cidr, count in blocks.items()
         ),
         deleted=obj.flag(spec, "spec", "deleted", default=False),
+        group=obj.group,
     )
 
 

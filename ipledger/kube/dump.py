@@ -107,7 +107,7 @@ def _build(entries: Iterable[_Entry], *, taken_at: datetime) -> Snapshot:
             notes.append(_skipped(source, raw, kind, api))
             continue
         reader, values = known
-        value = reader.read(KubeObject(source, raw, kind, notes))
+        value = reader.read(KubeObject(source, raw, kind, notes, api_version=api))
         if reader.many:
             values.extend(cast(tuple[Any, ...], value))
         else:

@@ -151,6 +151,35 @@ def test_read_calico_handle_fixture() -> None:
 
 
 @pytest.mark.parametrize(
+    ("api", "group"),
+    [
+        pytest.param(CALICO_V1, "crd.projectcalico.org", id="crd-v1"),
+        pytest.param(CALICO_V3, "projectcalico.org", id="v3"),
+    ],
+)
+def test_read_calico_ipam_objects_keep_the_api_group_they_came_from(api: str, group: str) -> None:
+    block = kube_object("IPAMBlock", "b", api=api, spec={"cidr": "10.0.0.0/30", "allocations": [None] * 4})
+    affinity = kube_object("BlockAffinity", "a", api=api, spec={"node": "n", "cidr": "10.0.0.0/30"})
+    handle = kube_object("IPAMHandle", "h", api=api, spec={"handleID": "h", "block": {}})
+
+    found = snapshot(block, affinity, handle)
+
+    assert {
+        item.group for item in (*found.calico_blocks, *found.calico_affinities, *found.calico_handles)
+    } == {group}
+
+
+def test_read_calico_group_from_a_typed_list_whose_items_name_none() -> None:
+    listed = {
+        "apiVersion": CALICO_V3,
+        "kind": "IPAMHandleList",
+        "items": [{"metadata": {"name": "h"}, "spec": {"handleID": "h", "block": {}}}],
+    }
+
+    assert [handle.group for handle in snapshot(listed).calico_handles] == ["projectcalico.org"]
+
+
+@pytest.mark.parametrize(
     ("name", "expected"),
     [
         pytest.param(
