@@ -159,8 +159,9 @@ def find_calico_stranded(
 
     Blocks, affinities and handles marked ``deleted`` are on their way out (Calico sets the flag
     just before deleting the object) and are not judged; their handle references still count.
-    Missing handles are reported only when the snapshot holds IPAMHandle objects at all: a dump
-    without them would otherwise call every handle missing. Handles carry no creation time, so a
+    Missing handles are reported only when the snapshot listed IPAMHandles (``is_listed``: a dump
+    that holds some, or an API server that serves the kind, even empty): a dump without them would
+    otherwise call every handle missing. Handles carry no creation time, so a
     handle caught between its block update and its own update is reported; run the check twice.
     """
     found: list[Stranded] = []
@@ -243,7 +244,7 @@ def find_calico_handle_problems(snapshot: Snapshot) -> list[Stranded]:
                 groups.setdefault(handle, block.group)
     handles = [handle for handle in snapshot.calico_handles if not handle.deleted]
     found = [_leaked_handle(handle) for handle in handles if handle.handle_id not in named_anywhere]
-    if snapshot.calico_handles:
+    if snapshot.is_listed("calico_handles"):
         existing = {handle.handle_id for handle in handles}
         found.extend(
             _missing_handle(name, counts, groups[name])

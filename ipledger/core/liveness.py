@@ -7,7 +7,8 @@ owner too young to judge. ``Liveness`` answers each with one dict or set lookup,
 than ``ipaddress`` objects, which are slower to build and hash in bulk.
 
 A snapshot that lacks a kind of object entirely (a dump without pods, say) cannot show that an
-owner is gone; the ``has_*`` flags let the rules skip judging rather than call everything stranded.
+owner is gone; the ``has_*`` flags (``Snapshot.is_listed``: an API server that served the kind
+empty did list it) let the rules skip judging rather than call everything stranded.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def build_liveness(snapshot: Snapshot) -> Liveness:
         workload_keys=workload_keys,
         load_balancer_keys=load_balancer_keys,
         node_names=frozenset(node.name for node in snapshot.nodes),
-        has_pods=bool(snapshot.pods),
-        has_nodes=bool(snapshot.nodes),
-        has_services=bool(snapshot.services),
+        has_pods=snapshot.is_listed("pods"),
+        has_nodes=snapshot.is_listed("nodes"),
+        has_services=snapshot.is_listed("services"),
     )

@@ -241,7 +241,14 @@ class Skipped:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """Everything one sync saw of one cluster."""
+    """Everything one sync saw of one cluster.
+
+    ``listed`` names the fields whose kind the source listed. A dump lists a kind only by holding
+    objects of it (an empty kubectl List does not say what it was a list of); an API server also
+    lists a kind that it serves and that holds no objects. Rules that compare two kinds use
+    `is_listed`, so that a kind a dump left out proves nothing while an empty one on a live
+    cluster does.
+    """
 
     taken_at: datetime
     nodes: tuple[Node, ...] = ()
@@ -260,3 +267,9 @@ class Snapshot:
     node_slices: tuple[NodeSlice, ...] = ()
     metallb_pools: tuple[MetalLBPool, ...] = ()
     skipped: tuple[Skipped, ...] = field(default=())
+    listed: frozenset[str] = frozenset()
+
+    def is_listed(self, name: str) -> bool:
+        """Whether the source listed the kind of field ``name`` (it holds objects of it, or the
+        API server served the kind empty)."""
+        return name in self.listed or bool(getattr(self, name))

@@ -63,7 +63,7 @@ def find_service_ip_orphans(snapshot: Snapshot, *, now: datetime, grace: timedel
     ``grace`` after the IPAddress was created. Parents other than services are not judged, and
     nothing is judged when the snapshot holds no services at all (there is always ``kubernetes``).
     """
-    if not snapshot.services:
+    if not snapshot.is_listed("services"):
         return []
     services = {service.ref: service for service in snapshot.services}
     ranges = CIDRIndex(

@@ -339,6 +339,18 @@ def test_calico_without_handles_in_the_snapshot_reports_none_missing() -> None:
     assert found == []
 
 
+def test_calico_handles_listed_empty_by_the_api_server_are_all_missing() -> None:
+    snapshot = dataclasses.replace(
+        _snapshot([block_after()], pods=pods_of_mac_k8s(), nodes=[mac_k8s()]),
+        listed=frozenset({"calico_handles"}),
+    )
+
+    missing = [item.owner for item in _stranded(snapshot) if item.rule == "calico-missing-handle"]
+
+    assert len(missing) == 8
+    assert NGINX_HANDLE in missing
+
+
 def test_calico_windows_reserved_handle_is_never_missing() -> None:
     snapshot = _snapshot(
         [_single(CalicoAttribute("windows-reserved-ipam-handle"))], handles=[CalicoHandle("other", ())]

@@ -122,6 +122,16 @@ def test_read_dump_top_level_yaml_list_names_elements() -> None:
     assert str(bad).startswith(f"{path}, [0] (IPPool x): spec.range: ")
 
 
+def test_read_dump_lists_the_kinds_it_holds_objects_of(tmp_path: Path) -> None:
+    # An empty List says nothing about the kind it was a list of.
+    path = _write(tmp_path / "dump.json", _list(pod("a")) + "\n" + json.dumps({"kind": "List", "items": []}))
+
+    found = read_dump(path, taken_at=TAKEN_AT)
+
+    assert found.listed == {"pods"}
+    assert (found.is_listed("pods"), found.is_listed("calico_handles")) == (True, False)
+
+
 def test_read_dump_concatenated_json_documents(tmp_path: Path) -> None:
     path = _write(tmp_path / "all.json", _list(pod("a")) + "\n" + json.dumps(pod("b")) + "\n\n")
     assert [p.name for p in read_dump(path, taken_at=TAKEN_AT).pods] == ["a", "b"]

@@ -675,6 +675,24 @@ def test_sync_live_records_what_sync_from_dump_records(
     )
 
 
+def test_sync_live_judges_a_kind_the_server_serves_empty_where_a_dump_proves_nothing(
+    ledger: Ledger, tmp_path: Path, server: FakeAPIServer
+) -> None:
+    add_prod(ledger)
+    files = prod_objects()
+    files["calico.json"] = [item for item in files["calico.json"] if item["kind"] != "IPAMHandle"]
+    from_dump = sync(ledger, dump(tmp_path, files))
+    server.serve_objects(item for items in files.values() for item in items)
+    server.serve_empty("crd.projectcalico.org/v1", "IPAMHandle")
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server=server.url, token=server.token)
+
+    live = sync_live(ledger, "prod", LiveSource(kubeconfig), actor=ACTOR, now=NOW)
+
+    assert "calico-missing-handle" not in from_dump.findings
+    # The tunnel's and the three pods' handles: blocks name them, the cluster holds no IPAMHandle.
+    assert live.findings["calico-missing-handle"] == 4
+
+
 def test_sync_live_of_an_unreachable_server_is_recorded_as_failed(ledger: Ledger, tmp_path: Path) -> None:
     add_prod(ledger)
     good = sync(ledger, dump(tmp_path, prod_objects()))
