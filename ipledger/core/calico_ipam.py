@@ -6,7 +6,7 @@ leaked when nothing of its kind references its address: a pod (Calico's Workload
 derived from pods) for workload addresses, the node for tunnel addresses, a LoadBalancer service
 for load-balancer addresses. Windows-reserved and unknown kinds count as in use, as in calicoctl.
 Nothing is reported that calicoctl would not report: where a snapshot lacks what calicoctl reads
-(the tunnel fields of Calico Nodes, the LoadBalancer controller's configuration, KubeVirt
+(a node's tunnel addresses, the LoadBalancer controller's configuration, KubeVirt
 VirtualMachines) the judgement errs toward in use, and a grace period after the pod (or the
 allocation) was created is waited out, as kube-controllers' garbage collector does.
 """
@@ -39,6 +39,7 @@ __all__ = [
     "calico_holder",
     "find_calico_handle_problems",
     "find_calico_stranded",
+    "is_tunnel_assumed",
     "judge_calico_allocation",
     "split_calico_block",
 ]
@@ -71,25 +72,43 @@ def _is_recent(owner: CalicoOwner, live: Liveness, now: datetime, grace: timedel
 def calico_holder(allocation: CalicoAllocation, live: Liveness) -> str | None:
     """What references the allocation's address, in calicoctl's words, or None.
 
-    Tunnel addresses are held while their node exists (calicoctl reads the node's tunnel fields,
-    which a snapshot lacks); LoadBalancer addresses while a LoadBalancer service lists them;
-    workload addresses while a scheduled, unfinished, not host-networked pod carries them (primary
-    or Multus, as Calico's pod-to-WorkloadEndpoint conversion gives them). Windows-reserved and
-    unknown kinds are always held. A cooling address is judged like any other here.
+    Tunnel addresses are held while a node's tunnel addresses (its Calico annotations, or its
+    projectcalico.org/v3 Node) name them, as calicoctl checks them. Where the snapshot shows
+    nothing of the allocation's node's tunnel addresses, the address is held while that node
+    exists (`is_tunnel_assumed`). LoadBalancer addresses are held while a LoadBalancer service
+    lists them; workload addresses while a scheduled, unfinished, not host-networked pod carries
+    them (primary or Multus, as Calico's pod-to-WorkloadEndpoint conversion gives them).
+    Windows-reserved and unknown kinds are always held. A cooling address is judged like any
+    other here.
     """
     owner = allocation.owner
     if owner.use == "windows-reserved":
         return "Reserved for Windows"
     if owner.use == "unknown":
         return f"UnknownType({owner.type})"
-    if owner.use == "tunnel":
-        return f"Node({owner.node})" if owner.node in live.node_names else None
     key = address_key(allocation.address)
+    if owner.use == "tunnel":
+        node = live.tunnel_keys.get(key)
+        if node is None and is_tunnel_assumed(allocation, live):
+            node = owner.node
+        return None if node is None else f"Node({node})"
     service = _named("Service", live.load_balancer_keys.get(key))
     if owner.use == "loadbalancer":
         return service
     pod = _named("Pod", live.workload_keys.get(key))
     return service if pod is None and owner.use == "missing-attribute" else pod
+
+
+def is_tunnel_assumed(allocation: CalicoAllocation, live: Liveness) -> bool:
+    """Whether a tunnel allocation counts as held only because its node exists: no node's tunnel
+    addresses name it, and the snapshot shows nothing of its own node's tunnel addresses."""
+    owner = allocation.owner
+    return (
+        owner.use == "tunnel"
+        and owner.node in live.node_names
+        and owner.node not in live.tunnel_addresses
+        and address_key(allocation.address) not in live.tunnel_keys
+    )
 
 
 def _is_judged(owner: CalicoOwner, live: Liveness) -> bool:
@@ -175,7 +194,7 @@ def find_calico_stranded(
         for allocation in others:
             state, _ = judge_calico_allocation(allocation, live, now=now, grace=grace)
             if state is CalicoState.LEAKED:
-                found.append(_leaked_ip(block, allocation))
+                found.append(_leaked_ip(block, allocation, live))
     found.extend(find_calico_handle_problems(snapshot))
     return found
 
@@ -202,10 +221,14 @@ def _invalid_block(block: CalicoBlock, problems: tuple[str, ...]) -> Stranded:
     )
 
 
-def _leaked_ip(block: CalicoBlock, allocation: CalicoAllocation) -> Stranded:
+def _leaked_ip(block: CalicoBlock, allocation: CalicoAllocation, live: Liveness) -> Stranded:
     owner = allocation.owner
-    if owner.use == "tunnel":
-        why = f"it is the {owner.type or 'tunnel'} address of node {owner.node or '(none)'}, which no longer exists"
+    if owner.use == "tunnel" and owner.node in live.node_names:
+        named = ", ".join(str(address) for address in live.tunnel_addresses.get(owner.node, ())) or "none"
+        why = f"node {owner.node}'s tunnel addresses ({named}) do not include it"
+    elif owner.use == "tunnel":
+        kind = f" ({owner.type})" if owner.type else ""
+        why = f"it is the tunnel address{kind} of node {owner.node or '(none)'}, which no longer exists"
     elif owner.use == "loadbalancer":
         why = "no LoadBalancer service lists it in status.loadBalancer.ingress"
     else:

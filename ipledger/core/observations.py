@@ -26,6 +26,7 @@ __all__ = [
     "CalicoAttribute",
     "CalicoBlock",
     "CalicoHandle",
+    "CalicoNode",
     "CalicoPool",
     "CiliumNode",
     "CiliumPool",
@@ -52,6 +53,9 @@ class Node:
     external_ips: tuple[IPAddress, ...] = ()  # status.addresses of type ExternalIP
     pod_cidrs: tuple[IPNetwork, ...] = ()  # spec.podCIDRs (or spec.podCIDR)
     created: datetime | None = None
+    # Calico's tunnel addresses (IPIP, VXLAN, WireGuard) from the projectcalico.org/ annotations;
+    # None when Calico has annotated nothing on the node, so that nothing is known of them.
+    calico_tunnel_ips: tuple[IPAddress, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +118,14 @@ class CalicoPool:
     disabled: bool = False
     allowed_uses: tuple[str, ...] = ("Workload", "Tunnel")
     node_selector: str = "all()"
+
+
+@dataclass(frozen=True, slots=True)
+class CalicoNode:
+    """A projectcalico.org/v3 Node: Calico's view of a node, with its tunnel addresses."""
+
+    name: str
+    tunnel_ips: tuple[IPAddress, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +272,7 @@ class Snapshot:
     calico_blocks: tuple[CalicoBlock, ...] = ()
     calico_affinities: tuple[CalicoAffinity, ...] = ()
     calico_handles: tuple[CalicoHandle, ...] = ()
+    calico_nodes: tuple[CalicoNode, ...] = ()
     cilium_nodes: tuple[CiliumNode, ...] = ()
     cilium_pools: tuple[CiliumPool, ...] = ()
     whereabouts_pools: tuple[WhereaboutsPool, ...] = ()

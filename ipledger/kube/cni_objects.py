@@ -21,6 +21,7 @@ from ipledger.core.observations import (
     CalicoAttribute,
     CalicoBlock,
     CalicoHandle,
+    CalicoNode,
     CalicoPool,
     CiliumNode,
     CiliumPool,
@@ -38,6 +39,7 @@ __all__ = [
     "read_calico_affinity",
     "read_calico_block",
     "read_calico_handle",
+    "read_calico_node",
     "read_calico_pool",
     "read_cilium_node",
     "read_cilium_pool",
@@ -149,6 +151,27 @@ def read_calico_handle(obj: KubeObject) -> CalicoHandle:
         deleted=obj.flag(spec, "spec", "deleted", default=False),
         group=obj.group,
     )
+
+
+def read_calico_node(obj: KubeObject) -> CalicoNode:
+    """A projectcalico.org/v3 Node: the tunnel addresses calicoctl ipam check counts as held by it
+    (``accounting.NodeAddressRefs``: VXLAN v4 and v6, IPIP, WireGuard v4 and v6)."""
+    spec = obj.section(obj.raw, "", "spec")
+    bgp = obj.section(spec, "spec", "bgp")
+    wireguard = obj.section(spec, "spec", "wireguard")
+    fields = (
+        (spec, "spec", "ipv4VXLANTunnelAddr"),
+        (spec, "spec", "ipv6VXLANTunnelAddr"),
+        (bgp, "spec.bgp", "ipv4IPIPTunnelAddr"),
+        (wireguard, "spec.wireguard", "interfaceIPv4Address"),
+        (wireguard, "spec.wireguard", "interfaceIPv6Address"),
+    )
+    found = []
+    for container, parent, key in fields:
+        text = obj.text(container, parent, key)
+        if text:
+            found.append(obj.address(text.partition("/")[0], f"{parent}.{key}"))
+    return CalicoNode(name=obj.name, tunnel_ips=tuple(found))
 
 
 def read_cilium_node(obj: KubeObject) -> CiliumNode:
@@ -321,6 +344,7 @@ CNI_READERS: dict[tuple[str, str], Reader] = {
         for group, versions in _CALICO.items()
         for kind, read, field in _CALICO_KINDS
     },
+    ("projectcalico.org", "Node"): Reader(frozenset({"v3"}), read_calico_node, "calico_nodes"),
     ("cilium.io", "CiliumNode"): Reader(frozenset({"v2"}), read_cilium_node, "cilium_nodes"),
     ("cilium.io", "CiliumPodIPPool"): Reader(frozenset({"v2alpha1", "v2"}), read_cilium_pool, "cilium_pools"),
     (_WHEREABOUTS[0], "IPPool"): Reader(_WHEREABOUTS[1], read_whereabouts_pool, "whereabouts_pools"),

@@ -20,6 +20,7 @@ from typing import Any
 
 from ipledger.core.addresses import IPAddress, IPNetwork
 from ipledger.core.findings import Finding, Severity
+from ipledger.core.liveness import calico_tunnel_addresses
 from ipledger.core.observations import Skipped, Snapshot
 from ipledger.core.ranges import IPRange
 from ipledger.core.reconcile import (
@@ -337,14 +338,19 @@ def observed_holders(snapshot: Snapshot) -> Iterator[tuple[IPAddress, str, str, 
             yield address, "service", service.ref, service.uid, ""
         for address in service.load_balancer_ips:
             yield address, "loadbalancer", service.ref, service.uid, ""
+    tunnels = calico_tunnel_addresses(snapshot)
+    for name, addresses in tunnels.items():
+        for address in addresses:
+            yield address, "tunnel", name, "", name
     for block in snapshot.calico_blocks:
         for ordinal, index in enumerate(block.ordinals):
             if index is None or index >= len(block.attributes):
                 continue
             attribute = block.attributes[index]
             kind = attribute.get("type") or ""
-            if _TUNNEL in kind:
-                host = attribute.get("node") or block.host or ""
+            host = attribute.get("node") or block.host or ""
+            # Where the node's own tunnel addresses are known, those are what it holds.
+            if _TUNNEL in kind and host not in tunnels:
                 yield block.cidr[ordinal], "tunnel", host, "", host
     for cilium in snapshot.cilium_nodes:
         for address, owner in cilium.used:

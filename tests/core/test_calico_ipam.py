@@ -14,6 +14,7 @@ from ipledger.core.calico_ipam import (
     CalicoState,
     calico_holder,
     find_calico_stranded,
+    is_tunnel_assumed,
     judge_calico_allocation,
     split_calico_block,
 )
@@ -23,6 +24,7 @@ from ipledger.core.observations import (
     CalicoAttribute,
     CalicoBlock,
     CalicoHandle,
+    CalicoNode,
     Node,
     Pod,
     Service,
@@ -119,7 +121,74 @@ def test_calico_tunnel_address_of_a_gone_node_is_leaked() -> None:
     found = _stranded(_snapshot([block_after()], pods=pods_of_mac_k8s(), nodes=[OTHER_NODE]))
 
     tunnel = next(item for item in found if item.address == ip("192.168.185.0"))
-    assert "vxlanTunnelAddress address of node mac-k8s, which no longer exists" in tunnel.detail
+    assert "tunnel address (vxlanTunnelAddress) of node mac-k8s, which no longer exists" in tunnel.detail
+
+
+def _tunnel_state(nodes: Sequence[Node], calico_nodes: Sequence[CalicoNode] = ()) -> tuple[Any, ...]:
+    """How the tunnel address 192.168.185.0 of mac-k8s's block is judged, and whether assumed."""
+    snapshot = dataclasses.replace(
+        _snapshot([block_after()], pods=pods_of_mac_k8s(), nodes=nodes), calico_nodes=tuple(calico_nodes)
+    )
+    live = build_liveness(snapshot)
+    tunnel = calico_allocations(block_after())[0]
+    return (*judge_calico_allocation(tunnel, live, now=NOW, grace=GRACE), is_tunnel_assumed(tunnel, live))
+
+
+@pytest.mark.parametrize(
+    ("nodes", "calico_nodes", "expected"),
+    [
+        pytest.param(
+            [dataclasses.replace(mac_k8s(), calico_tunnel_ips=(ip("192.168.185.0"),))],
+            [],
+            (CalicoState.IN_USE, ("Node(mac-k8s)",), False),
+            id="annotation-names-it",
+        ),
+        pytest.param(
+            [mac_k8s(), dataclasses.replace(OTHER_NODE, calico_tunnel_ips=(ip("192.168.185.0"),))],
+            [],
+            (CalicoState.IN_USE, ("Node(worker-1)",), False),
+            id="another-node-names-it",
+        ),
+        pytest.param(
+            [mac_k8s()],
+            [CalicoNode(MAC_K8S, (ip("192.168.185.0"),))],
+            (CalicoState.IN_USE, ("Node(mac-k8s)",), False),
+            id="v3-node-names-it",
+        ),
+        pytest.param(
+            [dataclasses.replace(mac_k8s(), calico_tunnel_ips=(ip("192.168.185.0"),))],
+            [CalicoNode(MAC_K8S, (ip("192.168.185.64"),))],
+            (CalicoState.LEAKED, (), False),
+            id="v3-node-wins-over-annotations",
+        ),
+        pytest.param(
+            [dataclasses.replace(mac_k8s(), calico_tunnel_ips=())],
+            [],
+            (CalicoState.LEAKED, (), False),
+            id="annotated-without-tunnel",
+        ),
+        pytest.param(
+            [mac_k8s()],
+            [],
+            (CalicoState.IN_USE, ("Node(mac-k8s)",), True),
+            id="nothing-known-node-exists",
+        ),
+        pytest.param([OTHER_NODE], [], (CalicoState.LEAKED, (), False), id="nothing-known-node-gone"),
+    ],
+)
+def test_calico_tunnel_address_is_held_while_a_nodes_tunnel_addresses_name_it(
+    nodes: Sequence[Node], calico_nodes: Sequence[CalicoNode], expected: tuple[Any, ...]
+) -> None:
+    assert _tunnel_state(nodes, calico_nodes) == expected
+
+
+def test_calico_tunnel_address_the_node_replaced_is_leaked_and_says_which_it_has() -> None:
+    node = dataclasses.replace(mac_k8s(), calico_tunnel_ips=(ip("192.168.185.64"),))
+
+    found = _stranded(_snapshot([block_after()], pods=pods_of_mac_k8s(), nodes=[node]))
+
+    assert [(item.rule, str(item.address)) for item in found] == [("calico-leaked-ip", "192.168.185.0")]
+    assert "node mac-k8s's tunnel addresses (192.168.185.64) do not include it" in found[0].detail
 
 
 def test_calico_tunnel_from_before_attributes_of_a_gone_node_is_leaked() -> None:

@@ -14,6 +14,7 @@ from ipledger.core.observations import (
     CalicoAffinity,
     CalicoAttribute,
     CalicoHandle,
+    CalicoNode,
     CalicoPool,
     CiliumNode,
     CiliumPool,
@@ -167,6 +168,30 @@ def test_read_calico_ipam_objects_keep_the_api_group_they_came_from(api: str, gr
     assert {
         item.group for item in (*found.calico_blocks, *found.calico_affinities, *found.calico_handles)
     } == {group}
+
+
+def test_read_calico_v3_nodes_of_the_confd_fixture_have_no_tunnel_addresses() -> None:
+    nodes = read_fixture("calico-IPPool-v3-list-confd-testdata.yaml").calico_nodes
+
+    assert nodes == (
+        CalicoNode("kube-master"),
+        CalicoNode("kube-node-1"),
+        CalicoNode("kube-node-2"),
+    )
+
+
+def test_read_calico_v3_node_tunnel_addresses_as_calicoctl_counts_them() -> None:
+    spec = {
+        "bgp": {"ipv4Address": "10.192.0.3/16", "ipv4IPIPTunnelAddr": "192.168.0.1"},
+        "ipv4VXLANTunnelAddr": "192.168.0.2",
+        "ipv6VXLANTunnelAddr": "fd00::2",
+        "wireguard": {"interfaceIPv4Address": "192.168.0.3", "interfaceIPv6Address": "fd00::3"},
+    }
+    (node,) = snapshot(kube_object("Node", "kube-node-1", api=CALICO_V3, spec=spec)).calico_nodes
+
+    assert node == CalicoNode(
+        "kube-node-1", _ips("192.168.0.2", "fd00::2", "192.168.0.1", "192.168.0.3", "fd00::3")
+    )
 
 
 def test_read_calico_group_from_a_typed_list_whose_items_name_none() -> None:

@@ -174,9 +174,9 @@ def test_read_dump_typed_list_lends_kind_and_api_version(tmp_path: Path) -> None
             id="core-version",
         ),
         pytest.param(
-            kube_object("Node", "n", api="projectcalico.org/v3"),
-            "Node (projectcalico.org/v3) holds nothing ipledger reads",
-            id="other-group",
+            kube_object("BGPConfiguration", "default", api="projectcalico.org/v3"),
+            "BGPConfiguration (projectcalico.org/v3) holds nothing ipledger reads",
+            id="other-kind-of-a-read-group",
         ),
         pytest.param({"metadata": {"name": "x"}}, "no kind: not a Kubernetes object", id="no-kind"),
     ],

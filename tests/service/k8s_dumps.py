@@ -8,7 +8,8 @@ IPPools and OverlappingRangeIPReservations, CiliumNodes), with the shapes of the
 one v1 ``List`` per file, indented by four spaces.
 
 Three clusters are described. `prod_objects` is a Calico cluster with Multus and Whereabouts:
-two nodes, three running pods and a host-network pod, a LoadBalancer service, and these
+two nodes annotated by calico-node (node-a with its VXLAN tunnel address ``PROD_TUNNEL_IP``),
+three running pods and a host-network pod, a LoadBalancer service, and these
 leftovers, one of each: a Calico address of a gone pod (``LEAKED_IP``), an IPAMHandle no block
 names (``LEAKED_HANDLE``), a Whereabouts allocation of a gone pod (``STRANDED_IP``) and an
 IPAddress of a deleted service (``ORPHAN_SERVICE_IP``). `cilium_objects` is a Cilium cluster
@@ -38,6 +39,7 @@ __all__ = [
     "PENDING_IP",
     "PENDING_NET1_IP",
     "PROD_BLOCK",
+    "PROD_TUNNEL_IP",
     "STRANDED_IP",
     "WEB_1_IP",
     "WEB_1_NET1_IP",
@@ -71,6 +73,7 @@ NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # the moment the tests sync at
 CREATED = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)  # when the long-running objects were created
 
 PROD_BLOCK = "10.244.1.0/26"  # node-a's Calico block
+PROD_TUNNEL_IP = "10.244.1.0"  # node-a's VXLAN tunnel address: ordinal 0 of its block, in its annotations
 WEB_1_IP = "10.244.1.2"  # default/web-1 on the pod network
 WEB_1_NET1_IP = "192.168.50.4"  # default/web-1 on its Multus macvlan interface (Whereabouts)
 LEAKED_IP = "10.244.1.5"  # Calico still allocates it to default/batch-7, which is gone
@@ -105,11 +108,29 @@ def _metadata(name: str, namespace: str | None, created: datetime, **extra: Any)
 # -- Kubernetes core ---------------------------------------------------------------------------
 
 
-def node(name: str, *, internal_ip: str, pod_cidr: str, created: datetime = CREATED) -> Obj:
+def node(
+    name: str,
+    *,
+    internal_ip: str,
+    pod_cidr: str,
+    created: datetime = CREATED,
+    calico_vxlan: str | None = None,
+    calico: bool = False,
+) -> Obj:
+    """A node; with ``calico`` (or a ``calico_vxlan`` tunnel address) it carries the annotations
+    calico-node writes on it (``projectcalico.org/IPv4Address``, ``.../IPv4VXLANTunnelAddr``)."""
+    annotations = {"node.alpha.kubernetes.io/ttl": "0"}
+    if calico or calico_vxlan is not None:
+        annotations["projectcalico.org/IPv4Address"] = f"{internal_ip}/24"
+    if calico_vxlan is not None:
+        annotations["projectcalico.org/IPv4VXLANTunnelAddr"] = calico_vxlan
+    metadata = _metadata(
+        name, None, created, labels={"kubernetes.io/hostname": name}, annotations=annotations
+    )
     return {
         "apiVersion": "v1",
         "kind": "Node",
-        "metadata": _metadata(name, None, created, labels={"kubernetes.io/hostname": name}),
+        "metadata": metadata,
         "spec": {"podCIDR": pod_cidr, "podCIDRs": [pod_cidr]},
         "status": {
             "addresses": [
@@ -383,8 +404,8 @@ def prod_objects(*, pods: Sequence[Obj] | None = None) -> dict[str, list[Obj]]:
     ``kubectl get nodes,pods,services -A -o json`` writes it), ``networking.json`` (ServiceCIDR,
     IPAddress), ``calico.json`` and ``whereabouts.json``. ``pods`` replaces `prod_pods`."""
     core = [
-        node("node-a", internal_ip="192.168.10.11", pod_cidr="10.244.1.0/24"),
-        node("node-b", internal_ip="192.168.10.12", pod_cidr="10.244.2.0/24"),
+        node("node-a", internal_ip="192.168.10.11", pod_cidr="10.244.1.0/24", calico_vxlan=PROD_TUNNEL_IP),
+        node("node-b", internal_ip="192.168.10.12", pod_cidr="10.244.2.0/24", calico=True),
         *(prod_pods() if pods is None else copy.deepcopy(list(pods))),
         service("default", "kubernetes", cluster_ip="10.96.0.1"),
         service("default", "web", cluster_ip="10.96.0.20", ingress_ip="203.0.113.10"),

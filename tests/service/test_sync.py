@@ -38,6 +38,7 @@ from tests.service.k8s_dumps import (
     ORPHAN_SERVICE_IP,
     PENDING_IP,
     PENDING_NET1_IP,
+    PROD_TUNNEL_IP,
     STRANDED_IP,
     WEB_1_IP,
     WEB_1_NET1_IP,
@@ -333,6 +334,30 @@ def test_sync_from_dump_of_cilium_reports_the_address_of_a_gone_pod(ledger: Ledg
         ("cilium-ip-owner-gone", CILIUM_STRANDED_IP, "default/gone-0")
     ]
     assert "--field-selector spec.nodeName=worker-1" in found[0].release
+
+
+@pytest.mark.parametrize(
+    ("annotated", "leaked", "tunnel_holder"),
+    [
+        pytest.param("10.244.1.1", [PROD_TUNNEL_IP, LEAKED_IP], "10.244.1.1", id="annotation-names-another"),
+        pytest.param(PROD_TUNNEL_IP, [LEAKED_IP], PROD_TUNNEL_IP, id="annotation-names-it"),
+        pytest.param(None, [LEAKED_IP], PROD_TUNNEL_IP, id="no-calico-annotations-assumed-in-use"),
+    ],
+)
+def test_sync_from_dump_judges_calico_tunnel_addresses_by_the_nodes_annotations(
+    ledger: Ledger, tmp_path: Path, annotated: str | None, leaked: list[str], tunnel_holder: str
+) -> None:
+    add_prod(ledger)
+    files = prod_objects()
+    files["core.json"][0] = node(
+        "node-a", internal_ip="192.168.10.11", pod_cidr="10.244.1.0/24", calico_vxlan=annotated
+    )
+
+    sync(ledger, dump(tmp_path, files))
+
+    found = cluster_report(ledger, "prod").findings
+    assert [item.address for item in found if item.kind == "calico-leaked-ip"] == leaked
+    assert [(item.kind, item.holder) for item in holders(ledger, tunnel_holder)] == [("tunnel", "node-a")]
 
 
 # -- whois of synced holders -------------------------------------------------------------------
