@@ -25,6 +25,7 @@ __all__ = [
     "CalicoAffinity",
     "CalicoAttribute",
     "CalicoBlock",
+    "CalicoClusterInformation",
     "CalicoHandle",
     "CalicoNode",
     "CalicoPool",
@@ -121,6 +122,19 @@ class CalicoPool:
 
 
 @dataclass(frozen=True, slots=True)
+class CalicoClusterInformation:
+    """Calico's ClusterInformation (the one object, ``default``): what ``calicoctl ipam release
+    --from-report`` checks a report against."""
+
+    name: str
+    cluster_guid: str = ""  # spec.clusterGUID
+    cluster_type: str = ""  # spec.clusterType, e.g. "k8s,kdd,bgp"
+    calico_version: str = ""  # spec.calicoVersion
+    datastore_ready: bool | None = None  # spec.datastoreReady; False while the datastore is locked
+    resource_version: str = ""  # metadata.resourceVersion: the revision a report must carry
+
+
+@dataclass(frozen=True, slots=True)
 class CalicoNode:
     """A projectcalico.org/v3 Node: Calico's view of a node, with its tunnel addresses."""
 
@@ -153,6 +167,8 @@ class CalicoBlock:
     unallocated: tuple[int, ...]
     deleted: bool = False
     group: str = CALICO_CRD_GROUP  # the API group it was read from
+    # spec.sequenceNumberForAllocation: (ordinal as written, sequence number); may hold stale ordinals
+    sequence_numbers: tuple[tuple[str, int], ...] = ()
 
     @property
     def host(self) -> str | None:
@@ -177,6 +193,8 @@ class CalicoHandle:
     blocks: tuple[tuple[str, int], ...]  # (block CIDR, count)
     deleted: bool = False
     group: str = CALICO_CRD_GROUP
+    uid: str = ""  # metadata.uid and metadata.resourceVersion: calicoctl deletes a leaked handle
+    revision: str = ""  # only while both are still what its report says
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +291,7 @@ class Snapshot:
     calico_affinities: tuple[CalicoAffinity, ...] = ()
     calico_handles: tuple[CalicoHandle, ...] = ()
     calico_nodes: tuple[CalicoNode, ...] = ()
+    calico_cluster_information: tuple[CalicoClusterInformation, ...] = ()
     cilium_nodes: tuple[CiliumNode, ...] = ()
     cilium_pools: tuple[CiliumPool, ...] = ()
     whereabouts_pools: tuple[WhereaboutsPool, ...] = ()

@@ -20,6 +20,7 @@ from ipledger.core.observations import (
     CalicoAffinity,
     CalicoAttribute,
     CalicoBlock,
+    CalicoClusterInformation,
     CalicoHandle,
     CalicoNode,
     CalicoPool,
@@ -38,6 +39,7 @@ __all__ = [
     "CNI_READERS",
     "read_calico_affinity",
     "read_calico_block",
+    "read_calico_cluster_information",
     "read_calico_handle",
     "read_calico_node",
     "read_calico_pool",
@@ -112,6 +114,10 @@ def read_calico_block(obj: KubeObject) -> CalicoBlock:
         ),
         deleted=obj.flag(spec, "spec", "deleted", default=False),
         group=obj.group,
+        sequence_numbers=tuple(
+            (str(ordinal), obj.count(number, f"spec.sequenceNumberForAllocation[{ordinal!r}]"))
+            for ordinal, number in obj.section(spec, "spec", "sequenceNumberForAllocation").items()
+        ),
     )
 
 
@@ -150,6 +156,21 @@ def read_calico_handle(obj: KubeObject) -> CalicoHandle:
         ),
         deleted=obj.flag(spec, "spec", "deleted", default=False),
         group=obj.group,
+        uid=obj.text(obj.metadata, "metadata", "uid"),
+        revision=obj.text(obj.metadata, "metadata", "resourceVersion"),
+    )
+
+
+def read_calico_cluster_information(obj: KubeObject) -> CalicoClusterInformation:
+    spec = obj.section(obj.raw, "", "spec")
+    ready = spec.get("datastoreReady")
+    return CalicoClusterInformation(
+        name=obj.name,
+        cluster_guid=obj.text(spec, "spec", "clusterGUID"),
+        cluster_type=obj.text(spec, "spec", "clusterType"),
+        calico_version=obj.text(spec, "spec", "calicoVersion"),
+        datastore_ready=None if ready is None else obj.flag(spec, "spec", "datastoreReady", default=True),
+        resource_version=obj.text(obj.metadata, "metadata", "resourceVersion"),
     )
 
 
@@ -335,6 +356,7 @@ _CALICO_KINDS = (
     ("IPAMBlock", read_calico_block, "calico_blocks"),
     ("BlockAffinity", read_calico_affinity, "calico_affinities"),
     ("IPAMHandle", read_calico_handle, "calico_handles"),
+    ("ClusterInformation", read_calico_cluster_information, "calico_cluster_information"),
 )
 _WHEREABOUTS = ("whereabouts.cni.cncf.io", frozenset({"v1alpha1"}))
 

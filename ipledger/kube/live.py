@@ -53,7 +53,7 @@ rules:
     resources: [servicecidrs, ipaddresses]
     verbs: [list]
   - apiGroups: [crd.projectcalico.org, projectcalico.org]
-    resources: [ippools, ipamblocks, blockaffinities, ipamhandles]
+    resources: [ippools, ipamblocks, blockaffinities, ipamhandles, clusterinformations]
     verbs: [list]
   - apiGroups: [cilium.io]
     resources: [ciliumnodes, ciliumpodippools]
@@ -123,6 +123,7 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("ipamblocks", "IPAMBlock", _CALICO),
     Resource("blockaffinities", "BlockAffinity", _CALICO),
     Resource("ipamhandles", "IPAMHandle", _CALICO),
+    Resource("clusterinformations", "ClusterInformation", _CALICO),
     Resource("ciliumnodes", "CiliumNode", ("cilium.io/v2",)),
     Resource("ciliumpodippools", "CiliumPodIPPool", ("cilium.io/v2alpha1", "cilium.io/v2")),
     Resource("ippools", "IPPool", _WHEREABOUTS),

@@ -71,6 +71,7 @@ class SyncResult:
     findings: dict[str, int]  # kind -> how many
     skipped: tuple[Skipped, ...]
     calico_report: dict[str, Any] | None = None  # in the shape `calicoctl ipam check -o` writes
+    calico_report_notes: tuple[str, ...] = ()  # what keeps calicoctl from using it, or what it assumes
 
 
 def sync_from_dump(
@@ -217,7 +218,16 @@ def sync_with(
     for finding in findings:
         by_kind[finding.kind] = by_kind.get(finding.kind, 0) + 1
     report = calico_check_report(snapshot, now=taken_at, grace=grace) if with_calico_report else None
-    return SyncResult(name, sync_id, taken_at, counts, by_kind, snapshot.skipped, report)
+    return SyncResult(
+        name,
+        sync_id,
+        taken_at,
+        counts,
+        by_kind,
+        snapshot.skipped,
+        None if report is None else report.body,
+        () if report is None else report.notes,
+    )
 
 
 def _start(ledger: Ledger, name: str, source: str, actor: Actor, taken_at: datetime) -> tuple[int, int]:

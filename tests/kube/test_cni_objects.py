@@ -13,6 +13,7 @@ import pytest
 from ipledger.core.observations import (
     CalicoAffinity,
     CalicoAttribute,
+    CalicoClusterInformation,
     CalicoHandle,
     CalicoNode,
     CalicoPool,
@@ -147,7 +148,50 @@ def test_read_calico_affinity_deleted_string_or_bool(api: str, deleted: Any, exp
 def test_read_calico_handle_fixture() -> None:
     handle_id = "k8s-pod-network.cb07c78e242382171ac035d9b888454f71bb393e788f7feaa7ee13d4ead5cb34"
     assert read_fixture("calico-IPAMHandle-crd-v1.yaml").calico_handles == (
-        CalicoHandle(handle_id, (("192.168.185.0/26", 1),)),
+        CalicoHandle(
+            handle_id,
+            (("192.168.185.0/26", 1),),
+            uid="2932b06f-5e97-4d01-a86f-4956a4bfcec7",
+            revision="6651",
+        ),
+    )
+
+
+def test_read_calico_block_fixture_sequence_numbers_as_published() -> None:
+    (block,) = read_fixture("calico-IPAMBlock-crd-v1.yaml").calico_blocks
+
+    numbers = dict(block.sequence_numbers)
+    # Stale ordinals ("7", "14", "15") are kept as written: calicoctl only looks up allocated ones.
+    assert list(numbers) == ["0", "1", "7", "8", "9", "10", "11", "12", "13", "14", "15"]
+    assert (numbers["0"], numbers["13"]) == (1690113884806720472, 1690113884806720486)
+
+
+@pytest.mark.parametrize(
+    ("api", "ready", "expected"),
+    [
+        pytest.param(CALICO_V3, True, True, id="v3-ready"),
+        pytest.param(CALICO_V1, "false", False, id="crd-v1-locked-string"),
+        pytest.param(CALICO_V1, None, None, id="never-set"),
+    ],
+)
+def test_read_calico_cluster_information(api: str, ready: Any, expected: bool | None) -> None:
+    spec = {
+        "calicoVersion": "v3.26.0",
+        "clusterGUID": "3ba9573ae1ec4ef6b65a658a0583196d",
+        "clusterType": "typha,kdd,k8s,operator,bgp,kubeadm",
+        "datastoreReady": ready,
+    }
+    item = kube_object("ClusterInformation", "default", api=api, spec=spec, resourceVersion="611612")
+
+    assert snapshot(item).calico_cluster_information == (
+        CalicoClusterInformation(
+            "default",
+            cluster_guid="3ba9573ae1ec4ef6b65a658a0583196d",
+            cluster_type="typha,kdd,k8s,operator,bgp,kubeadm",
+            calico_version="v3.26.0",
+            datastore_ready=expected,
+            resource_version="611612",
+        ),
     )
 
 

@@ -310,6 +310,26 @@ def test_read_cluster_skips_kinds_that_are_not_installed(server: FakeAPIServer, 
     assert snapshot.listed == {"nodes", "pods", "services"}
 
 
+@pytest.mark.parametrize(
+    "groups", [("projectcalico.org/v3",), ("crd.projectcalico.org/v1", "projectcalico.org/v3")]
+)
+def test_read_cluster_reads_calicos_cluster_information(
+    server: FakeAPIServer, kubeconfig: Path, groups: tuple[str, ...]
+) -> None:
+    _serve_core(server)
+    for api in groups:
+        spec = {"clusterGUID": f"guid-of-{api}", "datastoreReady": True}
+        server.serve_objects(
+            [{"apiVersion": api, "kind": "ClusterInformation", "metadata": {"name": "default"}, "spec": spec}]
+        )
+
+    (info,) = _read(kubeconfig).calico_cluster_information
+
+    # The storage CRDs come first, as for every Calico kind; the resourceVersion is the server's.
+    assert (info.name, info.cluster_guid) == ("default", f"guid-of-{groups[0]}")
+    assert info.resource_version != ""
+
+
 def test_read_cluster_lists_kinds_the_server_serves_empty(server: FakeAPIServer, kubeconfig: Path) -> None:
     _serve_core(server)
     server.serve_empty("crd.projectcalico.org/v1", "IPAMHandle")

@@ -2,8 +2,9 @@
 
 Each builder returns one object as the API server stores it (Nodes, Pods with ``status.podIPs``
 and the Multus network-status annotation, Services with ClusterIPs and load-balancer ingress,
-ServiceCIDR / IPAddress, Calico IPPools, IPAMBlocks, BlockAffinities and IPAMHandles, Whereabouts
-IPPools and OverlappingRangeIPReservations, CiliumNodes), with the shapes of the objects in
+ServiceCIDR / IPAddress, Calico ClusterInformation, IPPools, IPAMBlocks, BlockAffinities and
+IPAMHandles, Whereabouts IPPools and OverlappingRangeIPReservations, CiliumNodes), with the
+shapes of the objects in
 ``../shared/fixtures/k8s/``. `write_dump` writes them as ``kubectl get ... -o json`` prints them:
 one v1 ``List`` per file, indented by four spaces.
 
@@ -31,7 +32,10 @@ from typing import Any
 
 __all__ = [
     "CILIUM_STRANDED_IP",
+    "CLUSTER_GUID",
+    "CLUSTER_REVISION",
     "CREATED",
+    "HANDLE_REVISION",
     "LEAKED_HANDLE",
     "LEAKED_IP",
     "NOW",
@@ -40,6 +44,7 @@ __all__ = [
     "PENDING_NET1_IP",
     "PROD_BLOCK",
     "PROD_TUNNEL_IP",
+    "SEQUENCE_BASE",
     "STRANDED_IP",
     "WEB_1_IP",
     "WEB_1_NET1_IP",
@@ -47,6 +52,7 @@ __all__ = [
     "CalicoEntry",
     "calico_affinity",
     "calico_block",
+    "calico_cluster_information",
     "calico_handle",
     "calico_pool",
     "cilium_node",
@@ -73,6 +79,10 @@ NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # the moment the tests sync at
 CREATED = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)  # when the long-running objects were created
 
 PROD_BLOCK = "10.244.1.0/26"  # node-a's Calico block
+SEQUENCE_BASE = 1690113884806720472  # the sequence number of ordinal 0; ordinal n has SEQUENCE_BASE + n
+HANDLE_REVISION = "6651"  # the resourceVersion of every IPAMHandle
+CLUSTER_GUID = "3ba9573ae1ec4ef6b65a658a0583196d"  # ClusterInformation default's spec.clusterGUID
+CLUSTER_REVISION = "611612"  # and its resourceVersion
 PROD_TUNNEL_IP = "10.244.1.0"  # node-a's VXLAN tunnel address: ordinal 0 of its block, in its annotations
 WEB_1_IP = "10.244.1.2"  # default/web-1 on the pod network
 WEB_1_NET1_IP = "192.168.50.4"  # default/web-1 on its Multus macvlan interface (Whereabouts)
@@ -291,8 +301,27 @@ def calico_block(cidr: str, *, host: str, entries: Sequence[CalicoEntry]) -> Obj
             "cidr": cidr,
             "deleted": False,
             "sequenceNumber": 1690113884806720498,
+            "sequenceNumberForAllocation": {
+                str(entry.ordinal): SEQUENCE_BASE + entry.ordinal for entry in entries
+            },
             "strictAffinity": False,
             "unallocated": [ordinal for ordinal in range(size) if allocations[ordinal] is None],
+        },
+    }
+
+
+def calico_cluster_information(*, locked: bool = False) -> Obj:
+    """ClusterInformation ``default`` as a Calico v3.26 cluster stores it (the published
+    ``kubectl get clusterinfo -o yaml``); ``locked`` as ``calicoctl datastore migrate lock`` leaves it."""
+    return {
+        "apiVersion": "crd.projectcalico.org/v1",
+        "kind": "ClusterInformation",
+        "metadata": _metadata("default", None, CREATED, resourceVersion=CLUSTER_REVISION),
+        "spec": {
+            "calicoVersion": "v3.26.0",
+            "clusterGUID": CLUSTER_GUID,
+            "clusterType": "typha,kdd,k8s,operator,bgp,kubeadm",
+            "datastoreReady": not locked,
         },
     }
 
@@ -310,7 +339,7 @@ def calico_handle(handle_id: str, *, block: str, count: int = 1) -> Obj:
     return {
         "apiVersion": "crd.projectcalico.org/v1",
         "kind": "IPAMHandle",
-        "metadata": _metadata(handle_id.lower(), None, CREATED),
+        "metadata": _metadata(handle_id.lower(), None, CREATED, resourceVersion=HANDLE_REVISION),
         "spec": {"block": {block: count}, "deleted": False, "handleID": handle_id},
     }
 
@@ -423,6 +452,7 @@ def prod_objects(*, pods: Sequence[Obj] | None = None) -> dict[str, list[Obj]]:
         CalicoEntry(5, "k8s-pod-network.c3d4e5f6a1b2", "default/batch-7"),
     ]
     calico = [
+        calico_cluster_information(),
         calico_pool("default-ipv4-ippool", "10.244.0.0/16"),
         calico_block(PROD_BLOCK, host="node-a", entries=entries),
         calico_affinity("node-a", PROD_BLOCK),

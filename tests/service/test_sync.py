@@ -32,6 +32,9 @@ from tests.kube.fake_apiserver import FakeAPIServer, write_kubeconfig
 from tests.service.factories import ACTOR, add_address, add_cluster, add_prefix, ip, stored_state
 from tests.service.k8s_dumps import (
     CILIUM_STRANDED_IP,
+    CLUSTER_GUID,
+    CLUSTER_REVISION,
+    HANDLE_REVISION,
     LEAKED_HANDLE,
     LEAKED_IP,
     NOW,
@@ -39,9 +42,11 @@ from tests.service.k8s_dumps import (
     PENDING_IP,
     PENDING_NET1_IP,
     PROD_TUNNEL_IP,
+    SEQUENCE_BASE,
     STRANDED_IP,
     WEB_1_IP,
     WEB_1_NET1_IP,
+    calico_cluster_information,
     cilium_objects,
     node,
     pending_pod_objects,
@@ -766,7 +771,68 @@ def test_sync_from_dump_with_calico_report_marks_the_leaked_ip_unused(ledger: Le
     )
     [held] = report["allocations"][WEB_1_IP]
     assert (held["inUse"], held["owners"]) == (True, ["Pod(default/web-1)"])
-    assert report["leakedHandles"] == [{"ID": LEAKED_HANDLE, "UID": None, "Revision": ""}]
+
+
+def test_sync_from_dump_with_calico_report_carries_what_calicoctl_release_checks(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prod(ledger)
+    files = prod_objects()
+    files["calico.json"][0] = calico_cluster_information(locked=True)
+
+    result = sync(ledger, dump(tmp_path, files), with_calico_report=True)
+
+    report = result.calico_report
+    assert report is not None
+    assert (report["clusterGUID"], report["clusterInformationRevision"], report["datastoreLocked"]) == (
+        CLUSTER_GUID,
+        CLUSTER_REVISION,
+        True,
+    )
+    assert (report["version"], report["clusterType"]) == ("v3.26.0", "typha,kdd,k8s,operator,bgp,kubeadm")
+    [leaked] = report["allocations"][LEAKED_IP]  # ordinal 5 of its block
+    assert (leaked["handle"], leaked["sequenceNumber"]) == ("k8s-pod-network.c3d4e5f6a1b2", SEQUENCE_BASE + 5)
+    assert report["leakedHandles"] == [
+        {"ID": LEAKED_HANDLE, "UID": f"uid--{LEAKED_HANDLE}", "Revision": HANDLE_REVISION}
+    ]
+    assert result.calico_report_notes == ()
+
+
+def test_sync_from_dump_without_cluster_information_notes_that_calicoctl_refuses_the_report(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prod(ledger)
+    files = prod_objects()
+    files["calico.json"] = [item for item in files["calico.json"] if item["kind"] != "ClusterInformation"]
+
+    result = sync(ledger, dump(tmp_path, files), with_calico_report=True)
+
+    assert result.calico_report is not None
+    assert (result.calico_report["clusterGUID"], result.calico_report["clusterInformationRevision"]) == (
+        "",
+        "",
+    )
+    assert len(result.calico_report_notes) == 1
+    assert "calicoctl ipam release --from-report refuses" in result.calico_report_notes[0]
+
+
+def test_sync_live_with_calico_report_reads_the_cluster_information(
+    ledger: Ledger, tmp_path: Path, server: FakeAPIServer
+) -> None:
+    add_prod(ledger)
+    files = prod_objects()
+    from_dump = sync(ledger, dump(tmp_path, files), with_calico_report=True)
+    server.serve_objects(item for items in files.values() for item in items)
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server=server.url, token=server.token)
+
+    live = sync_live(ledger, "prod", LiveSource(kubeconfig), actor=ACTOR, now=NOW, with_calico_report=True)
+
+    assert live.calico_report is not None
+    assert live.calico_report["clusterGUID"] == CLUSTER_GUID
+    assert (live.calico_report, live.calico_report_notes) == (
+        from_dump.calico_report,
+        from_dump.calico_report_notes,
+    )
 
 
 def test_sync_from_dump_without_calico_report_returns_none(ledger: Ledger, tmp_path: Path) -> None:
