@@ -34,6 +34,7 @@ __all__ = [
     "MetalLBPool",
     "Node",
     "NodeSlice",
+    "NodeSlicePool",
     "Pod",
     "Service",
     "ServiceCIDR",
@@ -252,6 +253,16 @@ class NodeSlice:
 
 
 @dataclass(frozen=True, slots=True)
+class NodeSlicePool:
+    """A Whereabouts NodeSlicePool ("fast IPAM"): ``range`` cut into one slice per node."""
+
+    namespace: str
+    name: str
+    range: IPNetwork  # spec.range
+    slices: tuple[NodeSlice, ...] = ()  # status.allocations
+
+
+@dataclass(frozen=True, slots=True)
 class MetalLBPool:
     namespace: str
     name: str
@@ -296,7 +307,7 @@ class Snapshot:
     cilium_pools: tuple[CiliumPool, ...] = ()
     whereabouts_pools: tuple[WhereaboutsPool, ...] = ()
     whereabouts_reservations: tuple[WhereaboutsReservation, ...] = ()
-    node_slices: tuple[NodeSlice, ...] = ()
+    node_slice_pools: tuple[NodeSlicePool, ...] = ()
     metallb_pools: tuple[MetalLBPool, ...] = ()
     skipped: tuple[Skipped, ...] = field(default=())
     listed: frozenset[str] = frozenset()

@@ -28,6 +28,7 @@ from ipledger.core.observations import (
     CiliumPool,
     MetalLBPool,
     NodeSlice,
+    NodeSlicePool,
     WhereaboutsAllocation,
     WhereaboutsPool,
     WhereaboutsReservation,
@@ -46,7 +47,7 @@ __all__ = [
     "read_cilium_node",
     "read_cilium_pool",
     "read_metallb_pool",
-    "read_node_slices",
+    "read_node_slice_pool",
     "read_whereabouts_pool",
     "read_whereabouts_reservation",
 ]
@@ -311,8 +312,9 @@ def _reservation_address(name: str) -> IPAddress | None:
     return None
 
 
-def read_node_slices(obj: KubeObject) -> tuple[NodeSlice, ...]:
-    """A NodeSlicePool as its slices; an empty ``nodeName`` is a free slice."""
+def read_node_slice_pool(obj: KubeObject) -> NodeSlicePool:
+    """A NodeSlicePool: its range and its slices; an empty ``nodeName`` is a free slice."""
+    spec = obj.section(obj.raw, "", "spec")
     status = obj.section(obj.raw, "", "status")
     slices = []
     for index, entry in enumerate(obj.entries(status, "status", "allocations")):
@@ -326,7 +328,12 @@ def read_node_slices(obj: KubeObject) -> tuple[NodeSlice, ...]:
                 node=obj.text(entry, field, "nodeName"),
             )
         )
-    return tuple(slices)
+    return NodeSlicePool(
+        namespace=obj.namespace,
+        name=obj.name,
+        range=obj.network(spec.get("range"), "spec.range"),
+        slices=tuple(slices),
+    )
 
 
 def read_metallb_pool(obj: KubeObject) -> MetalLBPool:
@@ -373,6 +380,6 @@ CNI_READERS: dict[tuple[str, str], Reader] = {
     (_WHEREABOUTS[0], "OverlappingRangeIPReservation"): Reader(
         _WHEREABOUTS[1], read_whereabouts_reservation, "whereabouts_reservations"
     ),
-    (_WHEREABOUTS[0], "NodeSlicePool"): Reader(_WHEREABOUTS[1], read_node_slices, "node_slices", many=True),
+    (_WHEREABOUTS[0], "NodeSlicePool"): Reader(_WHEREABOUTS[1], read_node_slice_pool, "node_slice_pools"),
     ("metallb.io", "IPAddressPool"): Reader(frozenset({"v1beta1"}), read_metallb_pool, "metallb_pools"),
 }

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import yaml
 
@@ -107,11 +107,7 @@ def _build(entries: Iterable[_Entry], *, taken_at: datetime) -> Snapshot:
             notes.append(_skipped(source, raw, kind, api))
             continue
         reader, values = known
-        value = reader.read(KubeObject(source, raw, kind, notes, api_version=api))
-        if reader.many:
-            values.extend(cast(tuple[Any, ...], value))
-        else:
-            values.append(value)
+        values.append(reader.read(KubeObject(source, raw, kind, notes, api_version=api)))
     fields: dict[str, Any] = {name: tuple(values) for name, values in found.items()}
     return Snapshot(taken_at=taken_at, skipped=tuple(notes), listed=frozenset(found), **fields)
 

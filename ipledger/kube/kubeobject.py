@@ -213,10 +213,8 @@ def _join(parent: str, key: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Reader:
-    """How one kind is read: the apiVersions accepted, the function, and the `Snapshot` field;
-    with ``many`` the function returns a tuple of values for that field."""
+    """How one kind is read: the apiVersions accepted, the function, and the `Snapshot` field."""
 
     versions: frozenset[str]
     read: Callable[[KubeObject], object]
     field: str
-    many: bool = False

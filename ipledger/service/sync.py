@@ -327,7 +327,9 @@ def _counts(snapshot: Snapshot) -> dict[str, int]:
         "services": len(snapshot.services),
         "calico_blocks": len(snapshot.calico_blocks),
         "cilium_nodes": len(snapshot.cilium_nodes),
+        "cilium_pools": len(snapshot.cilium_pools),
         "whereabouts_pools": len(snapshot.whereabouts_pools),
+        "node_slice_pools": len(snapshot.node_slice_pools),
         "metallb_pools": len(snapshot.metallb_pools),
         "skipped": len(snapshot.skipped),
     }

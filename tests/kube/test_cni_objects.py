@@ -21,6 +21,7 @@ from ipledger.core.observations import (
     CiliumPool,
     MetalLBPool,
     NodeSlice,
+    NodeSlicePool,
     WhereaboutsAllocation,
     WhereaboutsReservation,
 )
@@ -508,7 +509,7 @@ def test_read_whereabouts_reservation_address_from_name(name: str, expected: str
     )
 
 
-def test_read_node_slices_free_and_taken() -> None:
+def test_read_node_slice_pool_range_and_slices_free_and_taken() -> None:
     status = {
         "allocations": [
             {"nodeName": "node-1", "sliceRange": "10.128.0.0/26"},
@@ -523,10 +524,26 @@ def test_read_node_slices_free_and_taken() -> None:
         spec={"range": "10.128.0.0/24", "sliceSize": "/26"},
         status=status,
     )
-    assert snapshot(item).node_slices == (
-        NodeSlice("net1", ip_network("10.128.0.0/26"), "node-1"),
-        NodeSlice("net1", ip_network("10.128.0.64/26"), ""),
+    assert snapshot(item).node_slice_pools == (
+        NodeSlicePool(
+            "kube-system",
+            "net1",
+            ip_network("10.128.0.0/24"),
+            (
+                NodeSlice("net1", ip_network("10.128.0.0/26"), "node-1"),
+                NodeSlice("net1", ip_network("10.128.0.64/26"), ""),
+            ),
+        ),
     )
+
+
+def test_read_node_slice_pool_refuses_a_range_that_is_no_cidr() -> None:
+    item = kube_object(
+        "NodeSlicePool", "net1", api=WHEREABOUTS, namespace="kube-system", spec={"sliceSize": "/26"}
+    )
+
+    with pytest.raises(DumpError, match=r"\(NodeSlicePool kube-system/net1\): spec\.range: "):
+        snapshot(item)
 
 
 # --- MetalLB ----------------------------------------------------------------------------------

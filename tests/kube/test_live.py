@@ -210,7 +210,7 @@ def test_read_cluster_reads_what_the_dump_parser_makes_of_the_served_objects(
             assert getattr(snapshot, field.name) == getattr(expected, field.name), field.name
     assert Counter(snapshot.skipped) == Counter(expected.skipped)
     # The dump parser lists the kinds it holds objects of; the server also served NodeSlicePools, empty.
-    assert snapshot.listed == expected.listed | {"node_slices"}
+    assert snapshot.listed == expected.listed | {"node_slice_pools"}
 
 
 def test_read_cluster_turns_every_served_object_into_one_value(

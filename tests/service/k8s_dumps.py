@@ -8,13 +8,14 @@ shapes of the objects in
 ``../shared/fixtures/k8s/``. `write_dump` writes them as ``kubectl get ... -o json`` prints them:
 one v1 ``List`` per file, indented by four spaces.
 
-Three clusters are described. `prod_objects` is a Calico cluster with Multus and Whereabouts:
+Four clusters are described. `prod_objects` is a Calico cluster with Multus and Whereabouts:
 two nodes annotated by calico-node (node-a with its VXLAN tunnel address ``PROD_TUNNEL_IP``),
 three running pods and a host-network pod, a LoadBalancer service, and these
 leftovers, one of each: a Calico address of a gone pod (``LEAKED_IP``), an IPAMHandle no block
 names (``LEAKED_HANDLE``), a Whereabouts allocation of a gone pod (``STRANDED_IP``) and an
 IPAddress of a deleted service (``ORPHAN_SERVICE_IP``). `cilium_objects` is a Cilium cluster
 whose CiliumNode still lists an address of a gone pod (``CILIUM_STRANDED_IP``).
+`multi_pool_objects` is a Cilium multi-pool cluster with Whereabouts node slices.
 `pending_pod_objects` holds one pod that is still starting while Calico and Whereabouts already
 hold addresses for it (``PENDING_IP``, ``PENDING_NET1_IP``): stranded-looking until its grace ends.
 """
@@ -55,12 +56,15 @@ __all__ = [
     "calico_cluster_information",
     "calico_handle",
     "calico_pool",
+    "cilium_multi_pool_node",
     "cilium_node",
     "cilium_objects",
     "go_time",
     "ip_address",
     "kube_list",
+    "multi_pool_objects",
     "node",
+    "node_slice_pool",
     "pending_pod_objects",
     "pod",
     "prod_objects",
@@ -402,6 +406,42 @@ def cilium_node(name: str, *, internal_ip: str, pod_cidr: str, used: Mapping[str
     }
 
 
+def cilium_multi_pool_node(
+    name: str, *, internal_ip: str, allocated: Mapping[str, Sequence[str]], used: Mapping[str, str]
+) -> Obj:
+    """A CiliumNode in multi-pool IPAM: ``allocated`` maps a CiliumPodIPPool to the CIDRs the
+    operator lent this node from it (``spec.ipam.pools.allocated``); ``used`` maps an address to its
+    owner."""
+    return {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNode",
+        "metadata": _metadata(name, None, CREATED),
+        "spec": {
+            "addresses": [{"ip": internal_ip, "type": "InternalIP"}],
+            "ipam": {
+                "pools": {
+                    "allocated": [{"pool": pool, "cidrs": list(cidrs)} for pool, cidrs in allocated.items()],
+                    "requested": [{"pool": pool, "needed": {"ipv4-addrs": 16}} for pool in allocated],
+                }
+            },
+        },
+        "status": {"ipam": {"used": {address: {"owner": owner} for address, owner in used.items()}}},
+    }
+
+
+def node_slice_pool(
+    namespace: str, name: str, cidr: str, *, slice_size: str, slices: Mapping[str, str]
+) -> Obj:
+    """A Whereabouts NodeSlicePool; ``slices`` maps each slice range to its node ("" when free)."""
+    return {
+        "apiVersion": "whereabouts.cni.cncf.io/v1alpha1",
+        "kind": "NodeSlicePool",
+        "metadata": _metadata(name, namespace, CREATED),
+        "spec": {"range": cidr, "sliceSize": slice_size},
+        "status": {"allocations": [{"nodeName": node, "sliceRange": item} for item, node in slices.items()]},
+    }
+
+
 # -- clusters and files ------------------------------------------------------------------------
 
 
@@ -488,6 +528,41 @@ def cilium_objects() -> dict[str, list[Obj]]:
         ],
         "cilium.json": [
             cilium_node("worker-1", internal_ip="192.168.20.11", pod_cidr="10.0.1.0/24", used=used),
+        ],
+    }
+
+
+def multi_pool_objects() -> dict[str, list[Obj]]:
+    """A Cilium multi-pool cluster with Whereabouts node slices, by file. Its CiliumPodIPPools
+    ``default`` and ``mars`` are those of the shared fixture
+    ``cilium-CiliumPodIPPool-docs-default-and-mars.yaml``: worker-1 was lent 10.10.0.0/27 of
+    default and 10.20.0.0/27 of mars, and holds the 192.168.60.0/28 slice of NodeSlicePool
+    ``net1``, whose IPPool still gives .5 to a gone pod."""
+    used = {"10.10.0.1": "router", "10.10.0.5": "default/web-0", "10.20.0.7": "mars/rover-0"}
+    return {
+        "core.json": [
+            node("worker-1", internal_ip="192.168.20.11", pod_cidr="10.244.1.0/24"),
+            pod("default", "web-0", node_name="worker-1", ips=["10.10.0.5"], net1=["192.168.60.4"]),
+            pod("mars", "rover-0", node_name="worker-1", ips=["10.20.0.7"]),
+            service("default", "kubernetes", cluster_ip="10.96.0.1"),
+        ],
+        "cilium.json": [
+            cilium_multi_pool_node(
+                "worker-1",
+                internal_ip="192.168.20.11",
+                allocated={"default": ["10.10.0.0/27"], "mars": ["10.20.0.0/27"]},
+                used=used,
+            ),
+        ],
+        "whereabouts.json": [
+            node_slice_pool(
+                "kube-system",
+                "net1",
+                "192.168.60.0/24",
+                slice_size="/28",
+                slices={"192.168.60.0/28": "worker-1", "192.168.60.16/28": ""},
+            ),
+            whereabouts_pool("kube-system", "192.168.60.0/28", {4: "default/web-0", 5: "default/gone-0"}),
         ],
     }
 

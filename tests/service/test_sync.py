@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import shutil
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -29,6 +30,7 @@ from ipledger.service.reports import Holder, whois
 from ipledger.service.sync import LiveSource, SyncResult, sync_from_dump, sync_live
 from ipledger.store.models import ObservedAddress, UsageSample
 from tests.kube.fake_apiserver import FakeAPIServer, write_kubeconfig
+from tests.kube.k8s_fixtures import fixture_path
 from tests.service.factories import ACTOR, add_address, add_cluster, add_prefix, ip, stored_state
 from tests.service.k8s_dumps import (
     CILIUM_STRANDED_IP,
@@ -48,6 +50,7 @@ from tests.service.k8s_dumps import (
     WEB_1_NET1_IP,
     calico_cluster_information,
     cilium_objects,
+    multi_pool_objects,
     node,
     pending_pod_objects,
     pod,
@@ -242,7 +245,9 @@ def test_sync_from_dump_records_the_sync_as_ok_with_its_counts(ledger: Ledger, t
         "services": 2,
         "calico_blocks": 1,
         "cilium_nodes": 0,
+        "cilium_pools": 0,
         "whereabouts_pools": 1,
+        "node_slice_pools": 0,
         "metallb_pools": 0,
         "skipped": 0,
     }
@@ -363,6 +368,50 @@ def test_sync_from_dump_judges_calico_tunnel_addresses_by_the_nodes_annotations(
     found = cluster_report(ledger, "prod").findings
     assert [item.address for item in found if item.kind == "calico-leaked-ip"] == leaked
     assert [(item.kind, item.holder) for item in holders(ledger, tunnel_holder)] == [("tunnel", "node-a")]
+
+
+def test_sync_from_dump_records_cilium_pod_ip_pools_and_whereabouts_node_slice_pools(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    # The ledger documents the default pool and the slice range, not mars.
+    add_prod(ledger, [("10.10.0.0/16", "pod"), ("192.168.60.0/24", "pod"), ("10.244.0.0/16", "pod")])
+    folder = dump(tmp_path, multi_pool_objects())
+    shutil.copy(fixture_path("cilium-CiliumPodIPPool-docs-default-and-mars.yaml"), folder)
+
+    result = sync(ledger, folder)
+
+    assert (result.counts["cilium_pools"], result.counts["node_slice_pools"]) == (2, 1)
+    report = cluster_report(ledger, "prod")
+    blocks = {(item.kind, item.name): item for item in report.blocks}
+    assert blocks[("cilium-pool", "default")] == BlockUsage(
+        "cilium-pool", "default", "10.10.0.0/16", "", 65536, 2, 2, 0
+    )
+    assert blocks[("cilium-pool", "mars")] == BlockUsage(
+        "cilium-pool", "mars", "10.20.0.0/16", "", 65536, 1, 1, 0
+    )
+    assert blocks[("whereabouts-slice-pool", "kube-system/net1")] == BlockUsage(
+        "whereabouts-slice-pool", "kube-system/net1", "192.168.60.0/24", "", 256, 2, 1, 1
+    )
+    assert blocks[("whereabouts-slice", "kube-system/net1 worker-1")] == BlockUsage(
+        "whereabouts-slice", "kube-system/net1 worker-1", "192.168.60.0/28", "worker-1", 16, 2, 1, 1
+    )
+    drift = [item.subject for item in report.findings if item.kind == "drift-outside-documented"]
+    assert "prod: CiliumPodIPPool in 10.20.0.0/16" in drift
+
+
+def test_sync_from_dump_reports_a_node_slice_pool_outside_the_documented_pod_networks(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prod(ledger, [("10.0.0.0/8", "pod")])
+
+    sync(ledger, dump(tmp_path, multi_pool_objects()))
+
+    drift = [
+        item.subject
+        for item in cluster_report(ledger, "prod").findings
+        if item.kind == "drift-outside-documented"
+    ]
+    assert "prod: NodeSlicePool range in 192.168.0.0/16" in drift
 
 
 # -- whois of synced holders -------------------------------------------------------------------
