@@ -92,8 +92,8 @@ def _pod_items(snapshot: Snapshot) -> Iterator[_Item]:
     for cilium in snapshot.cilium_nodes:
         networks = (*cilium.pod_cidrs, *(cidr for _, cidr in cilium.pool_cidrs))
         yield from _span_items("Cilium pod CIDR", f"CiliumNode {cilium.name}", networks)
-    for pool in snapshot.cilium_pools:
-        yield from _span_items("CiliumPodIPPool", pool.name, pool.cidrs)
+    for cilium_pool in snapshot.cilium_pools:
+        yield from _span_items("CiliumPodIPPool", cilium_pool.name, cilium_pool.cidrs)
     for wb in snapshot.whereabouts_pools:
         yield from _span_items("Whereabouts range", f"{wb.namespace}/{wb.name}", (wb.range,))
     for sliced in snapshot.node_slice_pools:
