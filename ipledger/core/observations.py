@@ -72,6 +72,7 @@ class Pod:
     secondary_ips: tuple[IPAddress, ...] = ()  # Multus network-status entries that are not default
     host_network: bool = False  # spec.hostNetwork: its IPs are the node's, not pod IPs
     created: datetime | None = None
+    started: datetime | None = None  # status.startTime: when the kubelet took it on
     deleting: bool = False  # metadata.deletionTimestamp is set
     evicted_by_taint_manager: bool = False  # condition DisruptionTarget/DeletionByTaintManager
 
@@ -89,6 +90,7 @@ class Service:
     cluster_ips: tuple[IPAddress, ...] = ()  # spec.clusterIPs (spec.clusterIP; "None" left out)
     load_balancer_ips: tuple[IPAddress, ...] = ()  # status.loadBalancer.ingress[].ip
     external_ips: tuple[IPAddress, ...] = ()  # spec.externalIPs
+    created: datetime | None = None
 
     @property
     def ref(self) -> str:

@@ -103,6 +103,7 @@ def read_pod(obj: KubeObject) -> Pod:
         secondary_ips=_secondary_ips(obj, annotations) if annotations else (),
         host_network=obj.flag(spec, "spec", "hostNetwork", default=False),
         created=obj.created(),
+        started=obj.time(status.get("startTime"), "status.startTime"),
         deleting=metadata.get("deletionTimestamp") is not None,
         evicted_by_taint_manager=_is_evicted_by_taint_manager(obj, status),
     )
@@ -196,6 +197,7 @@ def read_service(obj: KubeObject) -> Service:
             obj.address(text, f"spec.externalIPs[{index}]")
             for index, text in enumerate(obj.entries(spec, "spec", "externalIPs"))
         ),
+        created=obj.created(),
     )
 
 

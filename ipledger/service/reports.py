@@ -73,7 +73,7 @@ class Holder:
     kind: str  # pod, node, service, loadbalancer, tunnel, router, health
     holder: str  # namespace/name for pods and services, the node name otherwise
     node: str
-    since: datetime  # the first sync that saw this holder with this address
+    since: datetime  # since when it holds it: its own start, or the first sync that saw it there
     synced_at: datetime | None
 
 

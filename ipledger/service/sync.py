@@ -4,7 +4,7 @@ A sync reads a ``Snapshot`` (from a dump with ``kube.dump`` or from the API serv
 ``kube.live``), finds stranded allocations (``core.reconcile``, the CNIs' own rules), drift
 against the CIDRs the ledger documents for the cluster, and the real pod-IP usage of every node
 block and pool. It then replaces the cluster's observations in one transaction: the addresses
-and what holds them (with the time each holder was first seen), the blocks with their usage,
+and what holds them (since when each holder has held them), the blocks with their usage,
 the findings, and one more usage sample for the history. A sync that fails (a broken dump, an
 unreachable API server) is recorded as failed with its error and leaves the previous good
 sync's observations untouched. ipledger never changes the cluster itself.
@@ -12,15 +12,14 @@ sync's observations untouched. ipledger never changes the cluster itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ipledger.core.addresses import IPAddress, IPNetwork
+from ipledger.core.addresses import IPNetwork
 from ipledger.core.findings import Finding, Severity
-from ipledger.core.liveness import calico_tunnel_addresses
 from ipledger.core.observations import Skipped, Snapshot
 from ipledger.core.ranges import IPRange
 from ipledger.core.reconcile import (
@@ -38,6 +37,7 @@ from ipledger.service.clusters import load_cluster, managed_label
 from ipledger.service.convert import names
 from ipledger.service.ledger import Actor, Ledger
 from ipledger.service.occupancy import network_of, span_of_range
+from ipledger.service.sync_holders import address_columns, observed_holders, pod_addresses, seen_values
 from ipledger.service.sync_nodes import record_node_addresses
 from ipledger.service.watch import record_cluster_sample
 from ipledger.store import clusters as stored
@@ -59,7 +59,6 @@ LiveSource = Source  # a kubeconfig and context to read a cluster's API server w
 
 # Calico's kube-controllers wait this long before they call an allocation leaked (leakGracePeriod).
 GRACE = timedelta(minutes=15)
-_TUNNEL = "Tunnel"
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,17 +187,17 @@ def sync_with(
             space_row = None if cluster is None else session.get(Space, cluster.space_id)
             assert cluster is not None and space_row is not None  # foreign keys keep them
             findings += record_node_addresses(tx, space_row, name, snapshot, seen_at=taken_at)
-            observed.touch_addresses(session, cluster.space_id, _seen_values(snapshot), taken_at)
+            observed.touch_addresses(session, cluster.space_id, seen_values(snapshot), taken_at)
             since = observed.previous_since(session, cluster_id)
             observed.replace_observations(
                 session,
                 cluster_id,
-                addresses=_address_columns(cluster_id, sync_id, snapshot, since, taken_at),
+                addresses=address_columns(cluster_id, sync_id, snapshot, since, taken_at),
                 blocks=_block_columns(cluster_id, sync_id, usage),
                 findings=_finding_columns(cluster_id, sync_id, stranded, findings[len(stranded) :]),
                 samples=_sample_columns(cluster_id, sync_id, taken_at, usage),
             )
-            record_cluster_sample(tx, cluster_id, name, pods=_pod_addresses(snapshot), at=taken_at)
+            record_cluster_sample(tx, cluster_id, name, pods=pod_addresses(snapshot), at=taken_at)
             row = session.get(ClusterSync, sync_id)
             assert row is not None
             row.status, row.finished_at, row.counts = "ok", datetime.now(UTC), counts
@@ -313,13 +312,6 @@ def _overlaps(ledger: Ledger, name: str) -> list[Finding]:
     return findings
 
 
-def _seen_values(snapshot: Snapshot) -> dict[int, list[int]]:
-    seen: dict[int, set[int]] = {4: set(), 6: set()}
-    for address, *_ in observed_holders(snapshot):
-        seen[address.version].add(int(address))
-    return {family: sorted(values) for family, values in seen.items() if values}
-
-
 def _counts(snapshot: Snapshot) -> dict[str, int]:
     return {
         "nodes": len(snapshot.nodes),
@@ -333,76 +325,6 @@ def _counts(snapshot: Snapshot) -> dict[str, int]:
         "metallb_pools": len(snapshot.metallb_pools),
         "skipped": len(snapshot.skipped),
     }
-
-
-def observed_holders(snapshot: Snapshot) -> Iterator[tuple[IPAddress, str, str, str, str]]:
-    """Every address the cluster holds: (address, kind, holder, holder uid, node)."""
-    for node in snapshot.nodes:
-        for address in (*node.internal_ips, *node.external_ips):
-            yield address, "node", node.name, node.uid, node.name
-    for pod in snapshot.pods:
-        if pod.host_network:
-            continue  # its addresses are its node's
-        for address in (*pod.ips, *pod.secondary_ips):
-            yield address, "pod", pod.ref, pod.uid, pod.node
-    for service in snapshot.services:
-        for address in service.cluster_ips:
-            yield address, "service", service.ref, service.uid, ""
-        for address in service.load_balancer_ips:
-            yield address, "loadbalancer", service.ref, service.uid, ""
-    tunnels = calico_tunnel_addresses(snapshot)
-    for name, addresses in tunnels.items():
-        for address in addresses:
-            yield address, "tunnel", name, "", name
-    for block in snapshot.calico_blocks:
-        for ordinal, index in enumerate(block.ordinals):
-            if index is None or index >= len(block.attributes):
-                continue
-            attribute = block.attributes[index]
-            kind = attribute.get("type") or ""
-            host = attribute.get("node") or block.host or ""
-            # Where the node's own tunnel addresses are known, those are what it holds.
-            if _TUNNEL in kind and host not in tunnels:
-                yield block.cidr[ordinal], "tunnel", host, "", host
-    for cilium in snapshot.cilium_nodes:
-        for address, owner in cilium.used:
-            if owner in ("router", "health"):
-                yield address, owner, cilium.name, "", cilium.name
-
-
-_ADDRESS_COLUMNS = ("cluster_id", "sync_id", "family", "value", "kind", "holder", "uid", "node", "since")
-
-
-def _address_columns(
-    cluster_id: int,
-    sync_id: int,
-    snapshot: Snapshot,
-    since: dict[tuple[int, int, str, str], datetime],
-    taken_at: datetime,
-) -> dict[str, list[object]]:
-    """The rows of the addresses; a holder keeps its first-seen time while it is the same object
-    (same name and uid) at the same address."""
-    columns: dict[str, list[object]] = {key: [] for key in _ADDRESS_COLUMNS}
-    seen: set[tuple[int, int, str, str]] = set()
-    for address, kind, holder, uid, node in observed_holders(snapshot):
-        key = (address.version, int(address), holder, uid[:64])
-        if key in seen:
-            continue
-        seen.add(key)
-        values = (
-            cluster_id,
-            sync_id,
-            key[0],
-            key[1],
-            kind,
-            holder,
-            key[3],
-            node[:300],
-            since.get(key, taken_at),
-        )
-        for column, value in zip(_ADDRESS_COLUMNS, values, strict=True):
-            columns[column].append(value)
-    return columns
 
 
 def _usage_columns(usage: tuple[PoolUsage, ...], **fixed: object) -> dict[str, list[object]]:
@@ -421,11 +343,6 @@ def _block_columns(cluster_id: int, sync_id: int, usage: tuple[PoolUsage, ...]) 
     columns["cidr"] = [None if item.cidr is None else str(item.cidr) for item in usage]
     columns["node"] = [item.node for item in usage]
     return columns
-
-
-def _pod_addresses(snapshot: Snapshot) -> int:
-    """How many distinct addresses pods hold (a pod with two addresses, dual-stack, counts two)."""
-    return len({address for address, kind, *_ in observed_holders(snapshot) if kind == "pod"})
 
 
 def _sample_columns(

@@ -147,6 +147,7 @@ def test_read_pod_kind_fixture() -> None:
         phase="Running",
         ips=_ips("10.244.0.117"),
         created=datetime(2023, 6, 27, 1, 20, 32, tzinfo=UTC),
+        started=datetime(2023, 6, 27, 1, 20, 32, tzinfo=UTC),
     )
 
 
@@ -287,6 +288,7 @@ def test_read_service_legacy_ip_family_fixture() -> None:
         type="LoadBalancer",
         cluster_ips=_ips("fd00:4000::33e0"),
         load_balancer_ips=_ips("1000::"),
+        created=datetime(2019, 9, 19, 10, 7, 21, tzinfo=UTC),
     )
 
 

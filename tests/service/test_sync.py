@@ -36,6 +36,7 @@ from tests.service.k8s_dumps import (
     CILIUM_STRANDED_IP,
     CLUSTER_GUID,
     CLUSTER_REVISION,
+    CREATED,
     HANDLE_REVISION,
     LEAKED_HANDLE,
     LEAKED_IP,
@@ -56,6 +57,7 @@ from tests.service.k8s_dumps import (
     pod,
     prod_objects,
     prod_pods,
+    rfc3339,
     write_dump,
 )
 
@@ -321,7 +323,7 @@ def test_sync_from_dump_names_the_node_of_each_node_block(ledger: Ledger, tmp_pa
     [(prod_objects, PROD_HOLDERS), (cilium_objects, CILIUM_HOLDERS)],
     ids=["calico-whereabouts", "cilium"],
 )
-def test_sync_from_dump_records_every_holder_first_seen_now(
+def test_sync_from_dump_records_every_holder_since_its_own_start(
     ledger: Ledger,
     tmp_path: Path,
     objects: Objects,
@@ -331,7 +333,33 @@ def test_sync_from_dump_records_every_holder_first_seen_now(
 
     sync(ledger, dump(tmp_path, objects()))
 
-    assert observed(ledger) == {(*row, NOW) for row in expected}
+    # Nodes, pods and services say when they began (CREATED); tunnel, router and health endpoints
+    # do not, so they hold their addresses since the first sync that saw them.
+    own_start = {"node", "pod", "service", "loadbalancer"}
+    assert observed(ledger) == {(*row, CREATED if row[1] in own_start else NOW) for row in expected}
+
+
+@pytest.mark.parametrize(
+    ("status", "since"),
+    [
+        pytest.param(
+            {"startTime": rfc3339(NOW - timedelta(hours=2))}, NOW - timedelta(hours=2), id="startTime"
+        ),
+        pytest.param({}, CREATED, id="creationTimestamp-without-startTime"),
+        pytest.param({"startTime": rfc3339(LATER)}, NOW, id="clock-skew-not-after-the-sync"),
+    ],
+)
+def test_sync_from_dump_pod_holds_its_address_since_it_started(
+    ledger: Ledger, tmp_path: Path, status: dict[str, str], since: datetime
+) -> None:
+    add_prod(ledger)
+    started = pod("default", "web-2", node_name="node-a", ips=["10.244.1.3"])
+    del started["status"]["startTime"]
+    started["status"].update(status)
+
+    sync(ledger, dump(tmp_path, prod_objects(pods=replaced(prod_pods(), "web-2", started))))
+
+    assert [(item.holder, item.since) for item in holders(ledger, "10.244.1.3")] == [("default/web-2", since)]
 
 
 def test_sync_from_dump_of_cilium_reports_the_address_of_a_gone_pod(ledger: Ledger, tmp_path: Path) -> None:
@@ -429,7 +457,7 @@ def test_whois_answers_the_pod_holding_an_address(ledger: Ledger, tmp_path: Path
         "pod",
         "default/web-1",
         "node-a",
-        NOW,
+        CREATED,
     )
     good = cluster_report(ledger, "prod").last_good_sync
     assert good is not None
@@ -444,7 +472,7 @@ def test_whois_answers_the_pod_holding_an_ipv6_address(ledger: Ledger, tmp_path:
     held = holders(ledger, "fd00:10:244:1::3")
 
     assert [(item.kind, item.holder, item.node, item.since) for item in held] == [
-        ("pod", "default/web-2", "node-a", NOW)
+        ("pod", "default/web-2", "node-a", CREATED)
     ]
     assert holders(ledger, "fd00:10:244:1::4") == ()
 
@@ -466,7 +494,7 @@ def test_whois_since_stays_while_the_same_pod_holds_the_address(ledger: Ledger, 
 
     sync(ledger, folder, now=LATER)
 
-    assert [(item.holder, item.since) for item in holders(ledger, WEB_1_IP)] == [("default/web-1", NOW)]
+    assert [(item.holder, item.since) for item in holders(ledger, WEB_1_IP)] == [("default/web-1", CREATED)]
 
 
 def test_whois_since_moves_when_another_pod_takes_the_address(ledger: Ledger, tmp_path: Path) -> None:
@@ -477,7 +505,7 @@ def test_whois_since_moves_when_another_pod_takes_the_address(ledger: Ledger, tm
 
     sync(ledger, dump(tmp_path, prod_objects(pods=pods), "second"), now=LATER)
 
-    assert [(item.holder, item.since) for item in holders(ledger, WEB_1_IP)] == [("default/web-7f9c", LATER)]
+    assert [(item.holder, item.since) for item in holders(ledger, WEB_1_IP)] == [("default/web-7f9c", NOW)]
     assert holders(ledger, WEB_1_NET1_IP) == ()
 
 
@@ -498,7 +526,9 @@ def test_whois_since_moves_when_a_recreated_pod_of_the_same_name_takes_the_addre
 
     sync(ledger, dump(tmp_path, prod_objects(pods=pods), "second"), now=LATER)
 
-    assert [(item.holder, item.since) for item in holders(ledger, WEB_1_IP)] == [("default/web-1", LATER)]
+    assert [(item.holder, item.since) for item in holders(ledger, WEB_1_IP)] == [
+        ("default/web-1", NOW + timedelta(minutes=30))
+    ]
 
 
 def test_whois_since_stays_for_a_pod_with_the_longest_valid_name(ledger: Ledger, tmp_path: Path) -> None:
@@ -511,7 +541,7 @@ def test_whois_since_stays_for_a_pod_with_the_longest_valid_name(ledger: Ledger,
     sync(ledger, folder, now=LATER)
 
     assert [(item.holder, item.since) for item in holders(ledger, "10.244.2.77")] == [
-        (f"{namespace}/{name}", NOW)
+        (f"{namespace}/{name}", CREATED)
     ]
 
 
