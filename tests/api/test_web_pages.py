@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,10 +17,12 @@ from ipledger.api.app import create_app
 from ipledger.core.permissions import AccessRole
 from ipledger.service.auth import create_user, grant
 from ipledger.service.ledger import Ledger
+from ipledger.service.sync import sync_from_dump
 from ipledger.web.app import install_web
 from tests.api.conftest import SYSTEM, TIMEOUT
 from tests.api.server import AppSwitch
-from tests.service.factories import add_address, add_group, add_prefix
+from tests.service.factories import add_address, add_cluster, add_group, add_prefix
+from tests.service.k8s_dumps import STRANDED_IP, prod_objects, write_dump
 
 PASSWORD = "a long enough passphrase"
 
@@ -176,3 +179,19 @@ def test_web_change_log_shows_before_and_after_and_hides_user_changes_from_viewe
     )
     assert "create user vic" in admin_log
     assert "user vic" not in viewer_log and "description" in viewer_log
+
+
+def test_web_search_a_stranded_address_names_the_record_that_still_holds_it(
+    ledger: Ledger, browser: httpx.Client, tmp_path: Path
+) -> None:
+    add_cluster(ledger, "prod")
+    sync_from_dump(ledger, "prod", write_dump(tmp_path / "dump", prod_objects()), actor=SYSTEM)
+
+    page = browser.get("/search", params={"q": STRANDED_IP}).text
+
+    assert (
+        "Stranded in cluster prod: IPPool kube-system/192.168.50.0-24 (192.168.50.0/24) still holds it"
+        in page
+    )
+    assert "<code>kubectl -n kube-system patch ippools.whereabouts.cni.cncf.io" in page
+    assert "&#39;[{&#34;op&#34;:&#34;test&#34;" in page  # the patch is escaped, not markup

@@ -342,6 +342,31 @@ def test_cluster_report_before_any_sync_says_so(prod: Cli) -> None:
 # -- cluster role ------------------------------------------------------------------------------
 
 
+def test_whois_after_a_sync_names_the_holder_since_it_started(prod: Cli, folder: Path) -> None:
+    prod.ok("cluster", "sync", "prod", "--from-dump", str(folder))
+
+    text = prod.ok("whois", WEB_1_IP)
+
+    assert "held by pod default/web-1 on node node-a in cluster prod since 2026-10-01 08:00 UTC" in text
+
+
+def test_whois_of_a_stranded_address_names_the_pool_that_still_holds_it(prod: Cli, folder: Path) -> None:
+    prod.ok("cluster", "sync", "prod", "--from-dump", str(folder))
+
+    text = prod.ok("whois", STRANDED_IP)
+
+    (line,) = [line for line in text.splitlines() if line.startswith("stranded")]
+    assert line.startswith(
+        "stranded in cluster prod: IPPool kube-system/192.168.50.0-24 (192.168.50.0/24) still holds it for "
+        "default/db-0 (container "
+    )
+    assert (
+        "(whereabouts-pod-gone); release: kubectl -n kube-system patch ippools.whereabouts.cni.cncf.io"
+        in line
+    )
+    assert not any(line.startswith("held by") for line in text.splitlines())
+
+
 def test_cluster_role_prints_a_cluster_role_that_only_lists_and_gets(cli: Cli) -> None:
     role = yaml.safe_load(cli.ok("cluster", "role"))
 

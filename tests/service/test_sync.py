@@ -58,6 +58,8 @@ from tests.service.k8s_dumps import (
     prod_objects,
     prod_pods,
     rfc3339,
+    whereabouts_pool,
+    whereabouts_reservation,
     write_dump,
 )
 
@@ -485,6 +487,62 @@ def test_whois_answers_the_documented_prefix_beside_the_holder(ledger: Ledger, t
 
     assert [str(item.network) for item in answer.prefixes] == ["10.244.0.0/16"]
     assert [item.holder for item in answer.held_by] == ["default/web-1"]
+
+
+@pytest.mark.parametrize(
+    ("address", "kind", "pool", "owner"),
+    [
+        pytest.param(
+            STRANDED_IP,
+            "whereabouts-pod-gone",
+            "IPPool kube-system/192.168.50.0-24 (192.168.50.0/24)",
+            f"default/db-0 (container {5:064x})",
+            id="whereabouts",
+        ),
+        pytest.param(
+            LEAKED_IP,
+            "calico-leaked-ip",
+            "IPAM block 10-244-1-0-26 (10.244.1.0/26)",
+            "handle k8s-pod-network.c3d4e5f6a1b2, pod default/batch-7, node node-a",
+            id="calico",
+        ),
+        pytest.param(
+            ORPHAN_SERVICE_IP,
+            "service-ipaddress-orphan",
+            "ServiceCIDR kubernetes (10.96.0.0/16)",
+            "services/default/old-api",
+            id="kubernetes-ipaddress",
+        ),
+    ],
+)
+def test_whois_of_a_stranded_address_names_the_record_that_still_holds_it(
+    ledger: Ledger, tmp_path: Path, address: str, kind: str, pool: str, owner: str
+) -> None:
+    add_prod(ledger)
+    sync(ledger, dump(tmp_path, prod_objects()))
+
+    [answer] = whois(ledger, ip(address))
+
+    assert answer.held_by == ()
+    [stranded] = answer.stranded_in
+    assert (stranded.cluster, stranded.kind, stranded.pool, stranded.owner) == ("prod", kind, pool, owner)
+    found = {item.address: item.release for item in cluster_report(ledger, "prod").findings}
+    assert stranded.release == found[address]
+
+
+def test_whois_of_an_address_no_longer_stranded_names_no_record(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    sync(ledger, dump(tmp_path, prod_objects(), "first"))
+    files = prod_objects()
+    files["whereabouts.json"] = [
+        whereabouts_pool("kube-system", "192.168.50.0/24", {4: "default/web-1"}),
+        whereabouts_reservation("kube-system", WEB_1_NET1_IP, podref="default/web-1"),
+    ]
+
+    sync(ledger, dump(tmp_path, files, "second"), now=LATER)
+
+    assert [answer.stranded_in for answer in whois(ledger, ip(STRANDED_IP))] == [()]
+    assert [item.kind for answer in whois(ledger, ip(WEB_1_IP)) for item in answer.stranded_in] == []
 
 
 def test_whois_since_stays_while_the_same_pod_holds_the_address(ledger: Ledger, tmp_path: Path) -> None:
