@@ -139,6 +139,27 @@ def test_calico_report_without_cluster_information_says_calicoctl_refuses_it() -
     assert "kubectl get clusterinformations.crd.projectcalico.org default -o json" in report.notes[0]
 
 
+@pytest.mark.parametrize(
+    ("missing", "note"),
+    [
+        pytest.param({"cluster_guid": ""}, "ClusterInformation default has no spec.clusterGUID", id="guid"),
+        pytest.param(
+            {"calico_version": ""}, "ClusterInformation default has no spec.calicoVersion", id="version"
+        ),
+    ],
+)
+def test_calico_report_notes_cluster_information_fields_release_needs(
+    missing: dict[str, str], note: str
+) -> None:
+    info = dataclasses.replace(CLUSTER_INFO, datastore_ready=False, **missing)
+
+    notes = _report(info=[info]).notes
+
+    assert [item for item in notes if item.startswith("ClusterInformation")] == [
+        next(item for item in notes if item.startswith(note))
+    ]
+
+
 def test_calico_report_reads_only_the_cluster_information_named_default() -> None:
     other = dataclasses.replace(CLUSTER_INFO, name="other")
 
