@@ -460,6 +460,17 @@ class HolderRead(BaseModel):
     synced_at: datetime | None
 
 
+class StrandedRead(BaseModel):
+    """A CNI record that still holds the address although nothing uses it (a cluster's last sync)."""
+
+    cluster: str
+    kind: str
+    pool: str
+    owner: str
+    release: str
+    synced_at: datetime | None
+
+
 class WhoisRead(BaseModel):
     space: str
     address: str
@@ -467,6 +478,7 @@ class WhoisRead(BaseModel):
     range: RangeRead | None
     record: AddressRead | None
     held_by: list[HolderRead] = []
+    stranded_in: list[StrandedRead] = []
 
 
 class UtilizationRow(BaseModel):

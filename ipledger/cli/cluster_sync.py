@@ -39,7 +39,8 @@ def register(cluster: click.Group) -> None:
     "--calico-report",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Also write a `calicoctl ipam check -o` style report, for `calicoctl ipam release --from-report`.",
+    help="Also write the report `calicoctl ipam check -o` writes, for `calicoctl ipam release --from-report` "
+    "(what keeps calicoctl from using it is printed as notes on stderr).",
 )
 @format_option
 @pass_state
@@ -64,7 +65,8 @@ def sync(
     A complete dump:
       kubectl get nodes,pods,services -A -o json > core.json
       kubectl get ippools.crd.projectcalico.org,ipamblocks.crd.projectcalico.org,\\
-        blockaffinities.crd.projectcalico.org,ipamhandles.crd.projectcalico.org -o json > calico.json
+        blockaffinities.crd.projectcalico.org,ipamhandles.crd.projectcalico.org,\\
+        clusterinformations.crd.projectcalico.org -o json > calico.json
       ipledger cluster sync prod-eu-1 --from-dump .
     """
     # Imported here: the Kubernetes client takes a noticeable part of a second to import,
@@ -102,6 +104,8 @@ def sync(
                 f"the sync is recorded, but the Calico report cannot be written to {calico_report}: "
                 f"{error.strerror or error}"
             ) from error
+    for note in result.calico_report_notes:
+        click.echo(f"note: {calico_report}: {note}", err=True)
     if output == "json":
         echo_json(result)
         return

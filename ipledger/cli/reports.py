@@ -73,6 +73,11 @@ def _echo_answer(answer: WhoisAnswer) -> None:
             f"held by {held.kind} {held.holder}{where} in cluster {held.cluster} "
             f"since {held.since:%Y-%m-%d %H:%M} UTC{synced}"
         )
+    for stranded in answer.stranded_in:
+        click.echo(
+            f"stranded in cluster {stranded.cluster}: {stranded.pool} still holds it for {stranded.owner} "
+            f"({stranded.kind}); release: {stranded.release}"
+        )
     if answer.record is None:
         click.echo("address: not recorded (free, or held by something the ledger does not know)")
         return

@@ -6,7 +6,7 @@ leaked when nothing of its kind references its address: a pod (Calico's Workload
 derived from pods) for workload addresses, the node for tunnel addresses, a LoadBalancer service
 for load-balancer addresses. Windows-reserved and unknown kinds count as in use, as in calicoctl.
 Nothing is reported that calicoctl would not report: where a snapshot lacks what calicoctl reads
-(the tunnel fields of Calico Nodes, the LoadBalancer controller's configuration, KubeVirt
+(a node's tunnel addresses, the LoadBalancer controller's configuration, KubeVirt
 VirtualMachines) the judgement errs toward in use, and a grace period after the pod (or the
 allocation) was created is waited out, as kube-controllers' garbage collector does.
 """
@@ -19,31 +19,34 @@ from collections import Counter
 from datetime import datetime, timedelta
 from enum import Enum
 
-from ipledger.core.addresses import IPNetwork
 from ipledger.core.calico_blocks import (
     WINDOWS_RESERVED_HANDLE,
     CalicoAllocation,
     CalicoOwner,
     calico_allocations,
-    calico_cidr_name,
     calico_use,
     parse_go_time,
     validate_calico_block,
 )
 from ipledger.core.liveness import Liveness, address_key, is_recent
-from ipledger.core.observations import CalicoAffinity, CalicoBlock, Snapshot
+from ipledger.core.observations import CalicoBlock, CalicoHandle, Snapshot
 from ipledger.core.stranded import Stranded
 
 __all__ = [
+    "CALICO_VERSIONS",
+    "FROM_REPORT",
     "CalicoState",
     "calico_holder",
     "find_calico_handle_problems",
     "find_calico_stranded",
+    "is_tunnel_assumed",
     "judge_calico_allocation",
     "split_calico_block",
 ]
 
-_FROM_REPORT = (
+# The version each Calico API group serves its IPAM kinds under.
+CALICO_VERSIONS = {"crd.projectcalico.org": "v1", "projectcalico.org": "v3"}
+FROM_REPORT = (
     " For many at once: calicoctl datastore migrate lock; calicoctl ipam check -o report.json; "
     "calicoctl ipam release --from-report=report.json; calicoctl datastore migrate unlock."
 )
@@ -69,25 +72,43 @@ def _is_recent(owner: CalicoOwner, live: Liveness, now: datetime, grace: timedel
 def calico_holder(allocation: CalicoAllocation, live: Liveness) -> str | None:
     """What references the allocation's address, in calicoctl's words, or None.
 
-    Tunnel addresses are held while their node exists (calicoctl reads the node's tunnel fields,
-    which a snapshot lacks); LoadBalancer addresses while a LoadBalancer service lists them;
-    workload addresses while a scheduled, unfinished, not host-networked pod carries them (primary
-    or Multus, as Calico's pod-to-WorkloadEndpoint conversion gives them). Windows-reserved and
-    unknown kinds are always held. A cooling address is judged like any other here.
+    Tunnel addresses are held while a node's tunnel addresses (its Calico annotations, or its
+    projectcalico.org/v3 Node) name them, as calicoctl checks them. Where the snapshot shows
+    nothing of the allocation's node's tunnel addresses, the address is held while that node
+    exists (`is_tunnel_assumed`). LoadBalancer addresses are held while a LoadBalancer service
+    lists them; workload addresses while a scheduled, unfinished, not host-networked pod carries
+    them (primary or Multus, as Calico's pod-to-WorkloadEndpoint conversion gives them).
+    Windows-reserved and unknown kinds are always held. A cooling address is judged like any
+    other here.
     """
     owner = allocation.owner
     if owner.use == "windows-reserved":
         return "Reserved for Windows"
     if owner.use == "unknown":
         return f"UnknownType({owner.type})"
-    if owner.use == "tunnel":
-        return f"Node({owner.node})" if owner.node in live.node_names else None
     key = address_key(allocation.address)
+    if owner.use == "tunnel":
+        node = live.tunnel_keys.get(key)
+        if node is None and is_tunnel_assumed(allocation, live):
+            node = owner.node
+        return None if node is None else f"Node({node})"
     service = _named("Service", live.load_balancer_keys.get(key))
     if owner.use == "loadbalancer":
         return service
     pod = _named("Pod", live.workload_keys.get(key))
     return service if pod is None and owner.use == "missing-attribute" else pod
+
+
+def is_tunnel_assumed(allocation: CalicoAllocation, live: Liveness) -> bool:
+    """Whether a tunnel allocation counts as held only because its node exists: no node's tunnel
+    addresses name it, and the snapshot shows nothing of its own node's tunnel addresses."""
+    owner = allocation.owner
+    return (
+        owner.use == "tunnel"
+        and owner.node in live.node_names
+        and owner.node not in live.tunnel_addresses
+        and address_key(allocation.address) not in live.tunnel_keys
+    )
 
 
 def _is_judged(owner: CalicoOwner, live: Liveness) -> bool:
@@ -152,15 +173,15 @@ def split_calico_block(block: CalicoBlock, live: Liveness) -> tuple[int, tuple[C
 def find_calico_stranded(
     snapshot: Snapshot, live: Liveness, *, now: datetime, grace: timedelta
 ) -> list[Stranded]:
-    """``calico-invalid-block``, ``calico-leaked-ip``, ``calico-leaked-handle``,
-    ``calico-missing-handle`` and ``calico-block-of-gone-node``, block by block.
+    """``calico-invalid-block``, ``calico-leaked-ip``, ``calico-leaked-handle`` and
+    ``calico-missing-handle``, block by block (``calico_affinity`` finds blocks of gone nodes).
 
     Blocks, affinities and handles marked ``deleted`` are on their way out (Calico sets the flag
     just before deleting the object) and are not judged; their handle references still count.
-    Missing handles are reported only when the snapshot holds IPAMHandle objects at all: a dump
-    without them would otherwise call every handle missing. Handles carry no creation time, so a
+    Missing handles are reported only when the snapshot listed IPAMHandles (``is_listed``: a dump
+    that holds some, or an API server that serves the kind, even empty): a dump without them would
+    otherwise call every handle missing. Handles carry no creation time, so a
     handle caught between its block update and its own update is reported; run the check twice.
-    Gone nodes are judged only when the snapshot holds nodes.
     """
     found: list[Stranded] = []
     for block in snapshot.calico_blocks:
@@ -173,10 +194,8 @@ def find_calico_stranded(
         for allocation in others:
             state, _ = judge_calico_allocation(allocation, live, now=now, grace=grace)
             if state is CalicoState.LEAKED:
-                found.append(_leaked_ip(block, allocation))
+                found.append(_leaked_ip(block, allocation, live))
     found.extend(find_calico_handle_problems(snapshot))
-    if live.has_nodes:
-        found.extend(_gone_node_blocks(snapshot, live))
     return found
 
 
@@ -196,16 +215,20 @@ def _invalid_block(block: CalicoBlock, problems: tuple[str, ...]) -> Stranded:
             "out an address twice or never again."
         ),
         release=(
-            f"kubectl edit ipamblocks.crd.projectcalico.org {block.name}  # make every ordinal either "
+            f"kubectl edit ipamblocks.{block.group} {block.name}  # make every ordinal either "
             "allocated to an existing attribute or listed once in spec.unallocated"
         ),
     )
 
 
-def _leaked_ip(block: CalicoBlock, allocation: CalicoAllocation) -> Stranded:
+def _leaked_ip(block: CalicoBlock, allocation: CalicoAllocation, live: Liveness) -> Stranded:
     owner = allocation.owner
-    if owner.use == "tunnel":
-        why = f"it is the {owner.type or 'tunnel'} address of node {owner.node or '(none)'}, which no longer exists"
+    if owner.use == "tunnel" and owner.node in live.node_names:
+        named = ", ".join(str(address) for address in live.tunnel_addresses.get(owner.node, ())) or "none"
+        why = f"node {owner.node}'s tunnel addresses ({named}) do not include it"
+    elif owner.use == "tunnel":
+        kind = f" ({owner.type})" if owner.type else ""
+        why = f"it is the tunnel address{kind} of node {owner.node or '(none)'}, which no longer exists"
     elif owner.use == "loadbalancer":
         why = "no LoadBalancer service lists it in status.loadBalancer.ingress"
     else:
@@ -218,7 +241,7 @@ def _leaked_ip(block: CalicoBlock, allocation: CalicoAllocation) -> Stranded:
         address=allocation.address,
         pool=_block_text(block),
         owner=f"handle {owner.handle or '(none)'}, pod {owner.pod_ref or '(none)'}, node {owner.node or '(none)'}",
-        detail=f"{allocation.address} is allocated but {why}; calicoctl ipam check counts it leaked.{_FROM_REPORT}",
+        detail=f"{allocation.address} is allocated but {why}; calicoctl ipam check counts it leaked.{FROM_REPORT}",
         release=f"calicoctl ipam release --ip={allocation.address}",
     )
 
@@ -228,6 +251,7 @@ def find_calico_handle_problems(snapshot: Snapshot) -> list[Stranded]:
     handles allocations name but no IPAMHandle object carries (see ``find_calico_stranded``)."""
     named_anywhere: set[str] = set()
     named_live: dict[str, dict[str, int]] = {}
+    groups: dict[str, str] = {}  # handle -> the API group of the first block naming it
     for block in snapshot.calico_blocks:
         cidr = str(block.cidr)
         for index, count in Counter(block.ordinals[: block.cidr.num_addresses]).items():
@@ -240,22 +264,22 @@ def find_calico_handle_problems(snapshot: Snapshot) -> list[Stranded]:
             if not block.deleted:
                 counts = named_live.setdefault(handle, {})
                 counts[cidr] = counts.get(cidr, 0) + count
+                groups.setdefault(handle, block.group)
     handles = [handle for handle in snapshot.calico_handles if not handle.deleted]
-    found = [
-        _leaked_handle(handle.handle_id, handle.blocks)
-        for handle in handles
-        if handle.handle_id not in named_anywhere
-    ]
-    if snapshot.calico_handles:
+    found = [_leaked_handle(handle) for handle in handles if handle.handle_id not in named_anywhere]
+    if snapshot.is_listed("calico_handles"):
         existing = {handle.handle_id for handle in handles}
         found.extend(
-            _missing_handle(name, counts) for name, counts in named_live.items() if name not in existing
+            _missing_handle(name, counts, groups[name])
+            for name, counts in named_live.items()
+            if name not in existing
         )
     return found
 
 
-def _leaked_handle(handle_id: str, blocks: tuple[tuple[str, int], ...]) -> Stranded:
-    claims = ", ".join(f"{count} in {cidr}" for cidr, count in blocks) or "nothing"
+def _leaked_handle(handle: CalicoHandle) -> Stranded:
+    handle_id = handle.handle_id
+    claims = ", ".join(f"{count} in {cidr}" for cidr, count in handle.blocks) or "nothing"
     return Stranded(
         cni="calico",
         rule="calico-leaked-handle",
@@ -267,13 +291,13 @@ def _leaked_handle(handle_id: str, blocks: tuple[tuple[str, int], ...]) -> Stran
             "check counts it a leaked handle (issue #8548: kube-controllers does not remove these)."
         ),
         # The object name is the handle ID lower-cased (libcalico-go resources/ipam_handle.go).
-        release=f"kubectl delete ipamhandles.crd.projectcalico.org {handle_id.lower()}",
+        release=f"kubectl delete ipamhandles.{handle.group} {handle_id.lower()}",
     )
 
 
-def _missing_handle(handle_id: str, counts: dict[str, int]) -> Stranded:
+def _missing_handle(handle_id: str, counts: dict[str, int], group: str) -> Stranded:
     manifest = {
-        "apiVersion": "crd.projectcalico.org/v1",
+        "apiVersion": f"{group}/{CALICO_VERSIONS.get(group, 'v1')}",
         "kind": "IPAMHandle",
         "metadata": {"name": handle_id.lower()},
         "spec": {"handleID": handle_id, "block": counts, "deleted": False},
@@ -291,47 +315,3 @@ def _missing_handle(handle_id: str, counts: dict[str, int]) -> Stranded:
         ),
         release=f"echo {shlex.quote(json.dumps(manifest, separators=(',', ':')))} | kubectl create -f -",
     )
-
-
-def _gone_node_blocks(snapshot: Snapshot, live: Liveness) -> list[Stranded]:
-    """Host affinities (a block's own, or a BlockAffinity that is not pending) of missing nodes."""
-    claims: dict[tuple[str, IPNetwork], tuple[CalicoBlock | None, CalicoAffinity | None]] = {}
-    for block in snapshot.calico_blocks:
-        if not block.deleted and block.host is not None:
-            claims[(block.host, block.cidr)] = (block, None)
-    for item in snapshot.calico_affinities:
-        # A pending affinity is no claim yet (issue #6867): it must be treated as absent.
-        if not item.deleted and item.state != "pending":
-            known, _ = claims.get((item.node, item.cidr), (None, None))
-            claims[(item.node, item.cidr)] = (known, item)
-    found = []
-    for (node, cidr), (claimed, affinity) in claims.items():
-        if node in live.node_names:
-            continue
-        name = affinity.name if affinity is not None else f"{node}-{calico_cidr_name(cidr)}"
-        if claimed is None:
-            held = "no IPAMBlock exists for it (issue #4471: the affinity alone keeps the route)"
-            pool = f"BlockAffinity {name} ({cidr})"
-        else:
-            count = sum(index is not None for index in claimed.ordinals)
-            held = (
-                f"{count} of its addresses are still allocated; release the leaked ones first"
-                if count
-                else "the block is empty"
-            )
-            pool = _block_text(claimed)
-        found.append(
-            Stranded(
-                cni="calico",
-                rule="calico-block-of-gone-node",
-                address=None,
-                pool=pool,
-                owner=f"node {node}",
-                detail=(
-                    f"{cidr} is affine to node {node}, which no longer exists; {held}. kube-controllers "
-                    "releases the affinity of a gone node once its block holds only leaks."
-                ),
-                release=f"kubectl delete blockaffinities.crd.projectcalico.org {name}",
-            )
-        )
-    return found

@@ -2,11 +2,12 @@
 
 The ledger documents a cluster's pod, service, node and load-balancer networks; a snapshot shows
 what the cluster really uses. Everything observed must lie inside a documented network of its
-category: pod IPs, node podCIDRs, Calico pools and blocks, Cilium pod CIDRs and Whereabouts ranges
-inside the pod networks; ClusterIPs and ServiceCIDRs inside the service networks; node
-InternalIPs inside the node networks; LoadBalancer ingress addresses, MetalLB pools and Calico
-load-balancer pools inside the load-balancer networks. Documented networks that nothing uses are
-reported too. Findings are aggregated so that 150,000 stray pods make one finding, not 150,000.
+category: pod IPs, node podCIDRs, Calico pools and blocks, Cilium pod CIDRs and CiliumPodIPPools,
+Whereabouts ranges and NodeSlicePools inside the pod networks; ClusterIPs and ServiceCIDRs inside
+the service networks; node InternalIPs inside the node networks; LoadBalancer ingress addresses,
+MetalLB pools and Calico load-balancer pools inside the load-balancer networks. Documented
+networks that nothing uses are reported too. Findings are aggregated so that 150,000 stray pods
+make one finding, not 150,000.
 """
 
 from __future__ import annotations
@@ -91,8 +92,12 @@ def _pod_items(snapshot: Snapshot) -> Iterator[_Item]:
     for cilium in snapshot.cilium_nodes:
         networks = (*cilium.pod_cidrs, *(cidr for _, cidr in cilium.pool_cidrs))
         yield from _span_items("Cilium pod CIDR", f"CiliumNode {cilium.name}", networks)
+    for cilium_pool in snapshot.cilium_pools:
+        yield from _span_items("CiliumPodIPPool", cilium_pool.name, cilium_pool.cidrs)
     for wb in snapshot.whereabouts_pools:
         yield from _span_items("Whereabouts range", f"{wb.namespace}/{wb.name}", (wb.range,))
+    for sliced in snapshot.node_slice_pools:
+        yield from _span_items("NodeSlicePool range", f"{sliced.namespace}/{sliced.name}", (sliced.range,))
 
 
 def _service_items(snapshot: Snapshot) -> Iterator[_Item]:

@@ -7,7 +7,8 @@ owner too young to judge. ``Liveness`` answers each with one dict or set lookup,
 than ``ipaddress`` objects, which are slower to build and hash in bulk.
 
 A snapshot that lacks a kind of object entirely (a dump without pods, say) cannot show that an
-owner is gone; the ``has_*`` flags let the rules skip judging rather than call everything stranded.
+owner is gone; the ``has_*`` flags (``Snapshot.is_listed``: an API server that served the kind
+empty did list it) let the rules skip judging rather than call everything stranded.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "Liveness",
     "address_key",
     "build_liveness",
+    "calico_tunnel_addresses",
     "is_finished",
     "is_recent",
 ]
@@ -73,9 +75,23 @@ class Liveness:
     # Address key -> namespace/name of the LoadBalancer service whose status carries it.
     load_balancer_keys: Mapping[int, str]
     node_names: frozenset[str]
+    # The tunnel addresses of each node whose tunnel addresses the snapshot shows (its Calico
+    # annotations, or a projectcalico.org/v3 Node); nodes it knows nothing of are left out.
+    tunnel_addresses: Mapping[str, tuple[IPAddress, ...]]
+    tunnel_keys: Mapping[int, str]  # address key -> the node whose tunnel address it is
     has_pods: bool
     has_nodes: bool
     has_services: bool
+
+
+def calico_tunnel_addresses(snapshot: Snapshot) -> dict[str, tuple[IPAddress, ...]]:
+    """The Calico tunnel addresses of each node the snapshot shows them for, by node name: from
+    its projectcalico.org/v3 Node (Calico's own record, which wins) or its annotations."""
+    found = {
+        node.name: node.calico_tunnel_ips for node in snapshot.nodes if node.calico_tunnel_ips is not None
+    }
+    found.update((node.name, node.tunnel_ips) for node in snapshot.calico_nodes)
+    return found
 
 
 def build_liveness(snapshot: Snapshot) -> Liveness:
@@ -94,12 +110,18 @@ def build_liveness(snapshot: Snapshot) -> Liveness:
         if service.type == "LoadBalancer":
             for address in service.load_balancer_ips:
                 load_balancer_keys.setdefault(address_key(address), service.ref)
+    tunnel_addresses = calico_tunnel_addresses(snapshot)
+    tunnel_keys = {
+        address_key(address): name for name, addresses in tunnel_addresses.items() for address in addresses
+    }
     return Liveness(
         pods_by_ref=pods_by_ref,
         workload_keys=workload_keys,
         load_balancer_keys=load_balancer_keys,
         node_names=frozenset(node.name for node in snapshot.nodes),
-        has_pods=bool(snapshot.pods),
-        has_nodes=bool(snapshot.nodes),
-        has_services=bool(snapshot.services),
+        tunnel_addresses=tunnel_addresses,
+        tunnel_keys=tunnel_keys,
+        has_pods=snapshot.is_listed("pods"),
+        has_nodes=snapshot.is_listed("nodes"),
+        has_services=snapshot.is_listed("services"),
     )

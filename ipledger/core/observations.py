@@ -16,17 +16,25 @@ from datetime import datetime
 from ipledger.core.addresses import IPAddress, IPNetwork
 from ipledger.core.ranges import IPRange
 
+# Calico's storage CRDs; its public API (the API server, and newer releases' own CRDs) is
+# projectcalico.org/v3. Fix commands name the group an object was read from.
+CALICO_CRD_GROUP = "crd.projectcalico.org"
+
 __all__ = [
+    "CALICO_CRD_GROUP",
     "CalicoAffinity",
     "CalicoAttribute",
     "CalicoBlock",
+    "CalicoClusterInformation",
     "CalicoHandle",
+    "CalicoNode",
     "CalicoPool",
     "CiliumNode",
     "CiliumPool",
     "MetalLBPool",
     "Node",
     "NodeSlice",
+    "NodeSlicePool",
     "Pod",
     "Service",
     "ServiceCIDR",
@@ -47,6 +55,9 @@ class Node:
     external_ips: tuple[IPAddress, ...] = ()  # status.addresses of type ExternalIP
     pod_cidrs: tuple[IPNetwork, ...] = ()  # spec.podCIDRs (or spec.podCIDR)
     created: datetime | None = None
+    # Calico's tunnel addresses (IPIP, VXLAN, WireGuard) from the projectcalico.org/ annotations;
+    # None when Calico has annotated nothing on the node, so that nothing is known of them.
+    calico_tunnel_ips: tuple[IPAddress, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,7 @@ class Pod:
     secondary_ips: tuple[IPAddress, ...] = ()  # Multus network-status entries that are not default
     host_network: bool = False  # spec.hostNetwork: its IPs are the node's, not pod IPs
     created: datetime | None = None
+    started: datetime | None = None  # status.startTime: when the kubelet took it on
     deleting: bool = False  # metadata.deletionTimestamp is set
     evicted_by_taint_manager: bool = False  # condition DisruptionTarget/DeletionByTaintManager
 
@@ -78,6 +90,7 @@ class Service:
     cluster_ips: tuple[IPAddress, ...] = ()  # spec.clusterIPs (spec.clusterIP; "None" left out)
     load_balancer_ips: tuple[IPAddress, ...] = ()  # status.loadBalancer.ingress[].ip
     external_ips: tuple[IPAddress, ...] = ()  # spec.externalIPs
+    created: datetime | None = None
 
     @property
     def ref(self) -> str:
@@ -112,6 +125,27 @@ class CalicoPool:
 
 
 @dataclass(frozen=True, slots=True)
+class CalicoClusterInformation:
+    """Calico's ClusterInformation (the one object, ``default``): what ``calicoctl ipam release
+    --from-report`` checks a report against."""
+
+    name: str
+    cluster_guid: str = ""  # spec.clusterGUID
+    cluster_type: str = ""  # spec.clusterType, e.g. "k8s,kdd,bgp"
+    calico_version: str = ""  # spec.calicoVersion
+    datastore_ready: bool | None = None  # spec.datastoreReady; False while the datastore is locked
+    resource_version: str = ""  # metadata.resourceVersion: the revision a report must carry
+
+
+@dataclass(frozen=True, slots=True)
+class CalicoNode:
+    """A projectcalico.org/v3 Node: Calico's view of a node, with its tunnel addresses."""
+
+    name: str
+    tunnel_ips: tuple[IPAddress, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class CalicoAttribute:
     """One entry of an IPAM block's ``spec.attributes``."""
 
@@ -135,6 +169,9 @@ class CalicoBlock:
     attributes: tuple[CalicoAttribute, ...]
     unallocated: tuple[int, ...]
     deleted: bool = False
+    group: str = CALICO_CRD_GROUP  # the API group it was read from
+    # spec.sequenceNumberForAllocation: (ordinal as written, sequence number); may hold stale ordinals
+    sequence_numbers: tuple[tuple[str, int], ...] = ()
 
     @property
     def host(self) -> str | None:
@@ -150,6 +187,7 @@ class CalicoAffinity:
     cidr: IPNetwork
     state: str  # confirmed | pending | pendingDeletion
     deleted: bool = False
+    group: str = CALICO_CRD_GROUP
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +195,9 @@ class CalicoHandle:
     handle_id: str
     blocks: tuple[tuple[str, int], ...]  # (block CIDR, count)
     deleted: bool = False
+    group: str = CALICO_CRD_GROUP
+    uid: str = ""  # metadata.uid and metadata.resourceVersion: calicoctl deletes a leaked handle
+    revision: str = ""  # only while both are still what its report says
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +255,16 @@ class NodeSlice:
 
 
 @dataclass(frozen=True, slots=True)
+class NodeSlicePool:
+    """A Whereabouts NodeSlicePool ("fast IPAM"): ``range`` cut into one slice per node."""
+
+    namespace: str
+    name: str
+    range: IPNetwork  # spec.range
+    slices: tuple[NodeSlice, ...] = ()  # status.allocations
+
+
+@dataclass(frozen=True, slots=True)
 class MetalLBPool:
     namespace: str
     name: str
@@ -233,7 +284,14 @@ class Skipped:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """Everything one sync saw of one cluster."""
+    """Everything one sync saw of one cluster.
+
+    ``listed`` names the fields whose kind the source listed. A dump lists a kind only by holding
+    objects of it (an empty kubectl List does not say what it was a list of); an API server also
+    lists a kind that it serves and that holds no objects. Rules that compare two kinds use
+    `is_listed`, so that a kind a dump left out proves nothing while an empty one on a live
+    cluster does.
+    """
 
     taken_at: datetime
     nodes: tuple[Node, ...] = ()
@@ -245,10 +303,18 @@ class Snapshot:
     calico_blocks: tuple[CalicoBlock, ...] = ()
     calico_affinities: tuple[CalicoAffinity, ...] = ()
     calico_handles: tuple[CalicoHandle, ...] = ()
+    calico_nodes: tuple[CalicoNode, ...] = ()
+    calico_cluster_information: tuple[CalicoClusterInformation, ...] = ()
     cilium_nodes: tuple[CiliumNode, ...] = ()
     cilium_pools: tuple[CiliumPool, ...] = ()
     whereabouts_pools: tuple[WhereaboutsPool, ...] = ()
     whereabouts_reservations: tuple[WhereaboutsReservation, ...] = ()
-    node_slices: tuple[NodeSlice, ...] = ()
+    node_slice_pools: tuple[NodeSlicePool, ...] = ()
     metallb_pools: tuple[MetalLBPool, ...] = ()
     skipped: tuple[Skipped, ...] = field(default=())
+    listed: frozenset[str] = frozenset()
+
+    def is_listed(self, name: str) -> bool:
+        """Whether the source listed the kind of field ``name`` (it holds objects of it, or the
+        API server served the kind empty)."""
+        return name in self.listed or bool(getattr(self, name))

@@ -3,7 +3,8 @@
 ``find_stranded`` runs every CNI's leak rules over one snapshot (Whereabouts, Calico, the
 Kubernetes IPAddress objects, Cilium), each only where the snapshot holds that CNI's objects.
 ``measure_pod_ips`` turns the same snapshot into per-pool numbers: the size of each node
-podCIDR, Calico block and pool, CiliumNode CIDR, Whereabouts range, MetalLB pool and ServiceCIDR,
+podCIDR, Calico block and pool, CiliumNode CIDR, CiliumPodIPPool CIDR, Whereabouts range,
+NodeSlicePool and node slice, MetalLB pool and ServiceCIDR,
 how many of its addresses the records hold, how many a live owner uses, and how many are
 stranded. This module is the entry point and also re-exports the rest of reconciliation, which
 lives in one module per concern: ``find_drift`` (``drift``), ``calico_check_report``
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ipledger.core.addresses import IPAddress, IPNetwork
+from ipledger.core.calico_affinity import find_gone_node_blocks
 from ipledger.core.calico_blocks import CalicoAllocation, calico_allocations, validate_calico_block
 from ipledger.core.calico_ipam import calico_holder, find_calico_stranded, split_calico_block
 from ipledger.core.calico_report import calico_check_report
@@ -70,6 +72,7 @@ def find_stranded(
     return (
         *find_whereabouts_stranded(snapshot, live, now=now, grace=grace),
         *find_calico_stranded(snapshot, live, now=now, grace=grace),
+        *find_gone_node_blocks(snapshot, live, now=now, grace=grace),
         *find_service_ip_orphans(snapshot, now=now, grace=grace),
         *find_cilium_stranded(snapshot, live, now=now, grace=grace),
     )
@@ -80,12 +83,15 @@ class PoolUsage:
     """Measured use of one pool of addresses; counts are exact integers.
 
     ``allocated`` is what the pool's own records hold (Calico allocations, cooling ones included;
-    Whereabouts entries; CiliumNode ``status.ipam.used``; for a node podCIDR, the pods on that node
-    with an address in it). ``in_use`` is the part a live owner uses, and ``stranded`` counts the
+    Whereabouts entries, also for a NodeSlicePool and each node's slice of it; CiliumNode
+    ``status.ipam.used``, also for a CiliumPodIPPool's CIDR; for a node podCIDR, the pods on that
+    node with an address in it). ``in_use`` is the part a live owner uses, and ``stranded`` counts the
     distinct stranded addresses inside the pool (findings of a live owner, ``held``, excluded).
     """
 
-    kind: str  # pod-cidr | calico-block | calico-pool | cilium-node | whereabouts-pool | metallb-pool | service-cidr
+    # pod-cidr | calico-block | calico-pool | cilium-node | cilium-pool | whereabouts-pool |
+    # whereabouts-slice | whereabouts-slice-pool | metallb-pool | service-cidr
+    kind: str
     name: str
     cidr: IPNetwork | None  # None for a MetalLB start-end range that is no CIDR
     size: int
@@ -108,7 +114,9 @@ def measure_pod_ips(snapshot: Snapshot, stranded: Sequence[Stranded]) -> tuple[P
         *_node_rows(snapshot),
         *_calico_rows(snapshot, live),
         *_cilium_rows(snapshot, live),
+        *_cilium_pool_rows(snapshot, live),
         *_whereabouts_rows(snapshot, live),
+        *_node_slice_rows(snapshot, live),
         *_metallb_rows(snapshot),
         *_service_rows(snapshot),
     ]
@@ -211,14 +219,54 @@ def _cilium_rows(snapshot: Snapshot, live: Liveness) -> list[PoolUsage]:
         named = [(node.name, cidr) for cidr in node.pod_cidrs]
         named += [(f"{node.name} ({pool})", cidr) for pool, cidr in node.pool_cidrs]
         for name, cidr in named:
-            used = [(address, owner) for address, owner in node.used if _inside(address, cidr)]
-            in_use = sum(
-                "/" not in owner or cilium_owner_carries(live, owner, address) for address, owner in used
-            )
+            allocated, in_use = _cilium_used(node.used, cidr, live)
             rows.append(
-                PoolUsage("cilium-node", name, cidr, cidr.num_addresses, len(used), in_use, node=node.name)
+                PoolUsage("cilium-node", name, cidr, cidr.num_addresses, allocated, in_use, node=node.name)
             )
     return rows
+
+
+def _cilium_used(used: Iterable[tuple[IPAddress, str]], cidr: IPNetwork, live: Liveness) -> tuple[int, int]:
+    """How many ``status.ipam.used`` entries lie in ``cidr``, and how many a live owner uses."""
+    inside = [(address, owner) for address, owner in used if _inside(address, cidr)]
+    return len(inside), sum(_cilium_in_use(live, address, owner) for address, owner in inside)
+
+
+def _cilium_in_use(live: Liveness, address: IPAddress, owner: str) -> bool:
+    return "/" not in owner or cilium_owner_carries(live, owner, address)
+
+
+def _tally(cidrs: Sequence[IPNetwork], entries: Iterable[tuple[IPAddress, bool]]) -> list[tuple[int, int]]:
+    """For each of ``cidrs``, how many of the (address, in use) ``entries`` lie in it and how many
+    of those are in use; each entry is placed once, by index, not compared with every CIDR."""
+    if not cidrs:
+        return []  # the entries are not even judged
+    index = CIDRIndex((cidr, position) for position, cidr in enumerate(cidrs))
+    counts = [[0, 0] for _ in cidrs]
+    for address, in_use in entries:
+        for position in index.holders(address):
+            counts[position][0] += 1
+            counts[position][1] += in_use
+    return [(allocated, in_use) for allocated, in_use in counts]
+
+
+def _cilium_pool_rows(snapshot: Snapshot, live: Liveness) -> list[PoolUsage]:
+    """One row per CIDR of each CiliumPodIPPool (multi-pool): what every CiliumNode uses of it.
+
+    Cilium does not support overlapping pools (multi-pool.rst), so an address in a pool's CIDR is
+    that pool's, whichever node's ``spec.ipam.pools.allocated`` lent the node its part.
+    """
+    named = [(pool.name, cidr) for pool in snapshot.cilium_pools for cidr in pool.cidrs]
+    used = (
+        (address, _cilium_in_use(live, address, owner))
+        for node in snapshot.cilium_nodes
+        for address, owner in node.used
+    )
+    counts = _tally([cidr for _, cidr in named], used)
+    return [
+        PoolUsage("cilium-pool", name, cidr, cidr.num_addresses, allocated, in_use)
+        for (name, cidr), (allocated, in_use) in zip(named, counts, strict=True)
+    ]
 
 
 def _whereabouts_rows(snapshot: Snapshot, live: Liveness) -> list[PoolUsage]:
@@ -240,6 +288,32 @@ def _whereabouts_rows(snapshot: Snapshot, live: Liveness) -> list[PoolUsage]:
             )
         )
     return rows
+
+
+def _node_slice_rows(snapshot: Snapshot, live: Liveness) -> list[PoolUsage]:
+    """Each NodeSlicePool's range, then each node's slice of it, with the Whereabouts entries inside
+    (the node's own IPPool, ``<node>-<range>``, holds them). A free slice holds nothing yet and
+    gets no row of its own; its pool's row counts it."""
+    named: list[tuple[str, str, IPNetwork, str]] = []
+    for pool in snapshot.node_slice_pools:
+        name = f"{pool.namespace}/{pool.name}"
+        named.append(("whereabouts-slice-pool", name, pool.range, ""))
+        named.extend(
+            ("whereabouts-slice", f"{name} {item.node}", item.range, item.node)
+            for item in pool.slices
+            if item.node
+        )
+    entries = (
+        (item.address, whereabouts_carries(live, item.podref, item.address))
+        for pool in snapshot.whereabouts_pools
+        for item in pool.allocations
+        if item.address is not None
+    )
+    counts = _tally([cidr for _, _, cidr, _ in named], entries)
+    return [
+        PoolUsage(kind, name, cidr, cidr.num_addresses, allocated, in_use, node=node)
+        for (kind, name, cidr, node), (allocated, in_use) in zip(named, counts, strict=True)
+    ]
 
 
 def _metallb_rows(snapshot: Snapshot) -> list[PoolUsage]:

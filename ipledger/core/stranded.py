@@ -63,7 +63,7 @@ def find_service_ip_orphans(snapshot: Snapshot, *, now: datetime, grace: timedel
     ``grace`` after the IPAddress was created. Parents other than services are not judged, and
     nothing is judged when the snapshot holds no services at all (there is always ``kubernetes``).
     """
-    if not snapshot.services:
+    if not snapshot.is_listed("services"):
         return []
     services = {service.ref: service for service in snapshot.services}
     ranges = CIDRIndex(
@@ -78,9 +78,11 @@ def find_service_ip_orphans(snapshot: Snapshot, *, now: datetime, grace: timedel
         if service is not None and item.address in service.cluster_ips:
             continue
         if service is None:
-            why = f"Service {ref} no longer exists"
+            why = f"Service {ref}, which no longer exists"
+        elif service.cluster_ips:
+            why = f"Service {ref}, whose ClusterIPs are {', '.join(map(str, service.cluster_ips))}"
         else:
-            why = f"Service {ref} has ClusterIPs {', '.join(map(str, service.cluster_ips)) or 'none'}"
+            why = f"Service {ref}, which has no ClusterIP (headless)"
         holders = ranges.holders(item.address)
         found.append(
             Stranded(

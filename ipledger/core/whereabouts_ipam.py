@@ -84,7 +84,9 @@ def find_whereabouts_stranded(
     (issues #409, #712). An empty podref is kept and not reported, as the reconciler keeps it.
 
     Without pods in the snapshot nothing but bad offsets is judged: every owner would look gone.
-    Without any reservation in the snapshot the diff is skipped: the dump probably left them out.
+    Each side of the diff runs only when the snapshot listed the other kind (``is_listed``): a dump
+    without reservations (or pools) probably left them out, while an API server that serves the
+    kind empty really holds none.
     """
     found: list[Stranded] = []
     by_key = {
@@ -92,7 +94,8 @@ def find_whereabouts_stranded(
         for item in snapshot.whereabouts_reservations
         if item.address is not None
     }
-    checks_reservations = bool(snapshot.whereabouts_reservations)
+    checks_reservations = snapshot.is_listed("whereabouts_reservations")
+    checks_pools = snapshot.is_listed("whereabouts_pools")
     allocated: set[tuple[int, str]] = set()  # (address key, podref)
     taken: set[tuple[int, int]] = set()  # (pool position, address key)
     for position, pool in enumerate(snapshot.whereabouts_pools):
@@ -120,11 +123,11 @@ def find_whereabouts_stranded(
             ):
                 continue
             state = whereabouts_state(live, reservation.podref, address, now=now, grace=grace)
-            if state is WhereaboutsState.ALIVE:
+            if state is WhereaboutsState.ALIVE and checks_pools:
                 holders = pools.holders(address) if address is not None else []
                 repair = _readdition(reservation, snapshot.whereabouts_pools, holders, taken)
                 found.append(_unmatched_reservation(reservation, state, repair, live))
-            elif state is not WhereaboutsState.RECENT:
+            elif state not in (WhereaboutsState.ALIVE, WhereaboutsState.RECENT):
                 found.append(_unmatched_reservation(reservation, state, _deletion(reservation), live))
     return found
 

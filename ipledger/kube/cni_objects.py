@@ -20,12 +20,15 @@ from ipledger.core.observations import (
     CalicoAffinity,
     CalicoAttribute,
     CalicoBlock,
+    CalicoClusterInformation,
     CalicoHandle,
+    CalicoNode,
     CalicoPool,
     CiliumNode,
     CiliumPool,
     MetalLBPool,
     NodeSlice,
+    NodeSlicePool,
     WhereaboutsAllocation,
     WhereaboutsPool,
     WhereaboutsReservation,
@@ -37,12 +40,14 @@ __all__ = [
     "CNI_READERS",
     "read_calico_affinity",
     "read_calico_block",
+    "read_calico_cluster_information",
     "read_calico_handle",
+    "read_calico_node",
     "read_calico_pool",
     "read_cilium_node",
     "read_cilium_pool",
     "read_metallb_pool",
-    "read_node_slices",
+    "read_node_slice_pool",
     "read_whereabouts_pool",
     "read_whereabouts_reservation",
 ]
@@ -109,6 +114,11 @@ def read_calico_block(obj: KubeObject) -> CalicoBlock:
             for index, value in enumerate(obj.entries(spec, "spec", "unallocated"))
         ),
         deleted=obj.flag(spec, "spec", "deleted", default=False),
+        group=obj.group,
+        sequence_numbers=tuple(
+            (str(ordinal), obj.count(number, f"spec.sequenceNumberForAllocation[{ordinal!r}]"))
+            for ordinal, number in obj.section(spec, "spec", "sequenceNumberForAllocation").items()
+        ),
     )
 
 
@@ -132,6 +142,7 @@ def read_calico_affinity(obj: KubeObject) -> CalicoAffinity:
         cidr=obj.network(spec.get("cidr"), "spec.cidr"),
         state=obj.text(spec, "spec", "state"),
         deleted=obj.flag(spec, "spec", "deleted", default=False),
+        group=obj.group,
     )
 
 
@@ -145,7 +156,44 @@ def read_calico_handle(obj: KubeObject) -> CalicoHandle:
             (str(cidr), obj.count(count, f"spec.block[{cidr!r}]")) for cidr, count in blocks.items()
         ),
         deleted=obj.flag(spec, "spec", "deleted", default=False),
+        group=obj.group,
+        uid=obj.text(obj.metadata, "metadata", "uid"),
+        revision=obj.text(obj.metadata, "metadata", "resourceVersion"),
     )
+
+
+def read_calico_cluster_information(obj: KubeObject) -> CalicoClusterInformation:
+    spec = obj.section(obj.raw, "", "spec")
+    ready = spec.get("datastoreReady")
+    return CalicoClusterInformation(
+        name=obj.name,
+        cluster_guid=obj.text(spec, "spec", "clusterGUID"),
+        cluster_type=obj.text(spec, "spec", "clusterType"),
+        calico_version=obj.text(spec, "spec", "calicoVersion"),
+        datastore_ready=None if ready is None else obj.flag(spec, "spec", "datastoreReady", default=True),
+        resource_version=obj.text(obj.metadata, "metadata", "resourceVersion"),
+    )
+
+
+def read_calico_node(obj: KubeObject) -> CalicoNode:
+    """A projectcalico.org/v3 Node: the tunnel addresses calicoctl ipam check counts as held by it
+    (``accounting.NodeAddressRefs``: VXLAN v4 and v6, IPIP, WireGuard v4 and v6)."""
+    spec = obj.section(obj.raw, "", "spec")
+    bgp = obj.section(spec, "spec", "bgp")
+    wireguard = obj.section(spec, "spec", "wireguard")
+    fields = (
+        (spec, "spec", "ipv4VXLANTunnelAddr"),
+        (spec, "spec", "ipv6VXLANTunnelAddr"),
+        (bgp, "spec.bgp", "ipv4IPIPTunnelAddr"),
+        (wireguard, "spec.wireguard", "interfaceIPv4Address"),
+        (wireguard, "spec.wireguard", "interfaceIPv6Address"),
+    )
+    found = []
+    for container, parent, key in fields:
+        text = obj.text(container, parent, key)
+        if text:
+            found.append(obj.address(text.partition("/")[0], f"{parent}.{key}"))
+    return CalicoNode(name=obj.name, tunnel_ips=tuple(found))
 
 
 def read_cilium_node(obj: KubeObject) -> CiliumNode:
@@ -264,8 +312,9 @@ def _reservation_address(name: str) -> IPAddress | None:
     return None
 
 
-def read_node_slices(obj: KubeObject) -> tuple[NodeSlice, ...]:
-    """A NodeSlicePool as its slices; an empty ``nodeName`` is a free slice."""
+def read_node_slice_pool(obj: KubeObject) -> NodeSlicePool:
+    """A NodeSlicePool: its range and its slices; an empty ``nodeName`` is a free slice."""
+    spec = obj.section(obj.raw, "", "spec")
     status = obj.section(obj.raw, "", "status")
     slices = []
     for index, entry in enumerate(obj.entries(status, "status", "allocations")):
@@ -279,7 +328,12 @@ def read_node_slices(obj: KubeObject) -> tuple[NodeSlice, ...]:
                 node=obj.text(entry, field, "nodeName"),
             )
         )
-    return tuple(slices)
+    return NodeSlicePool(
+        namespace=obj.namespace,
+        name=obj.name,
+        range=obj.network(spec.get("range"), "spec.range"),
+        slices=tuple(slices),
+    )
 
 
 def read_metallb_pool(obj: KubeObject) -> MetalLBPool:
@@ -309,6 +363,7 @@ _CALICO_KINDS = (
     ("IPAMBlock", read_calico_block, "calico_blocks"),
     ("BlockAffinity", read_calico_affinity, "calico_affinities"),
     ("IPAMHandle", read_calico_handle, "calico_handles"),
+    ("ClusterInformation", read_calico_cluster_information, "calico_cluster_information"),
 )
 _WHEREABOUTS = ("whereabouts.cni.cncf.io", frozenset({"v1alpha1"}))
 
@@ -318,12 +373,13 @@ CNI_READERS: dict[tuple[str, str], Reader] = {
         for group, versions in _CALICO.items()
         for kind, read, field in _CALICO_KINDS
     },
+    ("projectcalico.org", "Node"): Reader(frozenset({"v3"}), read_calico_node, "calico_nodes"),
     ("cilium.io", "CiliumNode"): Reader(frozenset({"v2"}), read_cilium_node, "cilium_nodes"),
     ("cilium.io", "CiliumPodIPPool"): Reader(frozenset({"v2alpha1", "v2"}), read_cilium_pool, "cilium_pools"),
     (_WHEREABOUTS[0], "IPPool"): Reader(_WHEREABOUTS[1], read_whereabouts_pool, "whereabouts_pools"),
     (_WHEREABOUTS[0], "OverlappingRangeIPReservation"): Reader(
         _WHEREABOUTS[1], read_whereabouts_reservation, "whereabouts_reservations"
     ),
-    (_WHEREABOUTS[0], "NodeSlicePool"): Reader(_WHEREABOUTS[1], read_node_slices, "node_slices", many=True),
+    (_WHEREABOUTS[0], "NodeSlicePool"): Reader(_WHEREABOUTS[1], read_node_slice_pool, "node_slice_pools"),
     ("metallb.io", "IPAddressPool"): Reader(frozenset({"v1beta1"}), read_metallb_pool, "metallb_pools"),
 }

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import yaml
 
@@ -31,7 +31,7 @@ from ipledger.kube.cni_objects import CNI_READERS
 from ipledger.kube.k8s_objects import CORE_READERS
 from ipledger.kube.kubeobject import DumpError, KubeObject, Reader, describe
 
-__all__ = ["MAX_DUMP_BYTES", "DumpError", "read_dump", "snapshot_from_objects"]
+__all__ = ["MAX_DUMP_BYTES", "DumpError", "read_dump", "snapshot_field", "snapshot_from_objects"]
 
 MAX_DUMP_BYTES = 512 << 20
 _SUFFIXES = (".json", ".yaml", ".yml")
@@ -107,13 +107,17 @@ def _build(entries: Iterable[_Entry], *, taken_at: datetime) -> Snapshot:
             notes.append(_skipped(source, raw, kind, api))
             continue
         reader, values = known
-        value = reader.read(KubeObject(source, raw, kind, notes))
-        if reader.many:
-            values.extend(cast(tuple[Any, ...], value))
-        else:
-            values.append(value)
+        values.append(reader.read(KubeObject(source, raw, kind, notes, api_version=api)))
     fields: dict[str, Any] = {name: tuple(values) for name, values in found.items()}
-    return Snapshot(taken_at=taken_at, skipped=tuple(notes), **fields)
+    return Snapshot(taken_at=taken_at, skipped=tuple(notes), listed=frozenset(found), **fields)
+
+
+def snapshot_field(api_version: str, kind: str) -> str | None:
+    """The `Snapshot` field that objects of ``kind`` under ``api_version`` go to, or None when
+    they are not read."""
+    group, _, version = api_version.rpartition("/")
+    reader = READERS.get((group, kind))
+    return reader.field if reader is not None and version in reader.versions else None
 
 
 def _reader_for(

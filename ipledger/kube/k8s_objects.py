@@ -27,6 +27,17 @@ __all__ = ["CORE_READERS", "read_node", "read_pod", "read_service", "read_servic
 # pods may carry only that one.
 _NETWORK_STATUS_KEYS = ("k8s.v1.cni.cncf.io/network-status", "k8s.v1.cni.cncf.io/networks-status")
 _NOT_A_CLUSTER_IP = ("", "None")  # "None" makes a headless Service
+_CALICO_ANNOTATION = "projectcalico.org/"
+_CALICO_TUNNEL_ANNOTATIONS = tuple(
+    _CALICO_ANNOTATION + name
+    for name in (
+        "IPv4IPIPTunnelAddr",
+        "IPv4VXLANTunnelAddr",
+        "IPv6VXLANTunnelAddr",
+        "IPv4WireguardInterfaceAddr",
+        "IPv6WireguardInterfaceAddr",
+    )
+)
 
 
 def read_node(obj: KubeObject) -> Node:
@@ -51,7 +62,27 @@ def read_node(obj: KubeObject) -> Node:
         external_ips=tuple(external),
         pod_cidrs=_networks_or_single(obj, spec, "spec", "podCIDRs", "podCIDR"),
         created=obj.created(),
+        calico_tunnel_ips=_calico_tunnel_ips(obj),
     )
+
+
+def _calico_tunnel_ips(obj: KubeObject) -> tuple[IPAddress, ...] | None:
+    """The tunnel addresses Calico annotates on a node, or None when it annotated nothing there.
+
+    Calico's Kubernetes datastore keeps its Node's fields in these annotations (libcalico-go
+    ``backend/k8s/resources/node.go``); calicoctl ipam check counts the tunnel ones as held by the
+    node. Their values are addresses, or CIDRs whose address counts (``ParseCIDROrIP``).
+    """
+    annotations = obj.section(obj.metadata, "metadata", "annotations")
+    if not any(type(key) is str and key.startswith(_CALICO_ANNOTATION) for key in annotations):
+        return None
+    found = []
+    for key in _CALICO_TUNNEL_ANNOTATIONS:
+        text = annotations.get(key)
+        if text not in (None, ""):
+            field = f"metadata.annotations[{key!r}]"
+            found.append(obj.address(text.partition("/")[0] if type(text) is str else text, field))
+    return tuple(found)
 
 
 def read_pod(obj: KubeObject) -> Pod:
@@ -72,6 +103,7 @@ def read_pod(obj: KubeObject) -> Pod:
         secondary_ips=_secondary_ips(obj, annotations) if annotations else (),
         host_network=obj.flag(spec, "spec", "hostNetwork", default=False),
         created=obj.created(),
+        started=obj.time(status.get("startTime"), "status.startTime"),
         deleting=metadata.get("deletionTimestamp") is not None,
         evicted_by_taint_manager=_is_evicted_by_taint_manager(obj, status),
     )
@@ -165,6 +197,7 @@ def read_service(obj: KubeObject) -> Service:
             obj.address(text, f"spec.externalIPs[{index}]")
             for index, text in enumerate(obj.entries(spec, "spec", "externalIPs"))
         ),
+        created=obj.created(),
     )
 
 

@@ -63,12 +63,15 @@ def describe(value: object) -> str:
 class KubeObject:
     """An object of a known kind with its place; ``notes`` collects what was read only in part."""
 
-    __slots__ = ("kind", "metadata", "name", "namespace", "notes", "raw", "source")
+    __slots__ = ("api_version", "kind", "metadata", "name", "namespace", "notes", "raw", "source")
 
-    def __init__(self, source: str, raw: dict[str, Any], kind: str, notes: list[Skipped]) -> None:
+    def __init__(
+        self, source: str, raw: dict[str, Any], kind: str, notes: list[Skipped], *, api_version: str = ""
+    ) -> None:
         self.source = source
         self.raw = raw
         self.kind = kind
+        self.api_version = api_version
         self.notes = notes
         self.name = ""
         self.namespace = ""
@@ -84,6 +87,11 @@ class KubeObject:
         if not self.name:
             return self.kind
         return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
+
+    @property
+    def group(self) -> str:
+        """The API group of ``api_version`` ("" for the core group)."""
+        return self.api_version.rpartition("/")[0]
 
     @property
     def ref(self) -> str:
@@ -205,10 +213,8 @@ def _join(parent: str, key: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Reader:
-    """How one kind is read: the apiVersions accepted, the function, and the `Snapshot` field;
-    with ``many`` the function returns a tuple of values for that field."""
+    """How one kind is read: the apiVersions accepted, the function, and the `Snapshot` field."""
 
     versions: frozenset[str]
     read: Callable[[KubeObject], object]
     field: str
-    many: bool = False

@@ -8,6 +8,8 @@ so they are put back) to the parser of object dumps, `dump.snapshot_from_objects
 parsed as they arrive, so the JSON of 150,000 pods is never held at once. The optional kinds (the
 CNIs' custom resources, ServiceCIDR and IPAddress) are looked for under each of their apiVersions
 in turn; a 404 under all of them means the CRD or API is not installed, and the kind is left out.
+A kind the server serves is recorded as listed (`Snapshot.listed`) even when it holds nothing, so
+that the rules know its absence is real.
 Every other failure is a `LiveError` that names the request and the answer. Only the verb list
 is used, and `CLUSTER_ROLE` grants exactly that.
 """
@@ -30,7 +32,7 @@ from kubernetes.config.config_exception import ConfigException
 
 from ipledger.core.errors import InvalidInputError, LedgerError
 from ipledger.core.observations import Snapshot
-from ipledger.kube.dump import snapshot_from_objects
+from ipledger.kube.dump import snapshot_field, snapshot_from_objects
 
 __all__ = ["CLUSTER_ROLE", "RESOURCES", "LiveError", "Resource", "Source", "read_cluster"]
 
@@ -51,7 +53,7 @@ rules:
     resources: [servicecidrs, ipaddresses]
     verbs: [list]
   - apiGroups: [crd.projectcalico.org, projectcalico.org]
-    resources: [ippools, ipamblocks, blockaffinities, ipamhandles]
+    resources: [ippools, ipamblocks, blockaffinities, ipamhandles, clusterinformations]
     verbs: [list]
   - apiGroups: [cilium.io]
     resources: [ciliumnodes, ciliumpodippools]
@@ -121,6 +123,7 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("ipamblocks", "IPAMBlock", _CALICO),
     Resource("blockaffinities", "BlockAffinity", _CALICO),
     Resource("ipamhandles", "IPAMHandle", _CALICO),
+    Resource("clusterinformations", "ClusterInformation", _CALICO),
     Resource("ciliumnodes", "CiliumNode", ("cilium.io/v2",)),
     Resource("ciliumpodippools", "CiliumPodIPPool", ("cilium.io/v2alpha1", "cilium.io/v2")),
     Resource("ippools", "IPPool", _WHEREABOUTS),
@@ -163,13 +166,26 @@ def read_cluster(
             page_size=page_size,
             timeout_s=timeout_s,
         )
-        parts = [part for resource in RESOURCES for part in _read_resource(lister, resource, taken_at)]
+        parts: list[Snapshot] = []
+        listed: set[str] = set()
+        for resource in RESOURCES:
+            found = _read_resource(lister, resource, taken_at)
+            if found is not None:
+                api_version, pages = found
+                listed.add(_field_of(api_version, resource.kind))
+                parts.extend(pages)
     values: dict[str, Any] = {
         field.name: tuple(chain.from_iterable(getattr(part, field.name) for part in parts))
         for field in fields(Snapshot)
-        if field.name != "taken_at"
+        if field.name not in ("taken_at", "listed")
     }
-    return Snapshot(taken_at=taken_at, **values)
+    return Snapshot(taken_at=taken_at, listed=frozenset(listed), **values)
+
+
+def _field_of(api_version: str, kind: str) -> str:
+    field = snapshot_field(api_version, kind)
+    assert field is not None, f"{kind} of {api_version} is listed but not read"  # RESOURCES lists read kinds
+    return field
 
 
 def _connect(source: Source) -> kube_client.ApiClient:
@@ -197,16 +213,20 @@ def _connect(source: Source) -> kube_client.ApiClient:
     return api_client
 
 
-def _read_resource(lister: _Lister, resource: Resource, taken_at: datetime) -> list[Snapshot]:
+def _read_resource(
+    lister: _Lister, resource: Resource, taken_at: datetime
+) -> tuple[str, list[Snapshot]] | None:
+    """The apiVersion the server serves the resource under and its pages, parsed; None when it
+    serves it under none (an optional resource that is not installed)."""
     for api_version in resource.api_versions:
         parts = _read_pages(lister, resource, api_version, taken_at)
         if parts is not None:
-            return parts
+            return api_version, parts
     if resource.required:
         path = resource.path(resource.api_versions[-1])
         message = f"GET {lister.server}{path}: 404 Not Found: the API server does not serve {resource.plural}"
         raise LiveError(message, endpoint=path, status=404)
-    return []  # not installed: a missing CRD is no object, so nothing is recorded
+    return None  # not installed: a missing CRD is no object, so nothing is recorded
 
 
 def _read_pages(

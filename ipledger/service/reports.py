@@ -20,6 +20,8 @@ from ipledger.store.models import Cluster, ClusterSync
 
 __all__ = [
     "GroupUsage",
+    "Holder",
+    "StrandedRecord",
     "UtilizationReport",
     "UtilizationRow",
     "WhoisAnswer",
@@ -63,6 +65,7 @@ class WhoisAnswer:
     range: RangeRecord | None
     record: AddressRecord | None
     held_by: tuple[Holder, ...] = ()  # what the last sync of each cluster of the space saw holding it
+    stranded_in: tuple[StrandedRecord, ...] = ()  # CNI records that still hold it although nothing uses it
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +76,20 @@ class Holder:
     kind: str  # pod, node, service, loadbalancer, tunnel, router, health
     holder: str  # namespace/name for pods and services, the node name otherwise
     node: str
-    since: datetime  # the first sync that saw this holder with this address
+    since: datetime  # since when it holds it: its own start, or the first sync that saw it there
+    synced_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StrandedRecord:
+    """A CNI record that still holds the address although nothing uses it, according to a
+    cluster's last good sync (one of its stranded findings)."""
+
+    cluster: str
+    kind: str  # the finding, e.g. whereabouts-pod-gone, calico-leaked-ip
+    pool: str  # the pool, block or object that holds it, e.g. IPPool kube-system/net1 (192.168.50.0/24)
+    owner: str  # the owner it claims
+    release: str  # the command that would release it
     synced_at: datetime | None
 
 
@@ -194,8 +210,30 @@ def _holders(session: Session, address: IPAddress) -> dict[int, list[Holder]]:
     return found
 
 
+def _stranded(session: Session, address: IPAddress) -> dict[int, list[StrandedRecord]]:
+    """The CNI records the last sync of each cluster found still holding the address, by space."""
+    found: dict[int, list[StrandedRecord]] = {}
+    for row in observed.findings_at(session, str(address)):
+        cluster = session.get(Cluster, row.cluster_id)
+        if cluster is None:
+            continue
+        sync = session.get(ClusterSync, row.sync_id)
+        found.setdefault(cluster.space_id, []).append(
+            StrandedRecord(
+                cluster.name,
+                row.kind,
+                row.pool,
+                row.owner,
+                row.release,
+                None if sync is None else sync.finished_at,
+            )
+        )
+    return found
+
+
 def whois(ledger: Ledger, address: IPAddress, *, space: str | None = None) -> list[WhoisAnswer]:
-    """For each space (or the one named): the prefixes holding ``address``, its range and record.
+    """For each space (or the one named): the prefixes holding ``address``, its range and record,
+    what the clusters' last syncs saw holding it, and the CNI records that still hold it stranded.
 
     Spaces where the ledger knows nothing of the address are left out.
     """
@@ -206,12 +244,14 @@ def whois(ledger: Ledger, address: IPAddress, *, space: str | None = None) -> li
         spaces = list(catalog.list_spaces(session)) if space is None else [load_space(session, space)]
         lookup = names(session)
         holders = _holders(session, address)
+        strandings = _stranded(session, address)
         for space_row in spaces:
             chain = queries.list_prefixes_containing(session, space_row.id, span)
             holder_range = queries.find_range_holding(session, space_row.id, address.version, value)
             row = queries.find_address(session, space_row.id, address.version, value)
             held = tuple(holders.get(space_row.id, ()))
-            if not chain and holder_range is None and row is None and not held:
+            stranded = tuple(strandings.get(space_row.id, ()))
+            if not chain and holder_range is None and row is None and not held and not stranded:
                 continue
             answers.append(
                 WhoisAnswer(
@@ -221,6 +261,7 @@ def whois(ledger: Ledger, address: IPAddress, *, space: str | None = None) -> li
                     None if holder_range is None else range_record(holder_range, lookup),
                     None if row is None else address_record(row, lookup),
                     held,
+                    stranded,
                 )
             )
     return answers

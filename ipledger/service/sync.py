@@ -4,7 +4,7 @@ A sync reads a ``Snapshot`` (from a dump with ``kube.dump`` or from the API serv
 ``kube.live``), finds stranded allocations (``core.reconcile``, the CNIs' own rules), drift
 against the CIDRs the ledger documents for the cluster, and the real pod-IP usage of every node
 block and pool. It then replaces the cluster's observations in one transaction: the addresses
-and what holds them (with the time each holder was first seen), the blocks with their usage,
+and what holds them (since when each holder has held them), the blocks with their usage,
 the findings, and one more usage sample for the history. A sync that fails (a broken dump, an
 unreachable API server) is recorded as failed with its error and leaves the previous good
 sync's observations untouched. ipledger never changes the cluster itself.
@@ -12,13 +12,13 @@ sync's observations untouched. ipledger never changes the cluster itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ipledger.core.addresses import IPAddress, IPNetwork
+from ipledger.core.addresses import IPNetwork
 from ipledger.core.findings import Finding
 from ipledger.core.observations import Skipped, Snapshot
 from ipledger.core.reconcile import (
@@ -36,6 +36,7 @@ from ipledger.service.clusters import load_cluster, managed_label
 from ipledger.service.convert import names
 from ipledger.service.ledger import Actor, Ledger
 from ipledger.service.occupancy import network_of, span_of_range
+from ipledger.service.sync_holders import address_columns, observed_holders, seen_values
 from ipledger.service.sync_nodes import record_node_addresses
 from ipledger.service.sync_overlaps import find_overlaps
 from ipledger.service.usage_history import measure_cluster_pod_ips
@@ -59,7 +60,6 @@ LiveSource = Source  # a kubeconfig and context to read a cluster's API server w
 
 # Calico's kube-controllers wait this long before they call an allocation leaked (leakGracePeriod).
 GRACE = timedelta(minutes=15)
-_TUNNEL = "Tunnel"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +71,7 @@ class SyncResult:
     findings: dict[str, int]  # kind -> how many
     skipped: tuple[Skipped, ...]
     calico_report: dict[str, Any] | None = None  # in the shape `calicoctl ipam check -o` writes
+    calico_report_notes: tuple[str, ...] = ()  # what keeps calicoctl from using it, or what it assumes
 
 
 def sync_from_dump(
@@ -187,13 +188,13 @@ def sync_with(
             space_row = None if cluster is None else session.get(Space, cluster.space_id)
             assert cluster is not None and space_row is not None  # foreign keys keep them
             findings += record_node_addresses(tx, space_row, name, cluster_id, snapshot, seen_at=taken_at)
-            observed.touch_addresses(session, cluster.space_id, _seen_values(snapshot), taken_at)
+            observed.touch_addresses(session, cluster.space_id, seen_values(snapshot), taken_at)
             since = observed.previous_since(session, cluster_id)
             pod_ips = measure_cluster_pod_ips(session, name, snapshot, stranded, at=taken_at)
             observed.replace_observations(
                 session,
                 cluster_id,
-                addresses=_address_columns(cluster_id, sync_id, snapshot, since, taken_at),
+                addresses=address_columns(cluster_id, sync_id, snapshot, since, taken_at),
                 blocks=_block_columns(cluster_id, sync_id, usage),
                 findings=_finding_columns(cluster_id, sync_id, stranded, findings[len(stranded) :]),
                 samples=_sample_columns(cluster_id, sync_id, taken_at, (*usage, pod_ips.as_pool(name))),
@@ -218,7 +219,16 @@ def sync_with(
     for finding in findings:
         by_kind[finding.kind] = by_kind.get(finding.kind, 0) + 1
     report = calico_check_report(snapshot, now=taken_at, grace=grace) if with_calico_report else None
-    return SyncResult(name, sync_id, taken_at, counts, by_kind, snapshot.skipped, report)
+    return SyncResult(
+        name,
+        sync_id,
+        taken_at,
+        counts,
+        by_kind,
+        snapshot.skipped,
+        None if report is None else report.body,
+        () if report is None else report.notes,
+    )
 
 
 def _start(ledger: Ledger, name: str, source: str, actor: Actor, taken_at: datetime) -> tuple[int, int]:
@@ -283,13 +293,6 @@ def _documented(ledger: Ledger, name: str) -> Documented:
         )
 
 
-def _seen_values(snapshot: Snapshot) -> dict[int, list[int]]:
-    seen: dict[int, set[int]] = {4: set(), 6: set()}
-    for address, *_ in observed_holders(snapshot):
-        seen[address.version].add(int(address))
-    return {family: sorted(values) for family, values in seen.items() if values}
-
-
 def _counts(snapshot: Snapshot) -> dict[str, int]:
     return {
         "nodes": len(snapshot.nodes),
@@ -297,76 +300,12 @@ def _counts(snapshot: Snapshot) -> dict[str, int]:
         "services": len(snapshot.services),
         "calico_blocks": len(snapshot.calico_blocks),
         "cilium_nodes": len(snapshot.cilium_nodes),
+        "cilium_pools": len(snapshot.cilium_pools),
         "whereabouts_pools": len(snapshot.whereabouts_pools),
+        "node_slice_pools": len(snapshot.node_slice_pools),
         "metallb_pools": len(snapshot.metallb_pools),
         "skipped": len(snapshot.skipped),
     }
-
-
-def observed_holders(snapshot: Snapshot) -> Iterator[tuple[IPAddress, str, str, str, str]]:
-    """Every address the cluster holds: (address, kind, holder, holder uid, node)."""
-    for node in snapshot.nodes:
-        for address in (*node.internal_ips, *node.external_ips):
-            yield address, "node", node.name, node.uid, node.name
-    for pod in snapshot.pods:
-        if pod.host_network:
-            continue  # its addresses are its node's
-        for address in (*pod.ips, *pod.secondary_ips):
-            yield address, "pod", pod.ref, pod.uid, pod.node
-    for service in snapshot.services:
-        for address in service.cluster_ips:
-            yield address, "service", service.ref, service.uid, ""
-        for address in service.load_balancer_ips:
-            yield address, "loadbalancer", service.ref, service.uid, ""
-    for block in snapshot.calico_blocks:
-        # A corrupt block may list more ordinals than it holds addresses (calico-invalid-block).
-        for ordinal, index in enumerate(block.ordinals[: block.cidr.num_addresses]):
-            if index is None or index >= len(block.attributes):
-                continue
-            attribute = block.attributes[index]
-            kind = attribute.get("type") or ""
-            if _TUNNEL in kind:
-                host = attribute.get("node") or block.host or ""
-                yield block.cidr[ordinal], "tunnel", host, "", host
-    for cilium in snapshot.cilium_nodes:
-        for address, owner in cilium.used:
-            if owner in ("router", "health"):
-                yield address, owner, cilium.name, "", cilium.name
-
-
-_ADDRESS_COLUMNS = ("cluster_id", "sync_id", "family", "value", "kind", "holder", "uid", "node", "since")
-
-
-def _address_columns(
-    cluster_id: int,
-    sync_id: int,
-    snapshot: Snapshot,
-    since: dict[tuple[int, int, str, str], datetime],
-    taken_at: datetime,
-) -> dict[str, list[object]]:
-    """The rows of the addresses; a holder keeps its first-seen time while it is the same object
-    (same name and uid) at the same address."""
-    columns: dict[str, list[object]] = {key: [] for key in _ADDRESS_COLUMNS}
-    seen: set[tuple[int, int, str, str]] = set()
-    for address, kind, holder, uid, node in observed_holders(snapshot):
-        key = (address.version, int(address), holder, uid[:64])
-        if key in seen:
-            continue
-        seen.add(key)
-        values = (
-            cluster_id,
-            sync_id,
-            key[0],
-            key[1],
-            kind,
-            holder,
-            key[3],
-            node[:300],
-            since.get(key, taken_at),
-        )
-        for column, value in zip(_ADDRESS_COLUMNS, values, strict=True):
-            columns[column].append(value)
-    return columns
 
 
 def _usage_columns(usage: tuple[PoolUsage, ...], **fixed: object) -> dict[str, list[object]]:

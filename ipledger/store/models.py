@@ -384,7 +384,10 @@ class ClusterFinding(Base):
     """A finding of a cluster's last good sync: stranded allocation, drift or rogue address."""
 
     __tablename__ = "cluster_findings"
-    __table_args__ = (Index("ix_cluster_findings_cluster", "cluster_id", "kind"),)
+    __table_args__ = (
+        Index("ix_cluster_findings_cluster", "cluster_id", "kind"),
+        Index("ix_cluster_findings_address", "address"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"))

@@ -29,6 +29,7 @@ __all__ = [
     "count_observed_blocks",
     "find_last_sync",
     "find_usage_sample",
+    "findings_at",
     "forget_cluster",
     "list_findings",
     "list_observed_blocks",
@@ -127,6 +128,13 @@ def observed_at(session: Session, family: int, value: int) -> Sequence[ObservedA
     """Who holds this address according to the last sync of every cluster."""
     return session.scalars(
         select(ObservedAddress).where(ObservedAddress.family == family, ObservedAddress.value == value)
+    ).all()
+
+
+def findings_at(session: Session, address: str) -> Sequence[ClusterFinding]:
+    """The findings of every cluster's last good sync about this address (its canonical text)."""
+    return session.scalars(
+        select(ClusterFinding).where(ClusterFinding.address == address).order_by(ClusterFinding.id)
     ).all()
 
 

@@ -29,7 +29,7 @@ from tests.service.factories import (
     ip,
     stored_state,
 )
-from tests.service.k8s_dumps import kube_list, node, pod, service
+from tests.service.k8s_dumps import STRANDED_IP, kube_list, node, pod, prod_objects, service
 
 SEEN_AT = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 PROD_NETWORKS = (
@@ -82,6 +82,26 @@ def created_days_ago(ledger: Ledger, days: int) -> Ledger:
 
 
 # -- POST /clusters/{name}/syncs -----------------------------------------------------------------
+
+
+def test_whois_of_a_stranded_address_names_the_cni_record_that_holds_it(
+    api: httpx.Client, ledger: Ledger
+) -> None:
+    add_prod(ledger)
+    upload(api, [item for items in prod_objects().values() for item in items])
+
+    [answer] = api.get(f"/whois/{STRANDED_IP}").json()
+
+    assert answer["held_by"] == []
+    [stranded] = answer["stranded_in"]
+    assert {key: stranded[key] for key in ("cluster", "kind", "pool")} == {
+        "cluster": "prod",
+        "kind": "whereabouts-pod-gone",
+        "pool": "IPPool kube-system/192.168.50.0-24 (192.168.50.0/24)",
+    }
+    assert stranded["owner"].startswith("default/db-0 (container ")
+    assert stranded["release"].startswith("kubectl -n kube-system patch ippools.whereabouts.cni.cncf.io")
+    assert stranded["synced_at"] is not None
 
 
 def test_cluster_sync_upload_syncs_and_answers_the_counts(api: httpx.Client, ledger: Ledger) -> None:

@@ -193,6 +193,22 @@ def test_web_change_log_shows_before_and_after_and_hides_user_changes_from_viewe
     assert "user vic" not in viewer_log and "description" in viewer_log
 
 
+def test_web_search_a_stranded_address_names_the_record_that_still_holds_it(
+    ledger: Ledger, browser: httpx.Client, tmp_path: Path
+) -> None:
+    add_cluster(ledger, "prod")
+    sync_from_dump(ledger, "prod", write_dump(tmp_path / "dump", prod_objects()), actor=SYSTEM)
+
+    page = browser.get("/search", params={"q": STRANDED_IP}).text
+
+    assert (
+        "Stranded in cluster prod: IPPool kube-system/192.168.50.0-24 (192.168.50.0/24) still holds it"
+        in page
+    )
+    assert "<code>kubectl -n kube-system patch ippools.whereabouts.cni.cncf.io" in page
+    assert "&#39;[{&#34;op&#34;:&#34;test&#34;" in page  # the patch is escaped, not markup
+
+
 # -- a cluster's page after a sync ---------------------------------------------------------------
 
 # What the ledger documents for cluster prod of `prod_objects`: its pod networks (the Calico pool

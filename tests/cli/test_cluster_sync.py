@@ -18,7 +18,16 @@ from click.testing import CliRunner
 from ipledger.cli import main
 from tests.cli.invocation import ACTOR, Cli, assert_error
 from tests.kube.fake_apiserver import FakeAPIServer, write_kubeconfig
-from tests.service.k8s_dumps import LEAKED_IP, STRANDED_IP, WEB_1_IP, prod_objects, prod_pods, write_dump
+from tests.service.k8s_dumps import (
+    CLUSTER_GUID,
+    LEAKED_IP,
+    STRANDED_IP,
+    WEB_1_IP,
+    calico_cluster_information,
+    prod_objects,
+    prod_pods,
+    write_dump,
+)
 
 PROD_NETWORKS = (
     ("10.244.0.0/16", "pod"),
@@ -92,7 +101,10 @@ def test_cluster_sync_from_one_dump_file_reads_only_that_file(prod: Cli, folder:
     assert output.splitlines()[0] == "synced cluster prod (sync 1): 2 nodes, 4 pods, 2 services"
 
 
-def test_cluster_sync_with_calico_report_writes_valid_json(prod: Cli, folder: Path, tmp_path: Path) -> None:
+def test_cluster_sync_with_calico_report_writes_valid_json(prod: Cli, tmp_path: Path) -> None:
+    files = prod_objects()
+    files["calico.json"][0] = calico_cluster_information(locked=True)
+    folder = write_dump(tmp_path / "dump", files)
     path = tmp_path / "report.json"
 
     output = prod.ok("cluster", "sync", "prod", "--from-dump", str(folder), "--calico-report", str(path))
@@ -101,7 +113,25 @@ def test_cluster_sync_with_calico_report_writes_valid_json(prod: Cli, folder: Pa
     report = json.loads(path.read_text(encoding="utf-8"))
     assert [entry["inUse"] for entry in report["allocations"][LEAKED_IP]] == [False]
     assert [entry["inUse"] for entry in report["allocations"][WEB_1_IP]] == [True]
-    assert report["datastoreLocked"] is False
+    assert (report["datastoreLocked"], report["clusterGUID"]) == (True, CLUSTER_GUID)
+
+
+def test_cluster_sync_with_calico_report_of_a_dump_without_cluster_information_says_calicoctl_refuses(
+    prod: Cli, tmp_path: Path
+) -> None:
+    files = prod_objects()
+    files["calico.json"] = [item for item in files["calico.json"] if item["kind"] != "ClusterInformation"]
+    folder = write_dump(tmp_path / "dump", files)
+    path = tmp_path / "report.json"
+
+    result = prod("cluster", "sync", "prod", "--from-dump", str(folder), "--calico-report", str(path))
+
+    assert result.exit_code == 0, result.output
+    assert f"  wrote {path}\n" in result.stdout
+    (note,) = result.stderr.splitlines()
+    assert note.startswith(f"note: {path}: the snapshot holds no Calico ClusterInformation")
+    assert "calicoctl ipam release --from-report refuses" in note
+    assert json.loads(path.read_text(encoding="utf-8"))["clusterGUID"] == ""
 
 
 def test_cluster_sync_with_calico_report_into_a_missing_folder_prints_one_error_line(
@@ -311,6 +341,31 @@ def test_cluster_report_before_any_sync_says_so(prod: Cli) -> None:
 
 
 # -- cluster role ------------------------------------------------------------------------------
+
+
+def test_whois_after_a_sync_names_the_holder_since_it_started(prod: Cli, folder: Path) -> None:
+    prod.ok("cluster", "sync", "prod", "--from-dump", str(folder))
+
+    text = prod.ok("whois", WEB_1_IP)
+
+    assert "held by pod default/web-1 on node node-a in cluster prod since 2026-10-01 08:00 UTC" in text
+
+
+def test_whois_of_a_stranded_address_names_the_pool_that_still_holds_it(prod: Cli, folder: Path) -> None:
+    prod.ok("cluster", "sync", "prod", "--from-dump", str(folder))
+
+    text = prod.ok("whois", STRANDED_IP)
+
+    (line,) = [line for line in text.splitlines() if line.startswith("stranded")]
+    assert line.startswith(
+        "stranded in cluster prod: IPPool kube-system/192.168.50.0-24 (192.168.50.0/24) still holds it for "
+        "default/db-0 (container "
+    )
+    assert (
+        "(whereabouts-pod-gone); release: kubectl -n kube-system patch ippools.whereabouts.cni.cncf.io"
+        in line
+    )
+    assert not any(line.startswith("held by") for line in text.splitlines())
 
 
 def test_cluster_role_prints_a_cluster_role_that_only_lists_and_gets(cli: Cli) -> None:

@@ -1,4 +1,4 @@
-"""Calico: leaked IPs, handles, invalid blocks and blocks of gone nodes, as calicoctl ipam check."""
+"""Calico: leaked IPs, handles and invalid blocks, as calicoctl ipam check finds them."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ipledger.core.calico_ipam import (
     CalicoState,
     calico_holder,
     find_calico_stranded,
+    is_tunnel_assumed,
     judge_calico_allocation,
     split_calico_block,
 )
@@ -23,6 +24,7 @@ from ipledger.core.observations import (
     CalicoAttribute,
     CalicoBlock,
     CalicoHandle,
+    CalicoNode,
     Node,
     Pod,
     Service,
@@ -36,7 +38,6 @@ from tests.core.k8s_factories import (
     MAC_K8S,
     NGINX_HANDLE,
     NOW,
-    affinities_of_issue_8446,
     block_after,
     block_before,
     ip,
@@ -120,7 +121,74 @@ def test_calico_tunnel_address_of_a_gone_node_is_leaked() -> None:
     found = _stranded(_snapshot([block_after()], pods=pods_of_mac_k8s(), nodes=[OTHER_NODE]))
 
     tunnel = next(item for item in found if item.address == ip("192.168.185.0"))
-    assert "vxlanTunnelAddress address of node mac-k8s, which no longer exists" in tunnel.detail
+    assert "tunnel address (vxlanTunnelAddress) of node mac-k8s, which no longer exists" in tunnel.detail
+
+
+def _tunnel_state(nodes: Sequence[Node], calico_nodes: Sequence[CalicoNode] = ()) -> tuple[Any, ...]:
+    """How the tunnel address 192.168.185.0 of mac-k8s's block is judged, and whether assumed."""
+    snapshot = dataclasses.replace(
+        _snapshot([block_after()], pods=pods_of_mac_k8s(), nodes=nodes), calico_nodes=tuple(calico_nodes)
+    )
+    live = build_liveness(snapshot)
+    tunnel = calico_allocations(block_after())[0]
+    return (*judge_calico_allocation(tunnel, live, now=NOW, grace=GRACE), is_tunnel_assumed(tunnel, live))
+
+
+@pytest.mark.parametrize(
+    ("nodes", "calico_nodes", "expected"),
+    [
+        pytest.param(
+            [dataclasses.replace(mac_k8s(), calico_tunnel_ips=(ip("192.168.185.0"),))],
+            [],
+            (CalicoState.IN_USE, ("Node(mac-k8s)",), False),
+            id="annotation-names-it",
+        ),
+        pytest.param(
+            [mac_k8s(), dataclasses.replace(OTHER_NODE, calico_tunnel_ips=(ip("192.168.185.0"),))],
+            [],
+            (CalicoState.IN_USE, ("Node(worker-1)",), False),
+            id="another-node-names-it",
+        ),
+        pytest.param(
+            [mac_k8s()],
+            [CalicoNode(MAC_K8S, (ip("192.168.185.0"),))],
+            (CalicoState.IN_USE, ("Node(mac-k8s)",), False),
+            id="v3-node-names-it",
+        ),
+        pytest.param(
+            [dataclasses.replace(mac_k8s(), calico_tunnel_ips=(ip("192.168.185.0"),))],
+            [CalicoNode(MAC_K8S, (ip("192.168.185.64"),))],
+            (CalicoState.LEAKED, (), False),
+            id="v3-node-wins-over-annotations",
+        ),
+        pytest.param(
+            [dataclasses.replace(mac_k8s(), calico_tunnel_ips=())],
+            [],
+            (CalicoState.LEAKED, (), False),
+            id="annotated-without-tunnel",
+        ),
+        pytest.param(
+            [mac_k8s()],
+            [],
+            (CalicoState.IN_USE, ("Node(mac-k8s)",), True),
+            id="nothing-known-node-exists",
+        ),
+        pytest.param([OTHER_NODE], [], (CalicoState.LEAKED, (), False), id="nothing-known-node-gone"),
+    ],
+)
+def test_calico_tunnel_address_is_held_while_a_nodes_tunnel_addresses_name_it(
+    nodes: Sequence[Node], calico_nodes: Sequence[CalicoNode], expected: tuple[Any, ...]
+) -> None:
+    assert _tunnel_state(nodes, calico_nodes) == expected
+
+
+def test_calico_tunnel_address_the_node_replaced_is_leaked_and_says_which_it_has() -> None:
+    node = dataclasses.replace(mac_k8s(), calico_tunnel_ips=(ip("192.168.185.64"),))
+
+    found = _stranded(_snapshot([block_after()], pods=pods_of_mac_k8s(), nodes=[node]))
+
+    assert [(item.rule, str(item.address)) for item in found] == [("calico-leaked-ip", "192.168.185.0")]
+    assert "node mac-k8s's tunnel addresses (192.168.185.64) do not include it" in found[0].detail
 
 
 def test_calico_tunnel_from_before_attributes_of_a_gone_node_is_leaked() -> None:
@@ -340,6 +408,18 @@ def test_calico_without_handles_in_the_snapshot_reports_none_missing() -> None:
     assert found == []
 
 
+def test_calico_handles_listed_empty_by_the_api_server_are_all_missing() -> None:
+    snapshot = dataclasses.replace(
+        _snapshot([block_after()], pods=pods_of_mac_k8s(), nodes=[mac_k8s()]),
+        listed=frozenset({"calico_handles"}),
+    )
+
+    missing = [item.owner for item in _stranded(snapshot) if item.rule == "calico-missing-handle"]
+
+    assert len(missing) == 8
+    assert NGINX_HANDLE in missing
+
+
 def test_calico_windows_reserved_handle_is_never_missing() -> None:
     snapshot = _snapshot(
         [_single(CalicoAttribute("windows-reserved-ipam-handle"))], handles=[CalicoHandle("other", ())]
@@ -371,82 +451,33 @@ def test_calico_leaked_handle_with_no_block_claims() -> None:
     assert "claims nothing" in found[0].detail
 
 
-# --- blocks of gone nodes ------------------------------------------------------------------------
+# --- commands name the API group the objects came from --------------------------------------------
+
+V3 = "projectcalico.org"
 
 
-def test_calico_block_affine_to_a_gone_node_is_reported() -> None:
-    found = _stranded(_snapshot([block_after()], pods=pods_of_mac_k8s(), nodes=[OTHER_NODE]))
+def test_calico_invalid_v3_block_is_edited_in_its_own_group() -> None:
+    block = CalicoBlock("b", net("10.0.0.0/30"), None, (None, 3, None, None), (), (0, 2, 3), group=V3)
 
-    (gone,) = [item for item in found if item.rule == "calico-block-of-gone-node"]
-    assert gone.pool == "IPAM block 192-168-185-0-26 (192.168.185.0/26)"
-    assert gone.release == "kubectl delete blockaffinities.crd.projectcalico.org mac-k8s-192-168-185-0-26"
-    assert "8 of its addresses are still allocated" in gone.detail
+    (invalid,) = _stranded(_snapshot([block]))
 
-
-def test_calico_empty_block_of_a_gone_node_says_it_is_empty() -> None:
-    empty = CalicoBlock("b", net("10.0.0.0/30"), "host:old", (None,) * 4, (), (0, 1, 2, 3))
-
-    found = _stranded(_snapshot([empty], nodes=[OTHER_NODE]))
-
-    assert "the block is empty" in found[0].detail
+    assert invalid.release.startswith("kubectl edit ipamblocks.projectcalico.org b ")
 
 
-def test_calico_confirmed_affinities_of_gone_nodes_without_blocks_are_reported() -> None:
-    found = _stranded(_snapshot([], nodes=[Node("dgx04")], affinities=affinities_of_issue_8446()))
+def test_calico_leaked_v3_handle_is_deleted_in_its_own_group() -> None:
+    found = _stranded(_snapshot([], handles=[CalicoHandle("K8s-Pod-Network.Dead", (), group=V3)]))
 
-    assert [(item.pool, item.release) for item in found] == [
-        (
-            "BlockAffinity dgx08-10-233-80-0-21 (10.233.80.0/21)",
-            "kubectl delete blockaffinities.crd.projectcalico.org dgx08-10-233-80-0-21",
-        ),
-        (
-            "BlockAffinity gpu01-10-233-64-0-19 (10.233.64.0/19)",
-            "kubectl delete blockaffinities.crd.projectcalico.org gpu01-10-233-64-0-19",
-        ),
+    assert [item.release for item in found] == [
+        "kubectl delete ipamhandles.projectcalico.org k8s-pod-network.dead"
     ]
-    assert "issue #4471" in found[0].detail
 
 
-def test_calico_block_and_its_affinity_make_one_finding_named_after_the_affinity() -> None:
-    affinity = CalicoAffinity("mac-k8s-192-168-185-0-26", MAC_K8S, net("192.168.185.0/26"), "pendingDeletion")
+def test_calico_missing_handle_of_a_v3_block_is_created_as_a_v3_object() -> None:
+    block = dataclasses.replace(block_after(), group=V3)
+    handle = dataclasses.replace(nginx_handle(), group=V3)
 
-    found = _stranded(
-        _snapshot([block_after()], pods=pods_of_mac_k8s(), nodes=[OTHER_NODE], affinities=[affinity])
-    )
+    found = _stranded(_snapshot([block], pods=pods_of_mac_k8s(), nodes=[mac_k8s()], handles=[handle]))
 
-    gone = [item for item in found if item.rule == "calico-block-of-gone-node"]
-    assert len(gone) == 1
-    assert gone[0].pool.startswith("IPAM block")
-
-
-@pytest.mark.parametrize(
-    "affinity",
-    [
-        pytest.param(CalicoAffinity("old-10-0-0-0-30", "old", net("10.0.0.0/30"), "pending"), id="pending"),
-        pytest.param(
-            CalicoAffinity("old-10-0-0-0-30", "old", net("10.0.0.0/30"), "confirmed", deleted=True),
-            id="deleted",
-        ),
-        pytest.param(
-            CalicoAffinity("worker-1-10-0-0-0-30", "worker-1", net("10.0.0.0/30"), "confirmed"),
-            id="live-node",
-        ),
-    ],
-)
-def test_calico_affinity_that_is_absent_or_of_a_live_node_is_not_reported(affinity: CalicoAffinity) -> None:
-    assert _stranded(_snapshot([], nodes=[OTHER_NODE], affinities=[affinity])) == []
-
-
-def test_calico_pending_affinity_of_a_gone_node_on_a_live_nodes_block_is_absent() -> None:
-    # Issue #6001: the same CIDR claimed by two nodes, one claim still pending; only the block's
-    # own (confirmed) owner counts.
-    block = CalicoBlock("b", net("192.168.168.64/26"), "host:hostnamefoo", (None,) * 64, (), tuple(range(64)))
-    pending = CalicoAffinity(
-        "hostnamebar-1-192-168-168-64-26", "hostnamebar", net("192.168.168.64/26"), "pending"
-    )
-
-    assert _stranded(_snapshot([block], nodes=[Node("hostnamefoo")], affinities=[pending])) == []
-
-
-def test_calico_gone_nodes_are_not_judged_without_nodes_in_the_snapshot() -> None:
-    assert _stranded(_snapshot([], affinities=affinities_of_issue_8446())) == []
+    missing = [item for item in found if item.rule == "calico-missing-handle"]
+    assert missing
+    assert all('"apiVersion":"projectcalico.org/v3"' in item.release for item in missing)

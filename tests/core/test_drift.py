@@ -13,8 +13,10 @@ from ipledger.core.observations import (
     CalicoBlock,
     CalicoPool,
     CiliumNode,
+    CiliumPool,
     MetalLBPool,
     Node,
+    NodeSlicePool,
     Pod,
     Service,
     ServiceCIDR,
@@ -142,6 +144,17 @@ def test_drift_ipv6_pods_outside_documented_ipv4_only_pod_networks() -> None:
             },
             "kind: Whereabouts range in 192.168.0.0/16",
             id="whereabouts",
+        ),
+        pytest.param(
+            # The Cilium docs' pools "default" (10.10.0.0/16) and "mars" (10.20.0.0/16).
+            {"cilium_pools": (CiliumPool("mars", (net("10.20.0.0/16"),), ((4, 27),)),)},
+            "kind: CiliumPodIPPool in 10.20.0.0/16",
+            id="cilium-pod-ip-pool",
+        ),
+        pytest.param(
+            {"node_slice_pools": (NodeSlicePool("kube-system", "net1", net("10.128.0.0/24")),)},
+            "kind: NodeSlicePool range in 10.128.0.0/16",
+            id="whereabouts-node-slice-pool",
         ),
         pytest.param(
             {"nodes": (*NODES, Node("edge", internal_ips=(ip("10.0.5.4"),)))},

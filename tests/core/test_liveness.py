@@ -66,3 +66,10 @@ def test_liveness_of_an_empty_snapshot_judges_nothing() -> None:
     live = build_liveness(Snapshot(taken_at=NOW))
 
     assert (live.has_pods, live.has_nodes, live.has_services) == (False, False, False)
+
+
+def test_liveness_of_kinds_listed_empty_judges_their_absence() -> None:
+    # A live cluster whose API server served nodes, pods and services, and none of them exist.
+    live = build_liveness(Snapshot(taken_at=NOW, listed=frozenset({"pods", "nodes", "services"})))
+
+    assert (live.has_pods, live.has_nodes, live.has_services) == (True, True, True)

@@ -14,8 +14,11 @@ from ipledger.core.observations import (
     CalicoBlock,
     CalicoPool,
     CiliumNode,
+    CiliumPool,
     MetalLBPool,
     Node,
+    NodeSlice,
+    NodeSlicePool,
     Pod,
     Service,
     ServiceCIDR,
@@ -224,6 +227,66 @@ def test_measure_cilium_node_cidrs() -> None:
             1,
             0,
             "dual-stack-worker",
+        ),
+    ]
+
+
+def test_measure_cilium_pod_ip_pools_of_multi_pool_nodes() -> None:
+    # The Cilium docs' pools; worker-1 was lent 10.20.0.0/27 of mars and 10.10.0.0/27 of default.
+    pools = (
+        CiliumPool("default", (net("10.10.0.0/16"),), ((4, 27),)),
+        CiliumPool("mars", (net("10.20.0.0/16"),), ((4, 27),)),
+    )
+    node = CiliumNode(
+        "worker-1",
+        used=(
+            (ip("10.10.0.1"), "router"),
+            (ip("10.10.0.5"), "default/web"),
+            (ip("10.20.0.7"), "mars/rover"),
+            (ip("10.20.0.9"), "mars/gone"),
+        ),
+        pool_cidrs=(("default", net("10.10.0.0/27")), ("mars", net("10.20.0.0/27"))),
+    )
+    pods = (pod("default/web", ips=("10.10.0.5",)), pod("mars/rover", ips=("10.20.0.7",)))
+
+    rows = _measure(
+        Snapshot(taken_at=NOW, nodes=(Node("worker-1"),), pods=pods, cilium_nodes=(node,), cilium_pools=pools)
+    )
+
+    assert [row for row in rows if row.kind == "cilium-pool"] == [
+        PoolUsage("cilium-pool", "default", net("10.10.0.0/16"), 65536, 2, 2, 0),
+        PoolUsage("cilium-pool", "mars", net("10.20.0.0/16"), 65536, 2, 1, 1),
+    ]
+
+
+def test_measure_whereabouts_node_slice_pool_and_each_nodes_slice() -> None:
+    slices = (
+        NodeSlice("net1", net("192.168.50.0/28"), "harv1"),
+        NodeSlice("net1", net("192.168.50.16/28"), "harv2"),
+        NodeSlice("net1", net("192.168.50.32/28"), ""),
+    )
+    sliced = NodeSlicePool("kube-system", "net1", net("192.168.50.0/24"), slices)
+    # In node-slice mode each node's IPPool covers its slice: harv1 holds .3 and .4.
+    harv1 = WhereaboutsPool(
+        "kube-system", "harv1-192.168.50.0-28", net("192.168.50.0/28"), healthy_pool().allocations
+    )
+
+    rows = _measure(
+        Snapshot(
+            taken_at=NOW,
+            pods=(instance_manager_6b77(),),
+            whereabouts_pools=(harv1,),
+            node_slice_pools=(sliced,),
+        )
+    )
+
+    assert [row for row in rows if row.kind.startswith("whereabouts-slice")] == [
+        PoolUsage("whereabouts-slice-pool", "kube-system/net1", net("192.168.50.0/24"), 256, 2, 1, 1),
+        PoolUsage(
+            "whereabouts-slice", "kube-system/net1 harv1", net("192.168.50.0/28"), 16, 2, 1, 1, "harv1"
+        ),
+        PoolUsage(
+            "whereabouts-slice", "kube-system/net1 harv2", net("192.168.50.16/28"), 16, 0, 0, 0, "harv2"
         ),
     ]
 

@@ -122,13 +122,17 @@ def test_service_ipaddress_of_a_deleted_service_is_an_orphan() -> None:
     ]
     assert found[0].pool == "ServiceCIDR kubernetes (10.96.0.0/28)"
     assert found[0].release == "kubectl delete ipaddress 10.96.0.5"
-    assert "Service default/test-3 no longer exists" in found[0].detail
+    assert found[0].detail.startswith(
+        "IPAddress 10.96.0.5 names Service default/test-3, which no longer exists; "
+    )
 
 
 def test_service_ipaddress_whose_service_lacks_that_cluster_ip_is_an_orphan() -> None:
     found = _orphans([_address("10.96.0.7", "kubernetes")])
 
-    assert "Service default/kubernetes has ClusterIPs 10.96.0.1" in found[0].detail
+    assert found[0].detail.startswith(
+        "IPAddress 10.96.0.7 names Service default/kubernetes, whose ClusterIPs are 10.96.0.1; "
+    )
 
 
 def test_service_ipaddress_of_a_headless_service_is_an_orphan() -> None:
@@ -136,7 +140,9 @@ def test_service_ipaddress_of_a_headless_service_is_an_orphan() -> None:
 
     found = _orphans([_address("10.96.0.7", "headless")], services=[KUBERNETES, headless])
 
-    assert "has ClusterIPs none" in found[0].detail
+    assert found[0].detail.startswith(
+        "IPAddress 10.96.0.7 names Service default/headless, which has no ClusterIP (headless); "
+    )
 
 
 @pytest.mark.parametrize(

@@ -49,12 +49,15 @@ def _stranded(
     pools: Sequence[WhereaboutsPool],
     pods: Sequence[Pod] = (UNRELATED,),
     reservations: Sequence[WhereaboutsReservation] = (),
+    *,
+    listed: frozenset[str] = frozenset(),
 ) -> list[Stranded]:
     snapshot = Snapshot(
         taken_at=NOW,
         pods=tuple(pods),
         whereabouts_pools=tuple(pools),
         whereabouts_reservations=tuple(reservations),
+        listed=listed,
     )
     return find_whereabouts_stranded(snapshot, build_liveness(snapshot), now=NOW, grace=GRACE)
 
@@ -289,6 +292,40 @@ def test_whereabouts_without_reservations_in_the_snapshot_skips_the_diff() -> No
         )
         == []
     )
+
+
+def test_whereabouts_reservations_listed_empty_by_the_api_server_run_the_diff() -> None:
+    found = _stranded(
+        [healthy_pool()],
+        pods=[instance_manager_6b77(), pod(BIM_D3FE, secondary=("192.168.50.3",))],
+        listed=frozenset({"whereabouts_reservations"}),
+    )
+
+    assert _summary(found) == [
+        ("whereabouts-allocation-without-reservation", "192.168.50.3"),
+        ("whereabouts-allocation-without-reservation", "192.168.50.4"),
+    ]
+
+
+def test_whereabouts_reservation_of_a_live_pod_is_not_judged_without_pools_in_the_snapshot() -> None:
+    carrier = pod(IM_AC9A, secondary=("192.168.50.6",))
+
+    assert _stranded([], pods=[carrier], reservations=[reservation("192.168.50.6", IM_AC9A)]) == []
+
+
+def test_whereabouts_reservation_of_a_live_pod_is_judged_when_pools_are_listed_empty() -> None:
+    carrier = pod(IM_AC9A, secondary=("192.168.50.6",))
+
+    found = _stranded(
+        [],
+        pods=[carrier],
+        reservations=[reservation("192.168.50.6", IM_AC9A)],
+        listed=frozenset({"whereabouts_pools"}),
+    )
+
+    assert [(item.rule, item.held) for item in found] == [
+        ("whereabouts-reservation-without-allocation", True)
+    ]
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,15 @@ import pytest
 from ipledger.core.observations import (
     CalicoAffinity,
     CalicoAttribute,
+    CalicoClusterInformation,
     CalicoHandle,
+    CalicoNode,
     CalicoPool,
     CiliumNode,
     CiliumPool,
     MetalLBPool,
     NodeSlice,
+    NodeSlicePool,
     WhereaboutsAllocation,
     WhereaboutsReservation,
 )
@@ -146,8 +149,104 @@ def test_read_calico_affinity_deleted_string_or_bool(api: str, deleted: Any, exp
 def test_read_calico_handle_fixture() -> None:
     handle_id = "k8s-pod-network.cb07c78e242382171ac035d9b888454f71bb393e788f7feaa7ee13d4ead5cb34"
     assert read_fixture("calico-IPAMHandle-crd-v1.yaml").calico_handles == (
-        CalicoHandle(handle_id, (("192.168.185.0/26", 1),)),
+        CalicoHandle(
+            handle_id,
+            (("192.168.185.0/26", 1),),
+            uid="2932b06f-5e97-4d01-a86f-4956a4bfcec7",
+            revision="6651",
+        ),
     )
+
+
+def test_read_calico_block_fixture_sequence_numbers_as_published() -> None:
+    (block,) = read_fixture("calico-IPAMBlock-crd-v1.yaml").calico_blocks
+
+    numbers = dict(block.sequence_numbers)
+    # Stale ordinals ("7", "14", "15") are kept as written: calicoctl only looks up allocated ones.
+    assert list(numbers) == ["0", "1", "7", "8", "9", "10", "11", "12", "13", "14", "15"]
+    assert (numbers["0"], numbers["13"]) == (1690113884806720472, 1690113884806720486)
+
+
+@pytest.mark.parametrize(
+    ("api", "ready", "expected"),
+    [
+        pytest.param(CALICO_V3, True, True, id="v3-ready"),
+        pytest.param(CALICO_V1, "false", False, id="crd-v1-locked-string"),
+        pytest.param(CALICO_V1, None, None, id="never-set"),
+    ],
+)
+def test_read_calico_cluster_information(api: str, ready: Any, expected: bool | None) -> None:
+    spec = {
+        "calicoVersion": "v3.26.0",
+        "clusterGUID": "3ba9573ae1ec4ef6b65a658a0583196d",
+        "clusterType": "typha,kdd,k8s,operator,bgp,kubeadm",
+        "datastoreReady": ready,
+    }
+    item = kube_object("ClusterInformation", "default", api=api, spec=spec, resourceVersion="611612")
+
+    assert snapshot(item).calico_cluster_information == (
+        CalicoClusterInformation(
+            "default",
+            cluster_guid="3ba9573ae1ec4ef6b65a658a0583196d",
+            cluster_type="typha,kdd,k8s,operator,bgp,kubeadm",
+            calico_version="v3.26.0",
+            datastore_ready=expected,
+            resource_version="611612",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("api", "group"),
+    [
+        pytest.param(CALICO_V1, "crd.projectcalico.org", id="crd-v1"),
+        pytest.param(CALICO_V3, "projectcalico.org", id="v3"),
+    ],
+)
+def test_read_calico_ipam_objects_keep_the_api_group_they_came_from(api: str, group: str) -> None:
+    block = kube_object("IPAMBlock", "b", api=api, spec={"cidr": "10.0.0.0/30", "allocations": [None] * 4})
+    affinity = kube_object("BlockAffinity", "a", api=api, spec={"node": "n", "cidr": "10.0.0.0/30"})
+    handle = kube_object("IPAMHandle", "h", api=api, spec={"handleID": "h", "block": {}})
+
+    found = snapshot(block, affinity, handle)
+
+    assert {
+        item.group for item in (*found.calico_blocks, *found.calico_affinities, *found.calico_handles)
+    } == {group}
+
+
+def test_read_calico_v3_nodes_of_the_confd_fixture_have_no_tunnel_addresses() -> None:
+    nodes = read_fixture("calico-IPPool-v3-list-confd-testdata.yaml").calico_nodes
+
+    assert nodes == (
+        CalicoNode("kube-master"),
+        CalicoNode("kube-node-1"),
+        CalicoNode("kube-node-2"),
+    )
+
+
+def test_read_calico_v3_node_tunnel_addresses_as_calicoctl_counts_them() -> None:
+    spec = {
+        "bgp": {"ipv4Address": "10.192.0.3/16", "ipv4IPIPTunnelAddr": "192.168.0.1"},
+        "ipv4VXLANTunnelAddr": "192.168.0.2",
+        "ipv6VXLANTunnelAddr": "fd00::2",
+        "wireguard": {"interfaceIPv4Address": "192.168.0.3", "interfaceIPv6Address": "fd00::3"},
+    }
+    (node,) = snapshot(kube_object("Node", "kube-node-1", api=CALICO_V3, spec=spec)).calico_nodes
+
+    assert node == CalicoNode(
+        "kube-node-1", _ips("192.168.0.2", "fd00::2", "192.168.0.1", "192.168.0.3", "fd00::3")
+    )
+
+
+def test_read_calico_group_from_a_typed_list_whose_items_name_none() -> None:
+    listed = {
+        "apiVersion": CALICO_V3,
+        "kind": "IPAMHandleList",
+        "items": [{"metadata": {"name": "h"}, "spec": {"handleID": "h", "block": {}}}],
+    }
+
+    assert [handle.group for handle in snapshot(listed).calico_handles] == ["projectcalico.org"]
 
 
 @pytest.mark.parametrize(
@@ -410,7 +509,7 @@ def test_read_whereabouts_reservation_address_from_name(name: str, expected: str
     )
 
 
-def test_read_node_slices_free_and_taken() -> None:
+def test_read_node_slice_pool_range_and_slices_free_and_taken() -> None:
     status = {
         "allocations": [
             {"nodeName": "node-1", "sliceRange": "10.128.0.0/26"},
@@ -425,10 +524,26 @@ def test_read_node_slices_free_and_taken() -> None:
         spec={"range": "10.128.0.0/24", "sliceSize": "/26"},
         status=status,
     )
-    assert snapshot(item).node_slices == (
-        NodeSlice("net1", ip_network("10.128.0.0/26"), "node-1"),
-        NodeSlice("net1", ip_network("10.128.0.64/26"), ""),
+    assert snapshot(item).node_slice_pools == (
+        NodeSlicePool(
+            "kube-system",
+            "net1",
+            ip_network("10.128.0.0/24"),
+            (
+                NodeSlice("net1", ip_network("10.128.0.0/26"), "node-1"),
+                NodeSlice("net1", ip_network("10.128.0.64/26"), ""),
+            ),
+        ),
     )
+
+
+def test_read_node_slice_pool_refuses_a_range_that_is_no_cidr() -> None:
+    item = kube_object(
+        "NodeSlicePool", "net1", api=WHEREABOUTS, namespace="kube-system", spec={"sliceSize": "/26"}
+    )
+
+    with pytest.raises(DumpError, match=r"\(NodeSlicePool kube-system/net1\): spec\.range: "):
+        snapshot(item)
 
 
 # --- MetalLB ----------------------------------------------------------------------------------

@@ -122,6 +122,16 @@ def test_read_dump_top_level_yaml_list_names_elements() -> None:
     assert str(bad).startswith(f"{path}, [0] (IPPool x): spec.range: ")
 
 
+def test_read_dump_lists_the_kinds_it_holds_objects_of(tmp_path: Path) -> None:
+    # An empty List says nothing about the kind it was a list of.
+    path = _write(tmp_path / "dump.json", _list(pod("a")) + "\n" + json.dumps({"kind": "List", "items": []}))
+
+    found = read_dump(path, taken_at=TAKEN_AT)
+
+    assert found.listed == {"pods"}
+    assert (found.is_listed("pods"), found.is_listed("calico_handles")) == (True, False)
+
+
 def test_read_dump_concatenated_json_documents(tmp_path: Path) -> None:
     path = _write(tmp_path / "all.json", _list(pod("a")) + "\n" + json.dumps(pod("b")) + "\n\n")
     assert [p.name for p in read_dump(path, taken_at=TAKEN_AT).pods] == ["a", "b"]
@@ -164,9 +174,9 @@ def test_read_dump_typed_list_lends_kind_and_api_version(tmp_path: Path) -> None
             id="core-version",
         ),
         pytest.param(
-            kube_object("Node", "n", api="projectcalico.org/v3"),
-            "Node (projectcalico.org/v3) holds nothing ipledger reads",
-            id="other-group",
+            kube_object("BGPConfiguration", "default", api="projectcalico.org/v3"),
+            "BGPConfiguration (projectcalico.org/v3) holds nothing ipledger reads",
+            id="other-kind-of-a-read-group",
         ),
         pytest.param({"metadata": {"name": "x"}}, "no kind: not a Kubernetes object", id="no-kind"),
     ],

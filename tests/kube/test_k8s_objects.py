@@ -72,6 +72,57 @@ def test_read_node_pod_cidrs(spec: dict[str, Any], expected: tuple[Any, ...]) ->
     assert node.pod_cidrs == expected
 
 
+# Node mac-k8s as `kubectl get node -o yaml` shows it on a Calico cluster (VXLAN), the node whose
+# IPAM block calico-IPAMBlock-crd-v1.yaml is: its tunnel address is ordinal 0, 192.168.185.0.
+MAC_K8S_ANNOTATIONS = {
+    "csi.volume.kubernetes.io/nodeid": '{"csi.tigera.io":"mac-k8s"}',
+    "node.alpha.kubernetes.io/ttl": "0",
+    "projectcalico.org/IPv4Address": "192.168.191.153/24",
+    "projectcalico.org/IPv4VXLANTunnelAddr": "192.168.185.0",
+}
+
+
+@pytest.mark.parametrize(
+    ("annotations", "expected"),
+    [
+        pytest.param(MAC_K8S_ANNOTATIONS, _ips("192.168.185.0"), id="vxlan"),
+        pytest.param(
+            {
+                "projectcalico.org/IPv4IPIPTunnelAddr": "10.244.93.192",
+                "projectcalico.org/IPv6VXLANTunnelAddr": "fd00:10:244:5d::",
+                "projectcalico.org/IPv4WireguardInterfaceAddr": "10.244.93.193",
+                "projectcalico.org/IPv6WireguardInterfaceAddr": "fd00:10:244:5d::1/128",
+            },
+            _ips("10.244.93.192", "fd00:10:244:5d::", "10.244.93.193", "fd00:10:244:5d::1"),
+            id="ipip-vxlan6-wireguard",
+        ),
+        pytest.param(
+            {"projectcalico.org/IPv4Address": "10.192.0.2/16"}, (), id="calico-annotated-without-tunnels"
+        ),
+        pytest.param({"node.alpha.kubernetes.io/ttl": "0"}, None, id="not-annotated-by-calico"),
+    ],
+)
+def test_read_node_calico_tunnel_addresses_from_its_annotations(
+    annotations: dict[str, str], expected: tuple[Any, ...] | None
+) -> None:
+    (node,) = snapshot(kube_object("Node", "mac-k8s", annotations=annotations)).nodes
+
+    assert node.calico_tunnel_ips == expected
+
+
+def test_read_node_without_calico_annotations_knows_no_tunnel_addresses() -> None:
+    nodes = read_fixture("List-Node-CiliumNode-dualstack-kind.yaml").nodes
+
+    assert {node.calico_tunnel_ips for node in nodes} == {None}
+
+
+def test_read_node_refuses_a_calico_tunnel_annotation_that_is_no_address() -> None:
+    item = kube_object("Node", "n1", annotations={"projectcalico.org/IPv4VXLANTunnelAddr": "10.0.0.300"})
+
+    with pytest.raises(DumpError, match=r"metadata.annotations\['projectcalico.org/IPv4VXLANTunnelAddr'\]"):
+        snapshot(item)
+
+
 def test_read_node_keeps_internal_and_external_ips_apart() -> None:
     addresses = [
         {"type": "InternalIP", "address": "10.0.0.4"},
@@ -96,6 +147,7 @@ def test_read_pod_kind_fixture() -> None:
         phase="Running",
         ips=_ips("10.244.0.117"),
         created=datetime(2023, 6, 27, 1, 20, 32, tzinfo=UTC),
+        started=datetime(2023, 6, 27, 1, 20, 32, tzinfo=UTC),
     )
 
 
@@ -236,6 +288,7 @@ def test_read_service_legacy_ip_family_fixture() -> None:
         type="LoadBalancer",
         cluster_ips=_ips("fd00:4000::33e0"),
         load_balancer_ips=_ips("1000::"),
+        created=datetime(2019, 9, 19, 10, 7, 21, tzinfo=UTC),
     )
 
 

@@ -206,9 +206,11 @@ def test_read_cluster_reads_what_the_dump_parser_makes_of_the_served_objects(
         ((path, obj) for path in server.paths for obj in server.served(path)), taken_at=TAKEN_AT
     )
     for field in fields(Snapshot):
-        if field.name != "skipped":
+        if field.name not in ("skipped", "listed"):
             assert getattr(snapshot, field.name) == getattr(expected, field.name), field.name
     assert Counter(snapshot.skipped) == Counter(expected.skipped)
+    # The dump parser lists the kinds it holds objects of; the server also served NodeSlicePools, empty.
+    assert snapshot.listed == expected.listed | {"node_slice_pools"}
 
 
 def test_read_cluster_turns_every_served_object_into_one_value(
@@ -305,6 +307,39 @@ def test_read_cluster_skips_kinds_that_are_not_installed(server: FakeAPIServer, 
     snapshot = _read(kubeconfig)
     assert (len(snapshot.pods), len(snapshot.nodes), snapshot.skipped) == (2, 1, ())
     assert [request.path for request in server.requests if request.status == 404] == OPTIONAL_PATHS
+    assert snapshot.listed == {"nodes", "pods", "services"}
+
+
+@pytest.mark.parametrize(
+    "groups", [("projectcalico.org/v3",), ("crd.projectcalico.org/v1", "projectcalico.org/v3")]
+)
+def test_read_cluster_reads_calicos_cluster_information(
+    server: FakeAPIServer, kubeconfig: Path, groups: tuple[str, ...]
+) -> None:
+    _serve_core(server)
+    for api in groups:
+        spec = {"clusterGUID": f"guid-of-{api}", "datastoreReady": True}
+        server.serve_objects(
+            [{"apiVersion": api, "kind": "ClusterInformation", "metadata": {"name": "default"}, "spec": spec}]
+        )
+
+    (info,) = _read(kubeconfig).calico_cluster_information
+
+    # The storage CRDs come first, as for every Calico kind; the resourceVersion is the server's.
+    assert (info.name, info.cluster_guid) == ("default", f"guid-of-{groups[0]}")
+    assert info.resource_version != ""
+
+
+def test_read_cluster_lists_kinds_the_server_serves_empty(server: FakeAPIServer, kubeconfig: Path) -> None:
+    _serve_core(server)
+    server.serve_empty("crd.projectcalico.org/v1", "IPAMHandle")
+    server.serve_empty("whereabouts.cni.cncf.io/v1alpha1", "OverlappingRangeIPReservation")
+
+    snapshot = _read(kubeconfig)
+
+    assert (snapshot.calico_handles, snapshot.whereabouts_reservations, snapshot.pods) == ((), (), ())
+    assert snapshot.listed == {"nodes", "pods", "services", "calico_handles", "whereabouts_reservations"}
+    assert snapshot.is_listed("calico_handles") and not snapshot.is_listed("calico_blocks")
 
 
 @pytest.mark.parametrize(

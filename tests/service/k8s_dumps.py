@@ -2,17 +2,20 @@
 
 Each builder returns one object as the API server stores it (Nodes, Pods with ``status.podIPs``
 and the Multus network-status annotation, Services with ClusterIPs and load-balancer ingress,
-ServiceCIDR / IPAddress, Calico IPPools, IPAMBlocks, BlockAffinities and IPAMHandles, Whereabouts
-IPPools and OverlappingRangeIPReservations, CiliumNodes), with the shapes of the objects in
+ServiceCIDR / IPAddress, Calico ClusterInformation, IPPools, IPAMBlocks, BlockAffinities and
+IPAMHandles, Whereabouts IPPools and OverlappingRangeIPReservations, CiliumNodes), with the
+shapes of the objects in
 ``../shared/fixtures/k8s/``. `write_dump` writes them as ``kubectl get ... -o json`` prints them:
 one v1 ``List`` per file, indented by four spaces.
 
-Three clusters are described. `prod_objects` is a Calico cluster with Multus and Whereabouts:
-two nodes, three running pods and a host-network pod, a LoadBalancer service, and these
+Four clusters are described. `prod_objects` is a Calico cluster with Multus and Whereabouts:
+two nodes annotated by calico-node (node-a with its VXLAN tunnel address ``PROD_TUNNEL_IP``),
+three running pods and a host-network pod, a LoadBalancer service, and these
 leftovers, one of each: a Calico address of a gone pod (``LEAKED_IP``), an IPAMHandle no block
 names (``LEAKED_HANDLE``), a Whereabouts allocation of a gone pod (``STRANDED_IP``) and an
 IPAddress of a deleted service (``ORPHAN_SERVICE_IP``). `cilium_objects` is a Cilium cluster
 whose CiliumNode still lists an address of a gone pod (``CILIUM_STRANDED_IP``).
+`multi_pool_objects` is a Cilium multi-pool cluster with Whereabouts node slices.
 `pending_pod_objects` holds one pod that is still starting while Calico and Whereabouts already
 hold addresses for it (``PENDING_IP``, ``PENDING_NET1_IP``): stranded-looking until its grace ends.
 """
@@ -30,7 +33,10 @@ from typing import Any
 
 __all__ = [
     "CILIUM_STRANDED_IP",
+    "CLUSTER_GUID",
+    "CLUSTER_REVISION",
     "CREATED",
+    "HANDLE_REVISION",
     "LEAKED_HANDLE",
     "LEAKED_IP",
     "NOW",
@@ -38,6 +44,8 @@ __all__ = [
     "PENDING_IP",
     "PENDING_NET1_IP",
     "PROD_BLOCK",
+    "PROD_TUNNEL_IP",
+    "SEQUENCE_BASE",
     "STRANDED_IP",
     "WEB_1_IP",
     "WEB_1_NET1_IP",
@@ -45,14 +53,18 @@ __all__ = [
     "CalicoEntry",
     "calico_affinity",
     "calico_block",
+    "calico_cluster_information",
     "calico_handle",
     "calico_pool",
+    "cilium_multi_pool_node",
     "cilium_node",
     "cilium_objects",
     "go_time",
     "ip_address",
     "kube_list",
+    "multi_pool_objects",
     "node",
+    "node_slice_pool",
     "pending_pod_objects",
     "pod",
     "prod_objects",
@@ -71,6 +83,11 @@ NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # the moment the tests sync at
 CREATED = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)  # when the long-running objects were created
 
 PROD_BLOCK = "10.244.1.0/26"  # node-a's Calico block
+SEQUENCE_BASE = 1690113884806720472  # the sequence number of ordinal 0; ordinal n has SEQUENCE_BASE + n
+HANDLE_REVISION = "6651"  # the resourceVersion of every IPAMHandle
+CLUSTER_GUID = "3ba9573ae1ec4ef6b65a658a0583196d"  # ClusterInformation default's spec.clusterGUID
+CLUSTER_REVISION = "611612"  # and its resourceVersion
+PROD_TUNNEL_IP = "10.244.1.0"  # node-a's VXLAN tunnel address: ordinal 0 of its block, in its annotations
 WEB_1_IP = "10.244.1.2"  # default/web-1 on the pod network
 WEB_1_NET1_IP = "192.168.50.4"  # default/web-1 on its Multus macvlan interface (Whereabouts)
 LEAKED_IP = "10.244.1.5"  # Calico still allocates it to default/batch-7, which is gone
@@ -105,11 +122,29 @@ def _metadata(name: str, namespace: str | None, created: datetime, **extra: Any)
 # -- Kubernetes core ---------------------------------------------------------------------------
 
 
-def node(name: str, *, internal_ip: str, pod_cidr: str, created: datetime = CREATED) -> Obj:
+def node(
+    name: str,
+    *,
+    internal_ip: str,
+    pod_cidr: str,
+    created: datetime = CREATED,
+    calico_vxlan: str | None = None,
+    calico: bool = False,
+) -> Obj:
+    """A node; with ``calico`` (or a ``calico_vxlan`` tunnel address) it carries the annotations
+    calico-node writes on it (``projectcalico.org/IPv4Address``, ``.../IPv4VXLANTunnelAddr``)."""
+    annotations = {"node.alpha.kubernetes.io/ttl": "0"}
+    if calico or calico_vxlan is not None:
+        annotations["projectcalico.org/IPv4Address"] = f"{internal_ip}/24"
+    if calico_vxlan is not None:
+        annotations["projectcalico.org/IPv4VXLANTunnelAddr"] = calico_vxlan
+    metadata = _metadata(
+        name, None, created, labels={"kubernetes.io/hostname": name}, annotations=annotations
+    )
     return {
         "apiVersion": "v1",
         "kind": "Node",
-        "metadata": _metadata(name, None, created, labels={"kubernetes.io/hostname": name}),
+        "metadata": metadata,
         "spec": {"podCIDR": pod_cidr, "podCIDRs": [pod_cidr]},
         "status": {
             "addresses": [
@@ -270,8 +305,27 @@ def calico_block(cidr: str, *, host: str, entries: Sequence[CalicoEntry]) -> Obj
             "cidr": cidr,
             "deleted": False,
             "sequenceNumber": 1690113884806720498,
+            "sequenceNumberForAllocation": {
+                str(entry.ordinal): SEQUENCE_BASE + entry.ordinal for entry in entries
+            },
             "strictAffinity": False,
             "unallocated": [ordinal for ordinal in range(size) if allocations[ordinal] is None],
+        },
+    }
+
+
+def calico_cluster_information(*, locked: bool = False) -> Obj:
+    """ClusterInformation ``default`` as a Calico v3.26 cluster stores it (the published
+    ``kubectl get clusterinfo -o yaml``); ``locked`` as ``calicoctl datastore migrate lock`` leaves it."""
+    return {
+        "apiVersion": "crd.projectcalico.org/v1",
+        "kind": "ClusterInformation",
+        "metadata": _metadata("default", None, CREATED, resourceVersion=CLUSTER_REVISION),
+        "spec": {
+            "calicoVersion": "v3.26.0",
+            "clusterGUID": CLUSTER_GUID,
+            "clusterType": "typha,kdd,k8s,operator,bgp,kubeadm",
+            "datastoreReady": not locked,
         },
     }
 
@@ -289,7 +343,7 @@ def calico_handle(handle_id: str, *, block: str, count: int = 1) -> Obj:
     return {
         "apiVersion": "crd.projectcalico.org/v1",
         "kind": "IPAMHandle",
-        "metadata": _metadata(handle_id.lower(), None, CREATED),
+        "metadata": _metadata(handle_id.lower(), None, CREATED, resourceVersion=HANDLE_REVISION),
         "spec": {"block": {block: count}, "deleted": False, "handleID": handle_id},
     }
 
@@ -352,6 +406,42 @@ def cilium_node(name: str, *, internal_ip: str, pod_cidr: str, used: Mapping[str
     }
 
 
+def cilium_multi_pool_node(
+    name: str, *, internal_ip: str, allocated: Mapping[str, Sequence[str]], used: Mapping[str, str]
+) -> Obj:
+    """A CiliumNode in multi-pool IPAM: ``allocated`` maps a CiliumPodIPPool to the CIDRs the
+    operator lent this node from it (``spec.ipam.pools.allocated``); ``used`` maps an address to its
+    owner."""
+    return {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNode",
+        "metadata": _metadata(name, None, CREATED),
+        "spec": {
+            "addresses": [{"ip": internal_ip, "type": "InternalIP"}],
+            "ipam": {
+                "pools": {
+                    "allocated": [{"pool": pool, "cidrs": list(cidrs)} for pool, cidrs in allocated.items()],
+                    "requested": [{"pool": pool, "needed": {"ipv4-addrs": 16}} for pool in allocated],
+                }
+            },
+        },
+        "status": {"ipam": {"used": {address: {"owner": owner} for address, owner in used.items()}}},
+    }
+
+
+def node_slice_pool(
+    namespace: str, name: str, cidr: str, *, slice_size: str, slices: Mapping[str, str]
+) -> Obj:
+    """A Whereabouts NodeSlicePool; ``slices`` maps each slice range to its node ("" when free)."""
+    return {
+        "apiVersion": "whereabouts.cni.cncf.io/v1alpha1",
+        "kind": "NodeSlicePool",
+        "metadata": _metadata(name, namespace, CREATED),
+        "spec": {"range": cidr, "sliceSize": slice_size},
+        "status": {"allocations": [{"nodeName": node, "sliceRange": item} for item, node in slices.items()]},
+    }
+
+
 # -- clusters and files ------------------------------------------------------------------------
 
 
@@ -383,8 +473,8 @@ def prod_objects(*, pods: Sequence[Obj] | None = None) -> dict[str, list[Obj]]:
     ``kubectl get nodes,pods,services -A -o json`` writes it), ``networking.json`` (ServiceCIDR,
     IPAddress), ``calico.json`` and ``whereabouts.json``. ``pods`` replaces `prod_pods`."""
     core = [
-        node("node-a", internal_ip="192.168.10.11", pod_cidr="10.244.1.0/24"),
-        node("node-b", internal_ip="192.168.10.12", pod_cidr="10.244.2.0/24"),
+        node("node-a", internal_ip="192.168.10.11", pod_cidr="10.244.1.0/24", calico_vxlan=PROD_TUNNEL_IP),
+        node("node-b", internal_ip="192.168.10.12", pod_cidr="10.244.2.0/24", calico=True),
         *(prod_pods() if pods is None else copy.deepcopy(list(pods))),
         service("default", "kubernetes", cluster_ip="10.96.0.1"),
         service("default", "web", cluster_ip="10.96.0.20", ingress_ip="203.0.113.10"),
@@ -402,6 +492,7 @@ def prod_objects(*, pods: Sequence[Obj] | None = None) -> dict[str, list[Obj]]:
         CalicoEntry(5, "k8s-pod-network.c3d4e5f6a1b2", "default/batch-7"),
     ]
     calico = [
+        calico_cluster_information(),
         calico_pool("default-ipv4-ippool", "10.244.0.0/16"),
         calico_block(PROD_BLOCK, host="node-a", entries=entries),
         calico_affinity("node-a", PROD_BLOCK),
@@ -437,6 +528,41 @@ def cilium_objects() -> dict[str, list[Obj]]:
         ],
         "cilium.json": [
             cilium_node("worker-1", internal_ip="192.168.20.11", pod_cidr="10.0.1.0/24", used=used),
+        ],
+    }
+
+
+def multi_pool_objects() -> dict[str, list[Obj]]:
+    """A Cilium multi-pool cluster with Whereabouts node slices, by file. Its CiliumPodIPPools
+    ``default`` and ``mars`` are those of the shared fixture
+    ``cilium-CiliumPodIPPool-docs-default-and-mars.yaml``: worker-1 was lent 10.10.0.0/27 of
+    default and 10.20.0.0/27 of mars, and holds the 192.168.60.0/28 slice of NodeSlicePool
+    ``net1``, whose IPPool still gives .5 to a gone pod."""
+    used = {"10.10.0.1": "router", "10.10.0.5": "default/web-0", "10.20.0.7": "mars/rover-0"}
+    return {
+        "core.json": [
+            node("worker-1", internal_ip="192.168.20.11", pod_cidr="10.244.1.0/24"),
+            pod("default", "web-0", node_name="worker-1", ips=["10.10.0.5"], net1=["192.168.60.4"]),
+            pod("mars", "rover-0", node_name="worker-1", ips=["10.20.0.7"]),
+            service("default", "kubernetes", cluster_ip="10.96.0.1"),
+        ],
+        "cilium.json": [
+            cilium_multi_pool_node(
+                "worker-1",
+                internal_ip="192.168.20.11",
+                allocated={"default": ["10.10.0.0/27"], "mars": ["10.20.0.0/27"]},
+                used=used,
+            ),
+        ],
+        "whereabouts.json": [
+            node_slice_pool(
+                "kube-system",
+                "net1",
+                "192.168.60.0/24",
+                slice_size="/28",
+                slices={"192.168.60.0/28": "worker-1", "192.168.60.16/28": ""},
+            ),
+            whereabouts_pool("kube-system", "192.168.60.0/28", {4: "default/web-0", 5: "default/gone-0"}),
         ],
     }
 

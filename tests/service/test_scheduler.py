@@ -38,7 +38,7 @@ from ipledger.service.sync import LiveSource
 from ipledger.store import locks
 from tests.kube.fake_apiserver import FakeAPIServer, write_kubeconfig
 from tests.service.factories import ACTOR, add_cluster, all_changes, ip, stored_state
-from tests.service.k8s_dumps import node, pod, service
+from tests.service.k8s_dumps import CREATED, node, pod, service
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 POD_IP = "10.244.1.2"
@@ -280,7 +280,7 @@ def test_run_due_syncs_syncs_a_scheduled_cluster_from_its_api_server(
         for answer in whois(ledger, ip(POD_IP))
         for item in answer.held_by
     ]
-    assert held == [("prod", "pod", "default/web-1", T0)]
+    assert held == [("prod", "pod", "default/web-1", CREATED)]  # since the pod started
     assert woken  # the event streams of this process hear of the sync, wherever it ran
     ledger.commit_hooks.clear()
 

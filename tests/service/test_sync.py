@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import shutil
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ from ipledger.service.sync import LiveSource, SyncResult, sync_from_dump, sync_l
 from ipledger.service.usage_history import UsagePoint
 from ipledger.store.models import ObservedAddress, UsageSample
 from tests.kube.fake_apiserver import FakeAPIServer, write_kubeconfig
+from tests.kube.k8s_fixtures import fixture_path
 from tests.service.factories import (
     ACTOR,
     add_address,
@@ -42,22 +44,33 @@ from tests.service.factories import (
 )
 from tests.service.k8s_dumps import (
     CILIUM_STRANDED_IP,
+    CLUSTER_GUID,
+    CLUSTER_REVISION,
+    CREATED,
+    HANDLE_REVISION,
     LEAKED_HANDLE,
     LEAKED_IP,
     NOW,
     ORPHAN_SERVICE_IP,
     PENDING_IP,
     PENDING_NET1_IP,
+    PROD_TUNNEL_IP,
+    SEQUENCE_BASE,
     STRANDED_IP,
     WEB_1_IP,
     WEB_1_NET1_IP,
     Obj,
+    calico_cluster_information,
     cilium_objects,
+    multi_pool_objects,
     node,
     pending_pod_objects,
     pod,
     prod_objects,
     prod_pods,
+    rfc3339,
+    whereabouts_pool,
+    whereabouts_reservation,
     write_dump,
 )
 
@@ -247,7 +260,9 @@ def test_sync_from_dump_records_the_sync_as_ok_with_its_counts(ledger: Ledger, t
         "services": 2,
         "calico_blocks": 1,
         "cilium_nodes": 0,
+        "cilium_pools": 0,
         "whereabouts_pools": 1,
+        "node_slice_pools": 0,
         "metallb_pools": 0,
         "skipped": 0,
     }
@@ -375,7 +390,7 @@ def test_sync_from_dump_names_the_node_of_each_node_block(ledger: Ledger, tmp_pa
     [(prod_objects, PROD_HOLDERS), (cilium_objects, CILIUM_HOLDERS)],
     ids=["calico-whereabouts", "cilium"],
 )
-def test_sync_from_dump_records_every_holder_first_seen_now(
+def test_sync_from_dump_records_every_holder_since_its_own_start(
     ledger: Ledger,
     tmp_path: Path,
     objects: Objects,
@@ -385,7 +400,33 @@ def test_sync_from_dump_records_every_holder_first_seen_now(
 
     sync(ledger, dump(tmp_path, objects()))
 
-    assert observed(ledger) == {(*row, NOW) for row in expected}
+    # Nodes, pods and services say when they began (CREATED); tunnel, router and health endpoints
+    # do not, so they hold their addresses since the first sync that saw them.
+    own_start = {"node", "pod", "service", "loadbalancer"}
+    assert observed(ledger) == {(*row, CREATED if row[1] in own_start else NOW) for row in expected}
+
+
+@pytest.mark.parametrize(
+    ("status", "since"),
+    [
+        pytest.param(
+            {"startTime": rfc3339(NOW - timedelta(hours=2))}, NOW - timedelta(hours=2), id="startTime"
+        ),
+        pytest.param({}, CREATED, id="creationTimestamp-without-startTime"),
+        pytest.param({"startTime": rfc3339(LATER)}, NOW, id="clock-skew-not-after-the-sync"),
+    ],
+)
+def test_sync_from_dump_pod_holds_its_address_since_it_started(
+    ledger: Ledger, tmp_path: Path, status: dict[str, str], since: datetime
+) -> None:
+    add_prod(ledger)
+    started = pod("default", "web-2", node_name="node-a", ips=["10.244.1.3"])
+    del started["status"]["startTime"]
+    started["status"].update(status)
+
+    sync(ledger, dump(tmp_path, prod_objects(pods=replaced(prod_pods(), "web-2", started))))
+
+    assert [(item.holder, item.since) for item in holders(ledger, "10.244.1.3")] == [("default/web-2", since)]
 
 
 def test_sync_from_dump_of_cilium_reports_the_address_of_a_gone_pod(ledger: Ledger, tmp_path: Path) -> None:
@@ -398,6 +439,74 @@ def test_sync_from_dump_of_cilium_reports_the_address_of_a_gone_pod(ledger: Ledg
         ("cilium-ip-owner-gone", CILIUM_STRANDED_IP, "default/gone-0")
     ]
     assert "--field-selector spec.nodeName=worker-1" in found[0].release
+
+
+@pytest.mark.parametrize(
+    ("annotated", "leaked", "tunnel_holder"),
+    [
+        pytest.param("10.244.1.1", [PROD_TUNNEL_IP, LEAKED_IP], "10.244.1.1", id="annotation-names-another"),
+        pytest.param(PROD_TUNNEL_IP, [LEAKED_IP], PROD_TUNNEL_IP, id="annotation-names-it"),
+        pytest.param(None, [LEAKED_IP], PROD_TUNNEL_IP, id="no-calico-annotations-assumed-in-use"),
+    ],
+)
+def test_sync_from_dump_judges_calico_tunnel_addresses_by_the_nodes_annotations(
+    ledger: Ledger, tmp_path: Path, annotated: str | None, leaked: list[str], tunnel_holder: str
+) -> None:
+    add_prod(ledger)
+    files = prod_objects()
+    files["core.json"][0] = node(
+        "node-a", internal_ip="192.168.10.11", pod_cidr="10.244.1.0/24", calico_vxlan=annotated
+    )
+
+    sync(ledger, dump(tmp_path, files))
+
+    found = cluster_report(ledger, "prod").findings
+    assert [item.address for item in found if item.kind == "calico-leaked-ip"] == leaked
+    assert [(item.kind, item.holder) for item in holders(ledger, tunnel_holder)] == [("tunnel", "node-a")]
+
+
+def test_sync_from_dump_records_cilium_pod_ip_pools_and_whereabouts_node_slice_pools(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    # The ledger documents the default pool and the slice range, not mars.
+    add_prod(ledger, [("10.10.0.0/16", "pod"), ("192.168.60.0/24", "pod"), ("10.244.0.0/16", "pod")])
+    folder = dump(tmp_path, multi_pool_objects())
+    shutil.copy(fixture_path("cilium-CiliumPodIPPool-docs-default-and-mars.yaml"), folder)
+
+    result = sync(ledger, folder)
+
+    assert (result.counts["cilium_pools"], result.counts["node_slice_pools"]) == (2, 1)
+    report = cluster_report(ledger, "prod")
+    blocks = {(item.kind, item.name): item for item in report.blocks}
+    assert blocks[("cilium-pool", "default")] == BlockUsage(
+        "cilium-pool", "default", "10.10.0.0/16", "", 65536, 2, 2, 0
+    )
+    assert blocks[("cilium-pool", "mars")] == BlockUsage(
+        "cilium-pool", "mars", "10.20.0.0/16", "", 65536, 1, 1, 0
+    )
+    assert blocks[("whereabouts-slice-pool", "kube-system/net1")] == BlockUsage(
+        "whereabouts-slice-pool", "kube-system/net1", "192.168.60.0/24", "", 256, 2, 1, 1
+    )
+    assert blocks[("whereabouts-slice", "kube-system/net1 worker-1")] == BlockUsage(
+        "whereabouts-slice", "kube-system/net1 worker-1", "192.168.60.0/28", "worker-1", 16, 2, 1, 1
+    )
+    drift = [item.subject for item in report.findings if item.kind == "drift-outside-documented"]
+    assert "prod: CiliumPodIPPool in 10.20.0.0/16" in drift
+
+
+def test_sync_from_dump_reports_a_node_slice_pool_outside_the_documented_pod_networks(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prod(ledger, [("10.0.0.0/8", "pod")])
+
+    sync(ledger, dump(tmp_path, multi_pool_objects()))
+
+    drift = [
+        item.subject
+        for item in cluster_report(ledger, "prod").findings
+        if item.kind == "drift-outside-documented"
+    ]
+    assert "prod: NodeSlicePool range in 192.168.0.0/16" in drift
 
 
 # -- whois of synced holders -------------------------------------------------------------------
@@ -415,7 +524,7 @@ def test_whois_answers_the_pod_holding_an_address(ledger: Ledger, tmp_path: Path
         "pod",
         "default/web-1",
         "node-a",
-        NOW,
+        CREATED,
     )
     good = cluster_report(ledger, "prod").last_good_sync
     assert good is not None
@@ -430,7 +539,7 @@ def test_whois_answers_the_pod_holding_an_ipv6_address(ledger: Ledger, tmp_path:
     held = holders(ledger, "fd00:10:244:1::3")
 
     assert [(item.kind, item.holder, item.node, item.since) for item in held] == [
-        ("pod", "default/web-2", "node-a", NOW)
+        ("pod", "default/web-2", "node-a", CREATED)
     ]
     assert holders(ledger, "fd00:10:244:1::4") == ()
 
@@ -445,6 +554,62 @@ def test_whois_answers_the_documented_prefix_beside_the_holder(ledger: Ledger, t
     assert [item.holder for item in answer.held_by] == ["default/web-1"]
 
 
+@pytest.mark.parametrize(
+    ("address", "kind", "pool", "owner"),
+    [
+        pytest.param(
+            STRANDED_IP,
+            "whereabouts-pod-gone",
+            "IPPool kube-system/192.168.50.0-24 (192.168.50.0/24)",
+            f"default/db-0 (container {5:064x})",
+            id="whereabouts",
+        ),
+        pytest.param(
+            LEAKED_IP,
+            "calico-leaked-ip",
+            "IPAM block 10-244-1-0-26 (10.244.1.0/26)",
+            "handle k8s-pod-network.c3d4e5f6a1b2, pod default/batch-7, node node-a",
+            id="calico",
+        ),
+        pytest.param(
+            ORPHAN_SERVICE_IP,
+            "service-ipaddress-orphan",
+            "ServiceCIDR kubernetes (10.96.0.0/16)",
+            "services/default/old-api",
+            id="kubernetes-ipaddress",
+        ),
+    ],
+)
+def test_whois_of_a_stranded_address_names_the_record_that_still_holds_it(
+    ledger: Ledger, tmp_path: Path, address: str, kind: str, pool: str, owner: str
+) -> None:
+    add_prod(ledger)
+    sync(ledger, dump(tmp_path, prod_objects()))
+
+    [answer] = whois(ledger, ip(address))
+
+    assert answer.held_by == ()
+    [stranded] = answer.stranded_in
+    assert (stranded.cluster, stranded.kind, stranded.pool, stranded.owner) == ("prod", kind, pool, owner)
+    found = {item.address: item.release for item in cluster_report(ledger, "prod").findings}
+    assert stranded.release == found[address]
+
+
+def test_whois_of_an_address_no_longer_stranded_names_no_record(ledger: Ledger, tmp_path: Path) -> None:
+    add_prod(ledger)
+    sync(ledger, dump(tmp_path, prod_objects(), "first"))
+    files = prod_objects()
+    files["whereabouts.json"] = [
+        whereabouts_pool("kube-system", "192.168.50.0/24", {4: "default/web-1"}),
+        whereabouts_reservation("kube-system", WEB_1_NET1_IP, podref="default/web-1"),
+    ]
+
+    sync(ledger, dump(tmp_path, files, "second"), now=LATER)
+
+    assert [answer.stranded_in for answer in whois(ledger, ip(STRANDED_IP))] == [()]
+    assert [item.kind for answer in whois(ledger, ip(WEB_1_IP)) for item in answer.stranded_in] == []
+
+
 def test_whois_since_stays_while_the_same_pod_holds_the_address(ledger: Ledger, tmp_path: Path) -> None:
     add_prod(ledger)
     folder = dump(tmp_path, prod_objects())
@@ -452,7 +617,7 @@ def test_whois_since_stays_while_the_same_pod_holds_the_address(ledger: Ledger, 
 
     sync(ledger, folder, now=LATER)
 
-    assert [(item.holder, item.since) for item in holders(ledger, WEB_1_IP)] == [("default/web-1", NOW)]
+    assert [(item.holder, item.since) for item in holders(ledger, WEB_1_IP)] == [("default/web-1", CREATED)]
 
 
 def test_whois_since_moves_when_another_pod_takes_the_address(ledger: Ledger, tmp_path: Path) -> None:
@@ -463,7 +628,7 @@ def test_whois_since_moves_when_another_pod_takes_the_address(ledger: Ledger, tm
 
     sync(ledger, dump(tmp_path, prod_objects(pods=pods), "second"), now=LATER)
 
-    assert [(item.holder, item.since) for item in holders(ledger, WEB_1_IP)] == [("default/web-7f9c", LATER)]
+    assert [(item.holder, item.since) for item in holders(ledger, WEB_1_IP)] == [("default/web-7f9c", NOW)]
     assert holders(ledger, WEB_1_NET1_IP) == ()
 
 
@@ -484,7 +649,9 @@ def test_whois_since_moves_when_a_recreated_pod_of_the_same_name_takes_the_addre
 
     sync(ledger, dump(tmp_path, prod_objects(pods=pods), "second"), now=LATER)
 
-    assert [(item.holder, item.since) for item in holders(ledger, WEB_1_IP)] == [("default/web-1", LATER)]
+    assert [(item.holder, item.since) for item in holders(ledger, WEB_1_IP)] == [
+        ("default/web-1", NOW + timedelta(minutes=30))
+    ]
 
 
 def test_whois_since_stays_for_a_pod_with_the_longest_valid_name(ledger: Ledger, tmp_path: Path) -> None:
@@ -497,7 +664,7 @@ def test_whois_since_stays_for_a_pod_with_the_longest_valid_name(ledger: Ledger,
     sync(ledger, folder, now=LATER)
 
     assert [(item.holder, item.since) for item in holders(ledger, "10.244.2.77")] == [
-        (f"{namespace}/{name}", NOW)
+        (f"{namespace}/{name}", CREATED)
     ]
 
 
@@ -756,6 +923,24 @@ def test_sync_live_records_what_sync_from_dump_records(
     )
 
 
+def test_sync_live_judges_a_kind_the_server_serves_empty_where_a_dump_proves_nothing(
+    ledger: Ledger, tmp_path: Path, server: FakeAPIServer
+) -> None:
+    add_prod(ledger)
+    files = prod_objects()
+    files["calico.json"] = [item for item in files["calico.json"] if item["kind"] != "IPAMHandle"]
+    from_dump = sync(ledger, dump(tmp_path, files))
+    server.serve_objects(item for items in files.values() for item in items)
+    server.serve_empty("crd.projectcalico.org/v1", "IPAMHandle")
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server=server.url, token=server.token)
+
+    live = sync_live(ledger, "prod", LiveSource(kubeconfig), actor=ACTOR, now=NOW)
+
+    assert "calico-missing-handle" not in from_dump.findings
+    # The tunnel's and the three pods' handles: blocks name them, the cluster holds no IPAMHandle.
+    assert live.findings["calico-missing-handle"] == 4
+
+
 def test_sync_live_of_an_unreachable_server_is_recorded_as_failed(ledger: Ledger, tmp_path: Path) -> None:
     add_prod(ledger)
     good = sync(ledger, dump(tmp_path, prod_objects()))
@@ -804,7 +989,68 @@ def test_sync_from_dump_with_calico_report_marks_the_leaked_ip_unused(ledger: Le
     )
     [held] = report["allocations"][WEB_1_IP]
     assert (held["inUse"], held["owners"]) == (True, ["Pod(default/web-1)"])
-    assert report["leakedHandles"] == [{"ID": LEAKED_HANDLE, "UID": None, "Revision": ""}]
+
+
+def test_sync_from_dump_with_calico_report_carries_what_calicoctl_release_checks(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prod(ledger)
+    files = prod_objects()
+    files["calico.json"][0] = calico_cluster_information(locked=True)
+
+    result = sync(ledger, dump(tmp_path, files), with_calico_report=True)
+
+    report = result.calico_report
+    assert report is not None
+    assert (report["clusterGUID"], report["clusterInformationRevision"], report["datastoreLocked"]) == (
+        CLUSTER_GUID,
+        CLUSTER_REVISION,
+        True,
+    )
+    assert (report["version"], report["clusterType"]) == ("v3.26.0", "typha,kdd,k8s,operator,bgp,kubeadm")
+    [leaked] = report["allocations"][LEAKED_IP]  # ordinal 5 of its block
+    assert (leaked["handle"], leaked["sequenceNumber"]) == ("k8s-pod-network.c3d4e5f6a1b2", SEQUENCE_BASE + 5)
+    assert report["leakedHandles"] == [
+        {"ID": LEAKED_HANDLE, "UID": f"uid--{LEAKED_HANDLE}", "Revision": HANDLE_REVISION}
+    ]
+    assert result.calico_report_notes == ()
+
+
+def test_sync_from_dump_without_cluster_information_notes_that_calicoctl_refuses_the_report(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    add_prod(ledger)
+    files = prod_objects()
+    files["calico.json"] = [item for item in files["calico.json"] if item["kind"] != "ClusterInformation"]
+
+    result = sync(ledger, dump(tmp_path, files), with_calico_report=True)
+
+    assert result.calico_report is not None
+    assert (result.calico_report["clusterGUID"], result.calico_report["clusterInformationRevision"]) == (
+        "",
+        "",
+    )
+    assert len(result.calico_report_notes) == 1
+    assert "calicoctl ipam release --from-report refuses" in result.calico_report_notes[0]
+
+
+def test_sync_live_with_calico_report_reads_the_cluster_information(
+    ledger: Ledger, tmp_path: Path, server: FakeAPIServer
+) -> None:
+    add_prod(ledger)
+    files = prod_objects()
+    from_dump = sync(ledger, dump(tmp_path, files), with_calico_report=True)
+    server.serve_objects(item for items in files.values() for item in items)
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server=server.url, token=server.token)
+
+    live = sync_live(ledger, "prod", LiveSource(kubeconfig), actor=ACTOR, now=NOW, with_calico_report=True)
+
+    assert live.calico_report is not None
+    assert live.calico_report["clusterGUID"] == CLUSTER_GUID
+    assert (live.calico_report, live.calico_report_notes) == (
+        from_dump.calico_report,
+        from_dump.calico_report_notes,
+    )
 
 
 def test_sync_from_dump_without_calico_report_returns_none(ledger: Ledger, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from ipledger.api.schemas import (
     Page,
     PrefixRead,
     RangeRead,
+    StrandedRead,
     UtilizationReport,
     UtilizationRow,
     WhoisRead,
@@ -30,7 +31,8 @@ router = APIRouter()
 @router.get("/whois/{ip}", response_model=list[WhoisRead], tags=["reports"], summary="Who holds an address")
 def whois(ip: str, ledger: LedgerDep, space: str | None = None) -> list[WhoisRead]:
     """Per space that knows the address: every prefix containing it (outermost first), the range
-    holding it and its own record."""
+    holding it, its own record, what the clusters' last syncs saw holding it and the CNI records
+    that still hold it although nothing uses it."""
     answers = reports.whois(ledger, address_field("ip", ip), space=space)
     return [
         WhoisRead(
@@ -40,6 +42,9 @@ def whois(ip: str, ledger: LedgerDep, space: str | None = None) -> list[WhoisRea
             range=None if answer.range is None else RangeRead.of(answer.range),
             record=None if answer.record is None else AddressRead.of(answer.record),
             held_by=[HolderRead.model_validate(item, from_attributes=True) for item in answer.held_by],
+            stranded_in=[
+                StrandedRead.model_validate(item, from_attributes=True) for item in answer.stranded_in
+            ],
         )
         for answer in answers
     ]
