@@ -1206,7 +1206,9 @@ CASES: tuple[RuleCase, ...] = (
                     None,
                     "IPAM block 10-244-3-0-26 (10.244.3.0/26)",
                     "node node-c",
-                    "kubectl delete blockaffinities.crd.projectcalico.org node-c-10-244-3-0-26",
+                    # Calico's own order: release what is left, delete the empty block, then its affinity.
+                    "calicoctl ipam release --ip=10.244.3.0 && kubectl delete ipamblocks.crd.projectcalico.org "
+                    "10-244-3-0-26 && kubectl delete blockaffinities.crd.projectcalico.org node-c-10-244-3-0-26",
                 ),
                 stranded(
                     "calico-leaked-ip",
@@ -1219,8 +1221,8 @@ CASES: tuple[RuleCase, ...] = (
             }
         ),
         says=(
-            "10.244.3.0/26 is affine to node node-c, which no longer exists; 1 of its addresses are still allocated",
-            "it is the vxlanTunnelAddress address of node node-c, which no longer exists",
+            "10.244.3.0/26 is affine to node node-c, which no longer exists; its 1 allocated addresses are all leaked",
+            "it is the tunnel address (vxlanTunnelAddress) of node node-c, which no longer exists",
         ),
     ),
     RuleCase(
@@ -1257,7 +1259,7 @@ CASES: tuple[RuleCase, ...] = (
                 )
             }
         ),
-        says=("IPAddress 10.96.0.99 names Service default/old-api no longer exists",),
+        says=("IPAddress 10.96.0.99 names Service default/old-api, which no longer exists",),
     ),
     RuleCase(
         "service-ipaddress-the-service-lacks",
@@ -1274,7 +1276,7 @@ CASES: tuple[RuleCase, ...] = (
                 )
             }
         ),
-        says=("names Service default/web has ClusterIPs 10.96.0.20",),
+        says=("names Service default/web, whose ClusterIPs are 10.96.0.20",),
         form="json-file",
     ),
     # Cilium

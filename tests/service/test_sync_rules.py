@@ -73,7 +73,7 @@ EACH_CASE = pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASE
 PACKAGE = Path(ipledger.__file__).parent
 # The modules that define the stranded rules and the drift rules (core), by the name of the
 # value each rule builds; the service layer adds drift findings of its own (the overlap check).
-RULE_MODULES = ("stranded", "calico_ipam", "calico_blocks", "whereabouts_ipam", "drift")
+RULE_MODULES = ("stranded", "calico_ipam", "calico_affinity", "calico_blocks", "whereabouts_ipam", "drift")
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ def assert_stored(ledger: Ledger, case: RuleCase, result: SyncResult) -> None:
     """The sync stored exactly the case's findings, counted them, and each message says what it must."""
     report = cluster_report(ledger, "prod")
     assert report.last_sync is not None and report.last_sync.status == "ok", report.last_sync
-    assert rows(report) == case.expected
+    assert rows(report) == case.expected, [row[6] for row in sorted(rows(report) - case.expected)]
     assert result.findings == dict(Counter(row[1] for row in case.expected))
     assert report.total_findings == len(case.expected)
     for item in report.findings:
@@ -114,7 +114,7 @@ def assert_stored(ledger: Ledger, case: RuleCase, result: SyncResult) -> None:
             assert item.message.endswith(f": {item.release}"), item.message
     messages = "\n".join(item.message for item in report.findings)
     for phrase in case.says:
-        assert phrase in messages
+        assert phrase in messages, messages
 
 
 def observed_rows(ledger: Ledger) -> list[tuple[str, str, str, str, str, datetime]]:
