@@ -28,11 +28,12 @@ from ipledger.core.capacity import (
     required_service_prefixlen,
 )
 from ipledger.core.cluster_checks import ClusterNetwork, check_networks
-from ipledger.core.errors import ConflictError, InvalidInputError
+from ipledger.core.errors import ConflictError, ExhaustedError, InvalidInputError
 from ipledger.core.findings import Finding, Severity
 from ipledger.core.ipset import IPSet
 from ipledger.core.planning import BlockRequest, Placement, place_blocks
 from ipledger.core.ranges import IPRange
+from ipledger.service.cluster_space import cluster_of, describe_claim, find_claims_around
 from ipledger.service.clusters import (
     NETWORK_ROLES,
     ClusterFields,
@@ -97,8 +98,11 @@ def plan_cluster(
             load_group(session, checked.group)  # an unknown group is refused now, not at apply
         families = _families(checked, pools)
         requests, notes = _requests(session, space, checked, pools, families, lb_addresses)
-        free = {pool: _free_in(session, space, pool) for request in requests for pool in request.pools}
-        placements = place_blocks(requests, free)
+        given = list(dict.fromkeys(pool for request in requests for pool in request.pools))
+        free = {pool: _free_in(session, space, pool) for pool in given}
+        claimed = _claimed_pools(session, space, given)
+        notes += [f"pool {pool} lies in {claim}: nothing is placed there" for pool, claim in claimed.items()]
+        placements = _place(requests, free, claimed)
     proposed = _proposed_prefixes(checked, name, placements)
     capacity = measure(checked, proposed)
     checks = _checks(name, placements, capacity)
@@ -211,12 +215,15 @@ def _pools_for(
 
 def _free_in(session: Session, space: Space, pool: IPNetwork) -> IPSet:
     """What nothing in the ledger takes inside ``pool``: every prefix inside it (not the pool
-    itself), every range and every address there is taken."""
+    itself, unless a cluster manages it), every range and every address there is taken, and all
+    of it when a cluster's network or reserve lies around it (``cluster_space``)."""
     span = IPRange.from_network(pool)
+    if find_claims_around(session, space.id, span):
+        return IPSet.of(pool.version, [])
     taken = [
         IPRange.from_network(network_of(item))
         for item in queries.list_prefixes_within(session, space.id, span)
-        if item.prefixlen > pool.prefixlen
+        if item.prefixlen > pool.prefixlen or cluster_of(item.managed_by) is not None
     ]
     taken += [span_of_range(item) for item in queries.list_ranges_overlapping(session, space.id, span)]
     taken += [
@@ -224,6 +231,28 @@ def _free_in(session: Session, space: Space, pool: IPNetwork) -> IPSet:
         for item in queries.list_addresses_within(session, space.id, span)
     ]
     return IPSet.of(pool.version, [span]).difference(IPSet.of(pool.version, taken))
+
+
+def _claimed_pools(session: Session, space: Space, pools: Sequence[IPNetwork]) -> dict[IPNetwork, str]:
+    """The pools that lie inside a cluster's network or reserve, with the claim in words."""
+    claimed = {}
+    for pool in pools:
+        around = find_claims_around(session, space.id, IPRange.from_network(pool))
+        if around:
+            claimed[pool] = describe_claim(around[0])
+    return claimed
+
+
+def _place(
+    requests: Sequence[BlockRequest], free: Mapping[IPNetwork, IPSet], claimed: Mapping[IPNetwork, str]
+) -> tuple[Placement, ...]:
+    try:
+        return place_blocks(requests, free)
+    except ExhaustedError as error:
+        if not claimed:
+            raise
+        why = "; ".join(f"{pool} lies in {claim}" for pool, claim in claimed.items())
+        raise ExhaustedError(f"{error} ({why}, which no other cluster may use)") from error
 
 
 def _proposed_prefixes(

@@ -20,6 +20,7 @@ from ipledger.core.ranges import IPRange, parse_range
 from ipledger.core.thresholds import DEFAULT_THRESHOLDS, Level, Thresholds
 from ipledger.core.utilization import Usage
 from ipledger.service.addresses import remove_address
+from ipledger.service.cluster_space import describe_claim, find_claims_around
 from ipledger.service.clusters import ClusterFields, insert_cluster, load_cluster, managed_label
 from ipledger.service.convert import names, snapshot
 from ipledger.service.ledger import Actor, Ledger, Transaction
@@ -226,18 +227,22 @@ def _create_prefix(tx: Transaction, space: Space, network: IPNetwork, change: di
 
 
 def _occupant(session: Session, space: Space, network: IPNetwork, pool: IPNetwork) -> str | None:
-    """What now takes part of ``network``: a prefix inside the pool that overlaps it, a range or
-    an address inside it (a prefix around the pool is fine: the network nests in it)."""
+    """What now takes part of ``network``: a cluster's network or reserve around it, a prefix
+    inside the pool that covers it, or anything recorded inside it. A prefix around the pool that
+    no cluster manages is fine: the network nests in it (see ``cluster_space``)."""
     span = IPRange.from_network(network)
+    around = find_claims_around(session, space.id, span)
+    if around:
+        return f"it lies in {describe_claim(around[0])}"
     for item in queries.list_prefixes_containing(session, space.id, span):
         if item.prefixlen > pool.prefixlen:
-            return f"prefix {network_of(item)} ({item.role}, {item.managed_by}) now covers it"
+            return f"{describe_claim(item)} now covers it"
     inside = queries.list_prefixes_within(session, space.id, span)
     if inside:
-        return f"prefix {network_of(inside[0])} ({inside[0].role}, {inside[0].managed_by}) was recorded inside it"
+        return f"{describe_claim(inside[0])} was recorded inside it"
     ranges = queries.list_ranges_overlapping(session, space.id, span)
     if ranges:
-        return f"range {span_of_range(ranges[0])} was recorded in it"
+        return f"{describe_claim(ranges[0])} was recorded in it"
     addresses = queries.list_addresses_within(session, space.id, span, limit=1)
     if addresses:
         return f"address {address_of(addresses[0])} was recorded in it"

@@ -630,7 +630,8 @@ def test_plan_discard_keeps_it_readable_and_creates_nothing(api: httpx.Client, l
                 add_prefix(ledger, "172.16.0.0/12"),
                 add_range(ledger, "172.16.1.10-172.16.1.20"),
             ),
-            "172.16.0.0/20 is no longer free in space global: range 172.16.1.10-172.16.1.20 was recorded in it",
+            "172.16.0.0/20 is no longer free in space global: range 172.16.1.10-172.16.1.20 (general, manual) "
+            "was recorded in it",
             id="range",
         ),
         pytest.param(
@@ -672,7 +673,9 @@ def test_plan_apply_of_two_racing_plans_only_one_wins(api: httpx.Client, ledger:
     assert_problem(
         api.post(f"/plans/{second['id']}/apply"),
         409,
-        detail_has=("prefix 10.0.0.0/21 (pod, cluster:c1) now covers it",),
+        detail_has=(
+            "10.0.0.0/21 is no longer free in space global: it lies in the pod network 10.0.0.0/21 of cluster c1",
+        ),
     )
 
     assert show_cluster(ledger, "c1").cluster.name == "c1"

@@ -225,7 +225,7 @@ def test_plan_decision_on_an_unknown_plan_is_an_error(planned: Cli, command: str
         ),
         pytest.param(
             ["range", "create", "172.16.0.10-172.16.0.20"],
-            "range 172.16.0.10-172.16.0.20 was recorded in it",
+            "range 172.16.0.10-172.16.0.20 (general, manual) was recorded in it",
             id="range",
         ),
         pytest.param(

@@ -266,6 +266,113 @@ def test_plan_cluster_never_overlaps_itself_across_overlapping_pools(ledger: Led
     assert not any(one.overlaps(other) for one, other in combinations(planned, 2))
 
 
+# --- other clusters' space -----------------------------------------------------------------------
+
+CLAIM_ROLES = ("pod", "service", "node", "loadbalancer", "expansion-reserve")
+
+
+def _other_cluster(ledger: Ledger, *networks: tuple[str, str]) -> None:
+    """Cluster prod-eu-2 with the given (CIDR, role) networks."""
+    add_cluster(ledger, "prod-eu-2")
+    for cidr, role in networks:
+        add_prefix(ledger, cidr, role=role, managed_by="cluster:prod-eu-2")
+
+
+@pytest.mark.parametrize("role", CLAIM_ROLES)
+@pytest.mark.parametrize("claim", ["10.0.0.0/15", POOL], ids=["around-the-pool", "equal-to-the-pool"])
+def test_plan_cluster_never_places_in_another_clusters_network(ledger: Ledger, role: str, claim: str) -> None:
+    _other_cluster(ledger, (claim, role))
+    before = stored_state(ledger)
+
+    with pytest.raises(ExhaustedError) as caught:
+        _plan(ledger)
+
+    what = "the expansion reserve" if role == "expansion-reserve" else f"the {role} network"
+    assert f"{POOL} has no free space left" in str(caught.value)
+    assert f"({POOL} lies in {what} {claim} of cluster prod-eu-2, which no other cluster may use)" in str(
+        caught.value
+    )
+    assert stored_state(ledger) == before
+
+
+def test_plan_cluster_pod_pool_inside_another_clusters_pod_network_is_refused(ledger: Ledger) -> None:
+    # The audit's case: prod-eu-2's pod network is 10.0.0.0/15 and the pod pool 10.0.4.0/22 lies in it.
+    _other_cluster(ledger, ("10.0.0.0/15", "pod"), ("10.2.0.0/15", "expansion-reserve"))
+    pools = {**_pools("192.168.0.0/22"), "pod": (net("10.0.4.0/22"),)}
+
+    with pytest.raises(ExhaustedError, match=re.escape("the pod network 10.0.0.0/15 of cluster prod-eu-2")):
+        _plan(ledger, "c", pools=pools)
+
+    assert list_plans(ledger) == []
+
+
+def test_plan_cluster_service_pool_in_another_clusters_reserve_leaves_it_room_to_grow(ledger: Ledger) -> None:
+    _other_cluster(
+        ledger,
+        ("10.0.0.0/22", "pod"),
+        ("10.96.0.0/24", "service"),
+        ("10.96.1.0/24", "expansion-reserve"),
+    )
+    pools = {**_pools("192.168.0.0/22"), "service": (net("10.96.1.0/26"),)}
+
+    with pytest.raises(
+        ExhaustedError, match=re.escape("the expansion reserve 10.96.1.0/24 of cluster prod-eu-2")
+    ):
+        _plan(ledger, "c", pools=pools)
+
+    grow = plan_growth(ledger, "prod-eu-2", actor=ACTOR, role="service")
+    first = grow.body["checks"][0]
+    assert (first["check"], first["ok"]) == ("reserve is empty", True)
+
+
+def test_plan_cluster_skips_a_claimed_pool_for_the_next_and_says_so(ledger: Ledger) -> None:
+    _other_cluster(ledger, ("10.0.0.0/16", "pod"))
+    pools = _pools("10.0.4.0/22", "10.1.0.0/22")
+
+    plan = _plan(ledger, pools=pools)
+
+    assert all(net(cidr).subnet_of(net("10.1.0.0/22")) for _, cidr in _planned(plan))  # type: ignore[arg-type]
+    assert (
+        "pool 10.0.4.0/22 lies in the pod network 10.0.0.0/16 of cluster prod-eu-2: nothing is placed there"
+        in (plan.body["inputs"]["notes"])
+    )
+
+
+@pytest.mark.parametrize("role", ["infrastructure", "general"])
+def test_plan_cluster_places_inside_a_parent_no_cluster_manages(ledger: Ledger, role: str) -> None:
+    add_prefix(ledger, "10.0.0.0/8", role=role, managed_by="terraform")
+    add_prefix(ledger, POOL, role=role, tags=("pool:pod",))
+
+    plan = _plan(ledger)
+
+    assert _planned(plan) == PLANNED
+    apply_plan(ledger, plan.id, actor="bob")
+    assert _networks_of(ledger, "alpha")[0] == ("pod", "10.0.0.0/25", "active")
+
+
+@pytest.mark.parametrize("role", CLAIM_ROLES)
+@pytest.mark.parametrize(
+    "claim", ["10.0.0.0/16", POOL, "10.0.0.0/25"], ids=["around-pool", "pool", "network"]
+)
+def test_apply_plan_refuses_a_network_that_now_lies_in_another_clusters(
+    ledger: Ledger, role: str, claim: str
+) -> None:
+    add_prefix(ledger, "10.0.0.0/8", role="infrastructure")
+    plan = _plan(ledger)
+    _other_cluster(ledger, (claim, role))
+    before = stored_state(ledger)
+
+    with pytest.raises(ConflictError) as caught:
+        apply_plan(ledger, plan.id, actor="bob")
+
+    what = "the expansion reserve" if role == "expansion-reserve" else f"the {role} network"
+    assert str(caught.value) == (
+        f"plan {plan.id} cannot be applied, nothing was changed: 10.0.0.0/25 is no longer free in space "
+        f"global: it lies in {what} {claim} of cluster prod-eu-2"
+    )
+    assert stored_state(ledger) == before
+
+
 # --- pools ---------------------------------------------------------------------------------------
 
 
@@ -460,7 +567,7 @@ def test_apply_plan_keeps_counters_and_free_space_consistent(ledger: Ledger) -> 
         ),
         (
             lambda ledger: add_range(ledger, "10.0.0.10-10.0.0.20"),
-            "range 10.0.0.10-10.0.0.20 was recorded in it",
+            "range 10.0.0.10-10.0.0.20 (general, manual) was recorded in it",
         ),
         (
             lambda ledger: add_prefix(ledger, "10.0.0.64/26"),
