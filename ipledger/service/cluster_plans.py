@@ -386,6 +386,12 @@ def plan_growth(ledger: Ledger, name: str, *, actor: Actor, role: str = "pod", f
             )
         space = load_space(session, network.space)
         inside = describe_contents(session, space, reserve.network)
+        claims = find_claims_around(session, space.id, IPRange.from_network(wider), apart_from=name)
+        recorded = [
+            describe_claim(item)
+            for item in queries.list_prefixes_containing(session, space.id, IPRange.from_network(wider))
+            if item.prefixlen == wider.prefixlen
+        ]
         record = cluster_record(cluster, session)
     after = tuple(item for item in mine if item.network not in (network.network, reserve.network))
     grown = (*after, _replace_network(network, wider))
@@ -398,24 +404,35 @@ def plan_growth(ledger: Ledger, name: str, *, actor: Actor, role: str = "pod", f
             "detail": f"{reserve.network} holds nothing"
             if not inside
             else f"{reserve.network} holds {inside}",
-        }
+        },
+        {
+            "check": "outside other clusters",
+            "ok": not claims,
+            "severity": "error",
+            "detail": f"{wider} lies in no other cluster's network or reserve"
+            if not claims
+            else f"{wider} lies in {describe_claim(claims[0])}",
+        },
+        {
+            "check": "wider block not recorded",
+            "ok": not recorded,
+            "severity": "error",
+            "detail": f"{wider} is not recorded yet"
+            if not recorded
+            else f"{wider} is recorded as {recorded[0]}",
+        },
     ]
     for _family, worked in capacity:
         checks += [_failed(finding) for finding in worked.findings]
+    # One change: the prefix is widened in place and its reserve removed (``widening``).
     changes = [
-        {
-            "action": "delete",
-            "kind": "prefix",
-            "space": reserve.space,
-            "prefix": str(reserve.network),
-            "empty": True,
-        },
         {
             "action": "resize",
             "kind": "prefix",
             "space": network.space,
             "prefix": str(network.network),
             "to": str(wider),
+            "reserve": str(reserve.network),
         },
     ]
     body = {

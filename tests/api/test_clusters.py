@@ -835,16 +835,22 @@ def test_growth_plan_apply_widens_the_pod_network_into_its_reserve(api: httpx.Cl
     plan = _grow(api, role="pod", family=4)
 
     assert plan["kind"] == "grow-cluster"
-    assert [(item["action"], item["prefix"]) for item in plan["body"]["changes"]] == [
-        ("delete", "10.0.8.0/21"),
-        ("resize", "10.0.0.0/21"),
+    assert [
+        (item["action"], item["prefix"], item["to"], item["reserve"]) for item in plan["body"]["changes"]
+    ] == [
+        ("resize", "10.0.0.0/21", "10.0.0.0/20", "10.0.8.0/21"),
     ]
-    assert plan["body"]["changes"][1]["to"] == "10.0.0.0/20"
     assert _networks(api)[:2] == PLANNED[:2]
+    pod = prefix_of(ledger, "10.0.0.0/21")
     _apply(api, plan)
     assert _networks(api) == [("10.0.0.0/20", "pod"), *PLANNED[2:]]
     widened = prefix_of(ledger, "10.0.0.0/20")
-    assert (widened.role, widened.managed_by, widened.status) == ("pod", "cluster:c1", "active")
+    assert (widened.id, widened.role, widened.managed_by, widened.status) == (
+        pod.id,
+        "pod",
+        "cluster:c1",
+        "active",
+    )
     assert api.get("/clusters/c1").json()["capacity"][0]["node_capacity"] == 16
 
 
@@ -891,8 +897,9 @@ def test_growth_plan_with_reserve_in_use_fails_its_check_and_is_not_applied(
 
     plan = _grow(api)
 
-    [check] = plan["body"]["checks"]
+    check, *others = plan["body"]["checks"]
     assert (check["check"], check["ok"]) == ("reserve is empty", False)
+    assert [other["ok"] for other in others] == [True, True]
     assert "10.0.9.0/24" in check["detail"]
     before = stored_state(ledger)
     assert_problem(
@@ -917,13 +924,16 @@ def test_growth_plan_of_the_ipv6_network_of_a_dual_stack_cluster(api: httpx.Clie
 
     plan = _grow(api, role="pod", family=6)
 
-    assert plan["body"]["changes"][1] == {
-        "action": "resize",
-        "kind": "prefix",
-        "space": "global",
-        "prefix": "fd00::/61",
-        "to": "fd00::/60",
-    }
+    assert plan["body"]["changes"] == [
+        {
+            "action": "resize",
+            "kind": "prefix",
+            "space": "global",
+            "prefix": "fd00::/61",
+            "to": "fd00::/60",
+            "reserve": "fd00:0:0:8::/61",
+        }
+    ]
 
 
 @pytest.mark.parametrize(

@@ -8,21 +8,26 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import datetime
 from itertools import combinations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from ipledger.core.addresses import IPNetwork
 from ipledger.core.errors import ConflictError, ExhaustedError, InvalidInputError, LedgerError, NotFoundError
 from ipledger.core.ranges import IPRange
+from ipledger.core.thresholds import Thresholds
 from ipledger.service.addresses import list_addresses
 from ipledger.service.cluster_plans import plan_cluster, plan_decommission, plan_growth
 from ipledger.service.clusters import ClusterFields, delete_cluster, list_clusters, show_cluster
 from ipledger.service.ledger import Ledger
-from ipledger.service.plans import AppliedPlan, apply_plan, discard_plan, list_plans, show_plan
+from ipledger.service.plans import AppliedPlan, apply_plan, discard_plan, list_plans, save_plan, show_plan
+from ipledger.service.prefixes import update_prefix
 from ipledger.service.ranges import list_ranges
 from ipledger.service.records import PlanRecord
+from ipledger.store.models import UtilizationSample, WatchFinding
 from tests.service.factories import (
     ACTOR,
     add_address,
@@ -31,6 +36,7 @@ from tests.service.factories import (
     add_prefix,
     add_range,
     all_changes,
+    error_findings,
     net,
     prefix_of,
     span,
@@ -695,6 +701,12 @@ def test_plan_unknown_id_is_not_found(ledger: Ledger, call: Callable[[Ledger, in
 
 # --- growth --------------------------------------------------------------------------------------
 
+GROWTH_CHECKS_OK = [
+    ("reserve is empty", True),
+    ("outside other clusters", True),
+    ("wider block not recorded", True),
+]
+
 
 @pytest.mark.parametrize(
     ("role", "inside", "old", "wider"),
@@ -712,7 +724,7 @@ def test_plan_growth_widens_a_network_into_its_reserve(
     add_address(ledger, inside)
 
     plan = plan_growth(ledger, "alpha", actor=ACTOR, role=role)
-    assert [(check["check"], check["ok"]) for check in plan.body["checks"]] == [("reserve is empty", True)]
+    assert [(check["check"], check["ok"]) for check in plan.body["checks"]] == GROWTH_CHECKS_OK
     apply_plan(ledger, plan.id, actor="bob")
 
     networks = _networks_of(ledger, "alpha")
@@ -721,6 +733,177 @@ def test_plan_growth_widens_a_network_into_its_reserve(
     assert [str(item.address) for item in list_addresses(ledger)] == [inside]
     assert prefix_of(ledger, wider).usage.used == 1
     check_against_recount(ledger, f"after growing the {role} network")
+
+
+def _samples_of(ledger: Ledger, prefix_id: int) -> list[tuple[datetime, int, int]]:
+    with ledger.reading() as session:
+        rows = session.scalars(
+            select(UtilizationSample)
+            .where(UtilizationSample.subject_kind == "prefix", UtilizationSample.subject_id == prefix_id)
+            .order_by(UtilizationSample.id)
+        )
+        return [(row.at, row.used, row.total) for row in rows]
+
+
+def open_finding_of(ledger: Ledger, prefix_id: int) -> WatchFinding:
+    with ledger.reading() as session:
+        return session.scalars(
+            select(WatchFinding).where(
+                WatchFinding.subject_kind == "prefix",
+                WatchFinding.subject_id == prefix_id,
+                WatchFinding.closed_at.is_(None),
+            )
+        ).one()
+
+
+def _fill_with_a_range(ledger: Ledger) -> None:
+    add_range(ledger, "10.0.0.10-10.0.0.20", role="loadbalancer", managed_by="cluster:alpha")
+    add_address(ledger, "10.0.0.12")
+
+
+def _fill_with_addresses(ledger: Ledger) -> None:
+    add_address(ledger, "10.0.0.5")
+    add_address(ledger, "10.0.0.6")
+
+
+@pytest.mark.parametrize("fill", [_fill_with_a_range, _fill_with_addresses], ids=["range", "addresses"])
+@pytest.mark.parametrize("pool", [None, POOL], ids=["outermost", "in-a-recorded-pool"])
+def test_apply_plan_growth_widens_the_same_prefix_in_place(
+    ledger: Ledger, fill: Callable[[Ledger], None], pool: str | None
+) -> None:
+    if pool is not None:
+        add_prefix(ledger, pool)
+    apply_plan(ledger, _plan(ledger).id, actor="bob")
+    # Two addresses of 126 are 1.6 %, of 254 still 0.8 %: the warning stays open across the growth.
+    update_prefix(ledger, net("10.0.0.0/25"), actor=ACTOR, changes={"thresholds": Thresholds(0.5, 90, 95)})
+    fill(ledger)
+    before = prefix_of(ledger, "10.0.0.0/25")
+    reserve = prefix_of(ledger, "10.0.0.128/25")
+    history = _samples_of(ledger, before.id)
+    finding = open_finding_of(ledger, before.id)
+    logged = len(all_changes(ledger))
+
+    plan = plan_growth(ledger, "alpha", actor=ACTOR)
+    applied = apply_plan(ledger, plan.id, actor="bob")
+
+    assert [(check["check"], check["ok"]) for check in plan.body["checks"]] == GROWTH_CHECKS_OK
+    assert applied.done == ("widened 10.0.0.0/25 to 10.0.0.0/24 (its reserve 10.0.0.128/25)",)
+    after = prefix_of(ledger, "10.0.0.0/24")
+    assert (after.id, after.version, after.role, after.managed_by) == (
+        before.id,
+        before.version + 1,
+        "pod",
+        "cluster:alpha",
+    )
+    assert (after.usage.used, after.usage.size, after.usage.usable) == (before.usage.used, 256, 254)
+    with pytest.raises(NotFoundError):
+        prefix_of(ledger, "10.0.0.128/25")
+    changes = [(item.action, item.object_kind, item.object_id) for item in all_changes(ledger)[logged:]]
+    assert changes == [
+        ("create", "plan", plan.id),
+        ("delete", "prefix", reserve.id),
+        ("update", "prefix", before.id),
+        ("apply", "plan", plan.id),
+    ]
+    update = all_changes(ledger)[logged + 2]
+    assert (update.before or {})["prefix"] == "10.0.0.0/25"
+    assert (update.after or {})["prefix"] == "10.0.0.0/24"
+    assert _samples_of(ledger, before.id)[: len(history)] == history  # kept, and sampled again
+    assert len(_samples_of(ledger, before.id)) == len(history) + 1
+    grown = open_finding_of(ledger, before.id)
+    assert (grown.id, grown.subject) == (finding.id, "10.0.0.0/24")
+    assert [str(item.span) for item in list_ranges(ledger)] == (
+        ["10.0.0.10-10.0.0.20"] if fill is _fill_with_a_range else []
+    )
+    assert error_findings(ledger) == []
+    check_against_recount(ledger, "after widening a prefix in place")
+
+
+def test_plan_growth_into_another_clusters_network_fails_its_check(ledger: Ledger) -> None:
+    _new_cluster(ledger)
+    add_prefix(ledger, "10.0.0.0/23", role="pod", managed_by="cluster:beta")
+
+    plan = plan_growth(ledger, "alpha", actor=ACTOR)
+    before = stored_state(ledger)
+
+    failed = [(check["check"], check["detail"]) for check in plan.body["checks"] if not check["ok"]]
+    assert failed == [
+        ("outside other clusters", "10.0.0.0/24 lies in the pod network 10.0.0.0/23 of cluster beta")
+    ]
+    with pytest.raises(ConflictError, match=r"failed 1 check\(s\) when it was made"):
+        apply_plan(ledger, plan.id, actor="bob")
+    assert stored_state(ledger) == before
+
+
+@pytest.mark.parametrize(
+    ("record", "in_the_way"),
+    [
+        (
+            lambda ledger: add_prefix(ledger, "10.0.0.0/24", role="pod", managed_by="cluster:beta"),
+            "10.0.0.0/25 cannot widen to 10.0.0.0/24: the pod network 10.0.0.0/24 of cluster beta is recorded there",
+        ),
+        (
+            lambda ledger: add_prefix(
+                ledger, "10.0.0.0/23", role="expansion-reserve", managed_by="cluster:beta"
+            ),
+            "10.0.0.0/25 cannot widen to 10.0.0.0/24: it would lie in the expansion reserve 10.0.0.0/23 "
+            "of cluster beta",
+        ),
+        (
+            lambda ledger: add_prefix(ledger, "10.0.0.0/24"),
+            "10.0.0.0/25 cannot widen to 10.0.0.0/24: prefix 10.0.0.0/24 (general, manual) is recorded there",
+        ),
+        (
+            lambda ledger: add_address(ledger, "10.0.0.129"),
+            "10.0.0.128/25 is no longer empty: it now holds 1 address(es)",
+        ),
+    ],
+    ids=[
+        "other-cluster-at-the-wider-block",
+        "other-cluster-reserve-around",
+        "wider-block-recorded",
+        "address",
+    ],
+)
+def test_apply_plan_growth_rechecks_the_wider_block_under_its_locks(
+    ledger: Ledger, record: Callable[[Ledger], object], in_the_way: str
+) -> None:
+    _new_cluster(ledger)
+    plan = plan_growth(ledger, "alpha", actor=ACTOR)
+    record(ledger)
+    before = stored_state(ledger)
+
+    with pytest.raises(ConflictError) as caught:
+        apply_plan(ledger, plan.id, actor="bob")
+
+    assert str(caught.value) == f"plan {plan.id} cannot be applied, nothing was changed: {in_the_way}"
+    assert stored_state(ledger) == before
+
+
+def test_apply_plan_growth_saved_as_delete_then_resize_still_widens_in_place(ledger: Ledger) -> None:
+    # Growth plans saved before widening in place deleted the reserve first, then resized.
+    _new_cluster(ledger)
+    _fill_with_a_range(ledger)
+    pod = prefix_of(ledger, "10.0.0.0/25")
+    changes = [
+        {"action": "delete", "kind": "prefix", "space": "global", "prefix": "10.0.0.128/25", "empty": True},
+        {
+            "action": "resize",
+            "kind": "prefix",
+            "space": "global",
+            "prefix": "10.0.0.0/25",
+            "to": "10.0.0.0/24",
+        },
+    ]
+    body = {"inputs": {"cluster": "alpha"}, "changes": changes, "checks": [], "capacity": {}}
+    plan = save_plan(ledger, "grow-cluster", "alpha", "grow cluster alpha", body, actor=ACTOR)
+
+    applied = apply_plan(ledger, plan.id, actor="bob")
+
+    assert applied.done == ("released 10.0.0.128/25", "widened 10.0.0.0/25 to 10.0.0.0/24")
+    assert prefix_of(ledger, "10.0.0.0/24").id == pod.id
+    assert error_findings(ledger) == []
+    check_against_recount(ledger, "after an old growth plan")
 
 
 def test_plan_growth_improves_the_capacity_of_the_plan(ledger: Ledger) -> None:
