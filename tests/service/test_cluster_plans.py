@@ -1012,9 +1012,15 @@ def test_plan_growth_widens_the_ipv6_pod_network_of_a_dual_stack_cluster(ledger:
     fields = replace(SMALL, dual_stack=True)
     apply_plan(ledger, _plan(ledger, fields=fields, pools=_pools(POOL, POOL6)).id, actor="bob")
 
+    add_address(ledger, "fd00::7")
+    pod = prefix_of(ledger, "fd00::/121")
+
     plan = plan_growth(ledger, "alpha", actor=ACTOR, family=6)
+    apply_plan(ledger, plan.id, actor="bob")
 
     assert plan.summary == "grow cluster alpha: pod fd00::/121 to fd00::/120 (its reserve fd00::80/121)"
+    assert prefix_of(ledger, "fd00::/120").id == pod.id
+    check_against_recount(ledger, "after widening an IPv6 prefix in place")
 
 
 # --- decommissioning -----------------------------------------------------------------------------
