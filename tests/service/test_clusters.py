@@ -8,9 +8,9 @@ import pytest
 
 from ipledger.core.errors import ConflictError, InvalidInputError, NotFoundError, StaleVersionError
 from ipledger.core.findings import Severity
+from ipledger.service.cluster_overlaps import cluster_overlaps
 from ipledger.service.clusters import (
     ClusterFields,
-    cluster_overlaps,
     create_cluster,
     delete_cluster,
     list_clusters,
@@ -426,3 +426,83 @@ def test_cluster_overlaps_ignores_what_is_not_two_clusters_overlapping(
         _network(ledger, cluster, cidr, role)
 
     assert cluster_overlaps(ledger) == []
+
+
+def _blue_with_reserve_and_range(ledger: Ledger) -> None:
+    """Cluster blue: pod 10.0.0.0/24, its reserve 10.0.1.0/24, and a load-balancer range in an
+    infrastructure prefix; cluster green, recorded without networks."""
+    add_cluster(ledger, "blue")
+    add_cluster(ledger, "green")
+    _network(ledger, "blue", "10.0.0.0/24", "pod")
+    _network(ledger, "blue", "10.0.1.0/24", "expansion-reserve")
+    add_prefix(ledger, "192.168.0.0/24", role="infrastructure")
+    add_range(ledger, "192.168.0.10-192.168.0.20", role="loadbalancer", managed_by="cluster:blue")
+
+
+@pytest.mark.parametrize(
+    ("cidr", "role", "kind", "subject", "words"),
+    [
+        pytest.param(
+            "10.0.1.64/26",
+            "pod",
+            "overlaps-cluster-reserve",
+            "blue expansion-reserve 10.0.1.0/24 / green pod 10.0.1.64/26",
+            "cluster blue's expansion reserve 10.0.1.0/24 overlaps cluster green's pod network 10.0.1.64/26 in "
+            "space global: cluster blue cannot grow into its reserve without colliding with the other",
+            id="network-in-reserve",
+        ),
+        pytest.param(
+            "10.0.0.0/23",
+            "expansion-reserve",
+            "overlaps-cluster-reserve",
+            "blue expansion-reserve 10.0.1.0/24 / green expansion-reserve 10.0.0.0/23",
+            "neither cluster can grow into its reserve",
+            id="reserves",
+        ),
+        pytest.param(
+            "192.168.0.0/27",
+            "service",
+            "clusters-overlap",
+            "blue loadbalancer 192.168.0.10-192.168.0.20 / green service 192.168.0.0/27",
+            "cluster blue's loadbalancer range 192.168.0.10-192.168.0.20 overlaps cluster green's service network "
+            "192.168.0.0/27 in space global: traffic between them is routed to the wrong cluster",
+            id="load-balancer-range",
+        ),
+    ],
+)
+def test_cluster_overlaps_include_reserves_and_load_balancer_ranges(
+    ledger: Ledger, cidr: str, role: str, kind: str, subject: str, words: str
+) -> None:
+    _blue_with_reserve_and_range(ledger)
+    _network(ledger, "green", cidr, role)
+
+    findings = cluster_overlaps(ledger)
+
+    overlaps = [(item.severity, item.kind, item.subject) for item in findings]
+    assert (Severity.ERROR, kind, subject) in overlaps
+    assert words in next(item.message for item in findings if item.subject == subject)
+    for name in ("blue", "green"):
+        assert subject in [item.subject for item in show_cluster(ledger, name).findings]
+
+
+def test_show_cluster_leaves_out_overlaps_of_other_clusters(ledger: Ledger) -> None:
+    _blue_with_reserve_and_range(ledger)
+    add_cluster(ledger, "red")
+    _network(ledger, "green", "10.0.1.64/26", "pod")
+
+    assert [item.kind for item in show_cluster(ledger, "red").findings] == []
+    assert [item.subject for item in show_cluster(ledger, "green").findings if "overlap" in item.kind] == [
+        "blue expansion-reserve 10.0.1.0/24 / green pod 10.0.1.64/26"
+    ]
+
+
+def test_show_cluster_checks_its_reserves_against_the_special_ranges(ledger: Ledger) -> None:
+    add_cluster(ledger, "blue")
+    _network(ledger, "blue", "172.16.0.0/16", "pod")
+    _network(ledger, "blue", "172.17.0.0/16", "expansion-reserve")
+
+    findings = show_cluster(ledger, "blue").findings
+
+    assert [(item.kind, item.subject) for item in findings] == [
+        ("overlaps-special-range", "blue: expansion-reserve 172.17.0.0/16")
+    ]

@@ -22,7 +22,7 @@ from ipledger.api.cluster_schemas import (
 from ipledger.api.deps import ActorDep, LedgerDep
 from ipledger.api.params import check_if_match, prefix_field, set_etag
 from ipledger.api.schemas import FindingRead
-from ipledger.service import cluster_plans, clusters, plans
+from ipledger.service import cluster_overlaps, cluster_plans, clusters, plans
 from ipledger.service.config_check import check_config_text
 
 router = APIRouter()
@@ -65,7 +65,7 @@ def overlaps(ledger: LedgerDep, space: str | None = None) -> list[FindingRead]:
     """Networks of different clusters that overlap: an error within one space, info across spaces."""
     return [
         FindingRead(severity=item.severity.value, kind=item.kind, subject=item.subject, message=item.message)
-        for item in clusters.cluster_overlaps(ledger, space=space)
+        for item in cluster_overlaps.cluster_overlaps(ledger, space=space)
     ]
 
 
