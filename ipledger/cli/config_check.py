@@ -51,9 +51,10 @@ def check_config_command(
     """Check a kubeadm ClusterConfiguration, a k3s / RKE2 config.yaml, a kind cluster config
     or an ipledger ClusterSpec before the cluster is built.
 
-    Reports pod, service and node networks that overlap each other, special ranges (loopback,
-    link-local and the cloud metadata address, multicast, Docker's 172.17.0.0/16) or anything
-    recorded in the ledger; a node mask too small for the max pods; a pod network with fewer
+    Reports pod, service, node and load-balancer networks that overlap each other, special
+    ranges (loopback, link-local and the cloud metadata addresses, multicast, Docker's
+    172.17.0.0/16) or anything recorded in the ledger, or that lie in another cluster's
+    network or reserve; a node mask too small for the max pods; a pod network with fewer
     node slots than nodes x growth; a service network too small or too large for the API
     server. Exits with 1 when any finding is an error, so it fits in a CI pipeline.
 

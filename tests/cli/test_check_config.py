@@ -248,7 +248,8 @@ def test_check_config_finds_a_bad_network(cli: Cli, tmp_path: Path, name: str, t
         ),
         pytest.param(
             [["prefix", "create", "10.96.0.0/16", "--role", "service", "--managed-by", "cluster:other"]],
-            "the service network 10.96.0.0/16 is already recorded in space global (service, managed by cluster:other)",
+            "the service network 10.96.0.0/16 is already recorded in space global as the service network "
+            "10.96.0.0/16 of cluster other",
             id="same-prefix",
         ),
         pytest.param(
@@ -280,6 +281,18 @@ def test_check_config_accepts_a_network_inside_a_recorded_prefix(cli: Cli) -> No
     assert code == 0
     assert findings(cli, "kind-default.yaml") == [("info", "inside-recorded-prefix")] * 2
     assert "the pod network 10.244.0.0/16 lies inside 10.0.0.0/8" in " ".join(out.split())
+
+
+def test_check_config_fails_a_network_inside_another_clusters_network(cli: Cli) -> None:
+    cli.ok(
+        "prefix", "create", "10.0.0.0/8", "--role", "expansion-reserve", "--managed-by", "cluster:prod-eu-2"
+    )
+    code, out = check(cli, "kind-default.yaml")
+    assert code == 1
+    assert findings(cli, "kind-default.yaml") == [("error", "collides-with-ledger")] * 2
+    assert "the pod network 10.244.0.0/16 lies in the expansion reserve 10.0.0.0/8 of cluster prod-eu-2" in (
+        " ".join(out.split())
+    )
 
 
 def test_check_config_ignores_the_clusters_own_networks(cli: Cli) -> None:
