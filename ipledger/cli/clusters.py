@@ -41,9 +41,13 @@ _SIZING: list[tuple[str, str, Any, str]] = [
     ("node_prefixlen", "--node-prefixlen", None, "IPv4 per-node block (node CIDR mask, Calico block size)."),
     ("node_prefixlen_v6", "--node-prefixlen-v6", None, "IPv6 per-node block length."),
     ("expected_services", "--services", None, "Services expected (sizes the service CIDR)."),
+    ("eni_count", "--enis", None, "ENIs of the nodes' instance type (AWS VPC CNI modes; checks max pods)."),
+    ("ips_per_eni", "--ips-per-eni", None, "IPv4 addresses per ENI of the instance type (with --enis)."),
+    ("vcpus", "--vcpus", None, "vCPUs of the instance type: caps the AWS max-pods formula at 110 or 250."),
 ]
 _TYPES = {"max_pods": int, "expected_nodes": int, "growth": float, "node_prefixlen": int,
-          "node_prefixlen_v6": int, "expected_services": int}  # fmt: skip
+          "node_prefixlen_v6": int, "expected_services": int, "eni_count": int, "ips_per_eni": int,
+          "vcpus": int}  # fmt: skip
 
 
 def _sizing_options(*, with_defaults: bool) -> Callable[[_F], _F]:

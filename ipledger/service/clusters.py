@@ -63,6 +63,11 @@ class ClusterFields:
     expected_nodes: int = 3
     growth: float = 2.0
     expected_services: int | None = None
+    # The instance type's ENIs, IPv4 addresses per ENI and vCPUs (AWS VPC CNI modes only): the
+    # max-pods formula then checks max pods against what the instance can address.
+    eni_count: int | None = None
+    ips_per_eni: int | None = None
+    vcpus: int | None = None
     dual_stack: bool = False
     description: str = ""
 
@@ -135,6 +140,9 @@ def sizing_of(values: ClusterFields | ClusterRecord | Cluster, family: int) -> S
         growth=values.growth,
         node_prefixlen=values.node_prefixlen if family == 4 else values.node_prefixlen_v6,
         expected_services=values.expected_services,
+        eni_count=values.eni_count,
+        ips_per_eni=values.ips_per_eni,
+        vcpus=values.vcpus,
     )
 
 
@@ -392,6 +400,9 @@ def cluster_record(row: Cluster, session: Session, lookup: Names | None = None) 
         expected_nodes=row.expected_nodes,
         growth=row.growth,
         expected_services=row.expected_services,
+        eni_count=row.eni_count,
+        ips_per_eni=row.ips_per_eni,
+        vcpus=row.vcpus,
         dual_stack=row.dual_stack,
         description=row.description,
         created_at=row.created_at,

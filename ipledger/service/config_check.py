@@ -31,10 +31,6 @@ from ipledger.store.models import Address, Prefix, Range, Space
 
 __all__ = ["ConfigReport", "check_config", "check_config_text"]
 
-# What a tool's own default CNI does with addresses when the file does not say (see kube.configs).
-_DEFAULT_MODE = {"kubeadm": "kube-controller-manager", "k3s": "flannel", "kind": "kube-controller-manager"}
-
-
 @dataclass(frozen=True, slots=True)
 class ConfigReport:
     config: ClusterConfig
@@ -127,18 +123,25 @@ def _sizing(
 ) -> tuple[ClusterFields, tuple[str, ...]]:
     from_file = {
         "provider": config.provider,
-        "ipam_mode": config.ipam_mode or _DEFAULT_MODE.get(config.source),
+        "ipam_mode": config.ipam_mode,
         "max_pods": config.max_pods,
         "expected_nodes": config.expected_nodes,
         "growth": config.growth,
         "node_prefixlen": config.node_prefixlen.get(4),
         "node_prefixlen_v6": config.node_prefixlen.get(6),
+        "expected_services": config.expected_services,
+        "eni_count": config.eni_count,
+        "ips_per_eni": config.ips_per_eni,
+        "vcpus": config.vcpus,
     }
     updates: dict[str, Any] = {}
     assumed = []
     for key, value in from_file.items():
         if key in given:
             continue
+        if key == "ipam_mode" and "ipam_mode" in config.defaulted:
+            # The file names no IPAM mode; the tool's default CNI (see the notes) decides it.
+            assumed.append(f"ipam mode: {value}")
         if value is None:
             if key in ("max_pods", "expected_nodes", "growth", "ipam_mode"):
                 assumed.append(f"{key.replace('_', ' ')}: {getattr(overrides, key)}")

@@ -5,6 +5,7 @@ cluster configuration file against the ledger."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -51,6 +52,7 @@ PLANNED = [
     ("192.168.0.16/28", "expansion-reserve"),
 ]
 KIND = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n"
+CONFIGS = Path(__file__).resolve().parents[1] / "kube" / "configs"
 
 
 def _picked(item: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
@@ -138,6 +140,22 @@ def test_cluster_create_returns_the_record_in_canonical_form(api: httpx.Client, 
         "calico",
         "k8s/prod",
     )
+
+
+def test_cluster_create_with_instance_figures_warns_about_max_pods(api: httpx.Client, ledger: Ledger) -> None:
+    # m5.large: 3 ENIs of 10 IPv4 addresses hold 3 x (10 - 1) + 2 = 29 pods, fewer than 58.
+    figures = {"eni_count": 3, "ips_per_eni": 10, "vcpus": 2}
+    body = {"name": "eks-1", "provider": "eks", "ipam_mode": "aws-vpc-cni", "max_pods": 58, **figures}
+
+    response = api.post("/clusters", json=body)
+
+    assert response.status_code == 201
+    assert _picked(response.json(), figures) == figures
+    detail = api.get("/clusters/eks-1").json()
+    assert _picked(detail["cluster"], figures) == figures
+    [warning] = [item for item in detail["findings"] if item["kind"] == "aws-max-pods"]
+    assert "max pods 58 exceeds the 29 pods these ENIs can address" in warning["message"]
+    assert show_cluster(ledger, "eks-1").cluster.eni_count == 3
 
 
 def test_cluster_create_duplicate_is_refused(api: httpx.Client, ledger: Ledger) -> None:
@@ -1140,7 +1158,7 @@ def test_config_check_without_collision_has_no_error(
     assert report["errors"] == 0
     assert [(item["kind"], item["subject"]) for item in report["findings"]] == findings
     assert {item["severity"] for item in report["findings"]} == {"info"}
-    assert report["assumed"] == ["max pods: 110", "growth: 2.0"]
+    assert report["assumed"] == ["ipam mode: kube-controller-manager", "max pods: 110", "growth: 2.0"]
 
 
 def test_config_check_given_sizing_wins_over_the_defaults(api: httpx.Client) -> None:
@@ -1148,9 +1166,30 @@ def test_config_check_given_sizing_wins_over_the_defaults(api: httpx.Client) -> 
 
     assert response.status_code == 200
     report = response.json()
-    assert report["assumed"] == ["growth: 2.0"]
+    assert report["assumed"] == ["ipam mode: kube-controller-manager", "growth: 2.0"]
     [capacity] = report["capacity"]
     assert (capacity["nodes_needed"], capacity["node_capacity"], capacity["headroom_nodes"]) == (200, 256, 56)
+
+
+def test_config_check_services_and_instance_figures_reach_the_checks(api: httpx.Client) -> None:
+    spec = (CONFIGS / "ipledger-clusterspec-eks.yaml").read_text(encoding="utf-8")
+
+    response = api.post("/config-checks", json={"text": spec, "expected_services": 300, "max_pods": 30})
+
+    # A /24 gives 254 ClusterIPs, fewer than 300; the m5.large's ENIs hold 29 pods, fewer than 30.
+    assert response.status_code == 200
+    findings = response.json()["findings"]
+    assert [item["kind"] for item in findings] == ["service-cidr-too-small", "aws-max-pods"]
+    assert "fewer than the 300 Services expected" in findings[0]["message"]
+    assert "max pods 30 exceeds the 29 pods" in findings[1]["message"]
+
+
+def test_config_check_instance_figures_for_a_mode_without_them_are_refused(api: httpx.Client) -> None:
+    response = api.post("/config-checks", json={"text": KIND, "eni_count": 3, "ips_per_eni": 10})
+
+    assert_problem(
+        response, 400, detail_has=("ENI figures apply to the AWS VPC CNI modes, not kube-controller-manager",)
+    )
 
 
 @pytest.mark.parametrize(

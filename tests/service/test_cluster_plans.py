@@ -214,6 +214,22 @@ def test_plan_cluster_states_each_defaulted_field_and_why(ledger: Ledger) -> Non
     ]
 
 
+def test_plan_cluster_checks_max_pods_against_the_instances_enis(ledger: Ledger) -> None:
+    # m5.large: 3 ENIs of 10 IPv4 addresses. The plan gives pods their own network, which is custom
+    # networking: the node's first ENI stays in the node subnet, (3 - 1) x (10 - 1) + 2 = 20 pods.
+    fields = ClusterFields(provider="eks", ipam_mode="aws-vpc-cni", max_pods=58, eni_count=3, ips_per_eni=10)
+    plan = _plan(ledger, fields=fields, pools=_pools("10.0.0.0/8"))
+
+    [check] = [check for check in plan.body["checks"] if check["check"] == "aws-max-pods"]
+    assert (check["ok"], check["severity"]) == (True, "warning")
+    assert "max pods 58 exceeds the 20 pods these ENIs can address" in check["detail"]
+    figures = {figure["name"]: figure["value"] for figure in plan.body["capacity"]["IPv4"]["figures"]}
+    assert figures["pods the ENIs allow"] == 20
+    apply_plan(ledger, plan.id, actor="bob")
+    cluster = show_cluster(ledger, "alpha").cluster
+    assert (cluster.eni_count, cluster.ips_per_eni, cluster.vcpus) == (3, 10, None)
+
+
 # --- placement -----------------------------------------------------------------------------------
 
 OCCUPIED = ("10.0.0.0/26", "10.0.1.100-10.0.1.110", "10.0.2.7")

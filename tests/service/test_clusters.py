@@ -87,6 +87,18 @@ def test_create_cluster_records_fields_in_canonical_form(ledger: Ledger) -> None
         ("c", {"ipam_mode": "aws-vpc-cni", "node_prefixlen": 24}, "aws-vpc-cni has no per-node blocks"),
         ("c", {"node_prefixlen": 33}, "/33 is out of range for IPv4"),
         ("c", {"node_prefixlen_v6": 129}, "/129 is out of range for IPv6"),
+        (
+            "c",
+            {"eni_count": 3, "ips_per_eni": 10},
+            "ENI figures apply to the AWS VPC CNI modes, not kube-controller-manager",
+        ),
+        ("c", {"ipam_mode": "aws-vpc-cni", "eni_count": 3}, "eni_count and ips_per_eni go together"),
+        (
+            "c",
+            {"ipam_mode": "aws-vpc-cni", "eni_count": 0, "ips_per_eni": 10},
+            "eni count 0: must be at least 1",
+        ),
+        ("c", {"ipam_mode": "aws-vpc-cni", "vcpus": 2}, "vcpus 2 only counts with eni_count and ips_per_eni"),
     ],
     ids=[
         "name-with-space",
@@ -101,6 +113,10 @@ def test_create_cluster_records_fields_in_canonical_form(ledger: Ledger) -> None
         "node-prefixlen-for-aws-vpc-cni",
         "node-prefixlen-v4-too-long",
         "node-prefixlen-v6-too-long",
+        "eni-figures-without-aws",
+        "eni-count-alone",
+        "eni-count-0",
+        "vcpus-alone",
     ],
 )
 def test_create_cluster_refuses_bad_input_naming_the_value(
@@ -506,3 +522,52 @@ def test_show_cluster_checks_its_reserves_against_the_special_ranges(ledger: Led
     assert [(item.kind, item.subject) for item in findings] == [
         ("overlaps-special-range", "blue: expansion-reserve 172.17.0.0/16")
     ]
+
+
+# --- AWS VPC CNI instance figures ----------------------------------------------------------------
+
+# m5.large: 3 ENIs of 10 IPv4 addresses, 2 vCPUs (amazon-vpc-cni-k8s misc/eni-max-pods.txt: 29 pods).
+M5_LARGE = {"eni_count": 3, "ips_per_eni": 10, "vcpus": 2}
+
+
+@pytest.mark.parametrize(
+    ("mode", "max_pods", "limit"),
+    [
+        # Secondary IPs: 3 x (10 - 1) + 2 = 29.
+        ("aws-vpc-cni", 58, 29),
+        # Prefix delegation: 3 x (10 - 1) x 16 + 2 = 434, capped at 110 for 2 vCPUs.
+        ("aws-vpc-cni-prefix", 250, 110),
+    ],
+)
+def test_show_cluster_warns_when_max_pods_exceeds_what_the_instance_addresses(
+    ledger: Ledger, mode: str, max_pods: int, limit: int
+) -> None:
+    record = add_cluster(ledger, "eks-1", provider="eks", ipam_mode=mode, max_pods=max_pods, **M5_LARGE)
+
+    detail = show_cluster(ledger, "eks-1")
+
+    assert (record.eni_count, record.ips_per_eni, record.vcpus) == (3, 10, 2)
+    [finding] = [item for item in detail.findings if item.kind == "aws-max-pods"]
+    assert finding.severity is Severity.WARNING
+    assert f"max pods {max_pods} exceeds the {limit} pods these ENIs can address" in finding.message
+    [(_, worked)] = detail.capacity
+    assert ("pods the ENIs allow", limit) in [(figure.name, figure.value) for figure in worked.figures]
+
+
+def test_show_cluster_without_instance_figures_skips_the_max_pods_formula(ledger: Ledger) -> None:
+    add_cluster(ledger, "eks-1", provider="eks", ipam_mode="aws-vpc-cni", max_pods=58)
+
+    detail = show_cluster(ledger, "eks-1")
+
+    assert [item.kind for item in detail.findings if item.kind == "aws-max-pods"] == []
+
+
+def test_update_cluster_sets_instance_figures_and_records_them(ledger: Ledger) -> None:
+    add_cluster(ledger, "eks-1", provider="eks", ipam_mode="aws-vpc-cni", max_pods=29)
+
+    record = update_cluster(ledger, "eks-1", dict(M5_LARGE), actor=ACTOR)
+
+    assert (record.eni_count, record.ips_per_eni, record.vcpus) == (3, 10, 2)
+    after = all_changes(ledger)[-1].after or {}
+    assert {key: after[key] for key in M5_LARGE} == M5_LARGE
+    assert [item.kind for item in show_cluster(ledger, "eks-1").findings] == []

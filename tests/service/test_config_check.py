@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from ipledger.core.errors import InvalidInputError
 from ipledger.core.findings import Severity
 from ipledger.kube.configs import ConfigError
 from ipledger.service.clusters import ClusterFields
@@ -64,7 +65,7 @@ def test_check_config_k3s_dual_stack_too_small_for_the_nodes_given(ledger: Ledge
     assert all(
         "holds 256 nodes, fewer than the 1,000 needed" in finding.message for finding in report.findings
     )
-    assert report.assumed == ("growth: 2.0",)
+    assert report.assumed == ("ipam mode: flannel", "growth: 2.0")
 
 
 @pytest.mark.parametrize(
@@ -232,6 +233,50 @@ def test_check_config_load_balancer_range_pool_is_checked_like_a_cidr(
     assert all(words in finding.message for finding in report.findings)
 
 
+def test_check_config_clusterspec_instance_figures_and_services_reach_the_checks(ledger: Ledger) -> None:
+    report = check_config(ledger, CONFIGS / "ipledger-clusterspec-eks.yaml")
+
+    # Pods share the node subnet: 3 x (10 - 1) + 2 = 29 pods an m5.large addresses, fewer than 58;
+    # a /24 gives 2^8 - 2 = 254 ClusterIPs, fewer than the 500 Services expected.
+    assert _kinds(report) == [
+        (Severity.WARNING, "service-cidr-too-small", "service CIDR /24"),
+        (Severity.WARNING, "aws-max-pods", "max pods"),
+    ]
+    assert "max pods 58 exceeds the 29 pods these ENIs can address" in report.findings[1].message
+    assert report.errors == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "given", "expected"),
+    [
+        pytest.param(ClusterFields(), (), ["service-cidr-too-small", "aws-max-pods"], id="from-the-file"),
+        pytest.param(
+            ClusterFields(expected_services=200, eni_count=4, ips_per_eni=15),
+            ("expected_services", "eni_count", "ips_per_eni"),
+            [],  # 254 >= 200; 4 x (15 - 1) + 2 = 58
+            id="given-win",
+        ),
+    ],
+)
+def test_check_config_given_services_and_enis_win_over_the_file(
+    ledger: Ledger, overrides: ClusterFields, given: tuple[str, ...], expected: list[str]
+) -> None:
+    report = check_config(ledger, CONFIGS / "ipledger-clusterspec-eks.yaml", overrides=overrides, given=given)
+
+    assert [finding.kind for finding in report.findings] == expected
+
+
+def test_check_config_enis_for_a_mode_without_them_is_refused(ledger: Ledger) -> None:
+    overrides = ClusterFields(eni_count=3, ips_per_eni=10)
+
+    with pytest.raises(
+        InvalidInputError, match="ENI figures apply to the AWS VPC CNI modes, not kube-controller-manager"
+    ):
+        check_config(
+            ledger, CONFIGS / "kind-default.yaml", overrides=overrides, given=("eni_count", "ips_per_eni")
+        )
+
+
 def test_check_config_service_cidr_on_the_docker_bridge_overlaps_a_special_range(
     ledger: Ledger, tmp_path: Path
 ) -> None:
@@ -284,11 +329,24 @@ def test_check_config_space_not_in_the_ledger_is_reported_and_not_searched(ledge
     assert _kinds(report) == [(Severity.INFO, "space-not-recorded", "lab")]
 
 
+def test_check_config_rke2_calico_assumes_calico_ipam_blocks(ledger: Ledger) -> None:
+    report = check_config(ledger, CONFIGS / "rke2-dual-stack-calico.yaml")
+
+    # RKE2's calico chart leaves the Tigera operator's default IPAM: Calico, /26 blocks of 64 IPs;
+    # a node running 110 pods claims 2, so a /16 of 1,024 blocks holds 512 nodes.
+    assert report.assumed == ("ipam mode: calico", "max pods: 110", "expected nodes: 3", "growth: 2.0")
+    assert any(note.startswith("cni calico: Calico IPAM assumed") for note in report.config.notes)
+    ipv4 = dict(report.capacity)[4]
+    assert ipv4.node_capacity == 512
+    assert ("pod IPs per node block", 64) in [(figure.name, figure.value) for figure in ipv4.figures]
+
+
 def test_check_config_reports_the_sizing_inputs_it_assumed(ledger: Ledger) -> None:
     report = check_config(ledger, CONFIGS / "kind-default.yaml")
 
-    # kind states one node and kindnetd (kube-controller-manager); max pods and growth are assumed.
-    assert report.assumed == ("max pods: 110", "growth: 2.0")
+    # kind states one node; its default CNI kindnetd (kube-controller-manager), max pods and growth
+    # are assumed.
+    assert report.assumed == ("ipam mode: kube-controller-manager", "max pods: 110", "growth: 2.0")
     assert [(family, worked.nodes_needed, worked.node_capacity) for family, worked in report.capacity] == [
         (4, 2, 256)
     ]

@@ -28,6 +28,10 @@ from ipledger.service.config_check import check_config_text
 router = APIRouter()
 
 _ROLES = ("pod", "service", "node", "loadbalancer")
+# The sizing inputs a configuration check may be given; each wins over the file.
+_CHECK_OVERRIDES = (
+    "expected_nodes", "max_pods", "growth", "expected_services", "eni_count", "ips_per_eni", "vcpus",
+)  # fmt: skip
 
 
 def _fields(body: ClusterCreate) -> clusters.ClusterFields:
@@ -201,7 +205,7 @@ def check_config(body: ConfigCheck, ledger: LedgerDep) -> ConfigReportRead:
     """Check the text of a kubeadm ClusterConfiguration, a k3s / RKE2 config.yaml, a kind
     config or an ipledger ClusterSpec before the cluster is built: what `ipledger check-config`
     reports. A malformed file answers 400 naming the line and the field."""
-    given = tuple(key for key in ("expected_nodes", "max_pods", "growth") if getattr(body, key) is not None)
+    given = tuple(key for key in _CHECK_OVERRIDES if getattr(body, key) is not None)
     overrides = clusters.ClusterFields(**{key: getattr(body, key) for key in given})
     report = check_config_text(
         ledger,
