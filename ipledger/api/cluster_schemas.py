@@ -96,6 +96,9 @@ class ClusterPlanCreate(ClusterCreate):
     loadbalancer_addresses: int | None = Field(
         None, ge=1, description="Size of a load-balancer pool to plan."
     )
+    node_subnet_prefixlen_v6: int | None = Field(
+        None, description="IPv6 node subnet length; default a /64 (or shorter when the nodes need it)."
+    )
 
 
 class GrowthPlanCreate(Strict):

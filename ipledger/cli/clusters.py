@@ -123,9 +123,13 @@ def _echo_detail(detail: ClusterDetail) -> None:
             ("provider", item.provider),
             ("IPAM mode", item.ipam_mode),
             ("max pods per node", item.max_pods),
-            ("node block", f"/{item.node_prefixlen}" if item.node_prefixlen else "mode default"),
+            ("node block (IPv4)", _block(item.node_prefixlen)),
+            ("node block (IPv6)", _block(item.node_prefixlen_v6)),
             ("expected nodes x growth", f"{item.expected_nodes} x {item.growth:g}"),
+            ("expected Services", "not given" if item.expected_services is None else item.expected_services),
+            ("instance (AWS)", _instance(detail)),
             ("dual-stack", "yes" if item.dual_stack else "no"),
+            ("description", text_or_dash(item.description)),
             ("last sync", _last_sync(detail)),
             ("version", item.version),
         ]
@@ -150,6 +154,18 @@ def _echo_detail(detail: ClusterDetail) -> None:
     click.echo("\nFindings:" if detail.findings else "\nFindings: none")
     for finding in detail.findings:
         click.echo(f"  {finding.severity.value}: {finding.message}")
+
+
+def _block(prefixlen: int | None) -> str:
+    return "mode default" if prefixlen is None else f"/{prefixlen}"
+
+
+def _instance(detail: ClusterDetail) -> str:
+    item = detail.cluster
+    if item.eni_count is None:
+        return "not given (no max-pods check against ENIs)"
+    vcpus = "" if item.vcpus is None else f", {item.vcpus} vCPUs"
+    return f"{item.eni_count} ENIs x {item.ips_per_eni} IPv4 addresses{vcpus}"
 
 
 def _last_sync(detail: ClusterDetail) -> str:
@@ -241,6 +257,12 @@ def delete(state: CliState, name: str) -> None:
 @click.option(
     "--lb-addresses", type=click.IntRange(min=1), default=None, help="Size of the load-balancer pool."
 )
+@click.option(
+    "--node-subnet-prefixlen-v6",
+    type=int,
+    default=None,
+    help="IPv6 node subnet length  [default: /64, or shorter when the nodes need it]",
+)
 @format_option
 @pass_state
 def plan(
@@ -252,6 +274,7 @@ def plan(
     node_pools: tuple[IPNetwork, ...],
     lb_pools: tuple[IPNetwork, ...],
     lb_addresses: int | None,
+    node_subnet_prefixlen_v6: int | None,
     output: str,
     **values: Any,
 ) -> None:
@@ -278,6 +301,7 @@ def plan(
         actor=state.actor,
         pools={role: given for role, given in pools.items() if given},
         lb_addresses=lb_addresses,
+        node_subnet_prefixlen_v6=node_subnet_prefixlen_v6,
         defaulted=defaulted,
     )
     echo_plan(record, output)

@@ -23,9 +23,10 @@ from ipledger.core.capacity import (
     default_node_prefixlen,
     parse_ipam_mode,
     parse_provider,
-    required_node_subnet_prefixlen,
+    planned_node_subnet_prefixlen,
     required_pod_prefixlen,
     required_service_prefixlen,
+    service_ip_count,
 )
 from ipledger.core.cluster_checks import ClusterNetwork, check_networks
 from ipledger.core.errors import ConflictError, ExhaustedError, InvalidInputError
@@ -68,16 +69,19 @@ def plan_cluster(
     actor: Actor,
     pools: Pools,
     lb_addresses: int | None = None,
+    node_subnet_prefixlen_v6: int | None = None,
     defaulted: Sequence[str] = (),
 ) -> PlanRecord:
     """Plan a new cluster: size its networks, place them, check them, and save the plan.
 
     ``defaulted`` names the fields the caller left at their defaults; the plan states each
-    with its value and why it is the default.
+    with its value and why it is the default. An IPv6 node subnet is a /64 (SLAAC and the
+    clouds need no less) unless ``node_subnet_prefixlen_v6`` asks for another length.
 
     Raises:
         InvalidInputError: bad fields, a pool of the wrong space, no pool for a role.
-        ExhaustedError: a network fits in none of its pools ("10.0.0.0/16 has no free /14").
+        ExhaustedError: a network fits in none of its pools ("10.0.0.0/16 is smaller than a /15",
+            "10.0.0.0/14 has no free /15 (largest free block: /16)").
         ConflictError: the cluster exists already.
     """
     checked = check_fields(name, values)
@@ -97,7 +101,8 @@ def plan_cluster(
         if checked.group is not None:
             load_group(session, checked.group)  # an unknown group is refused now, not at apply
         families = _families(checked, pools)
-        requests, notes = _requests(session, space, checked, pools, families, lb_addresses)
+        subnets = {6: node_subnet_prefixlen_v6}
+        requests, notes = _requests(session, space, checked, pools, families, lb_addresses, subnets)
         given = list(dict.fromkeys(pool for request in requests for pool in request.pools))
         free = {pool: _free_in(session, space, pool) for pool in given}
         claimed = _claimed_pools(session, space, given)
@@ -113,6 +118,7 @@ def plan_cluster(
             "cluster": {"name": name, **asdict(checked)},
             "pools": {role: [str(pool) for pool in given] for role, given in pools.items()},
             "load_balancer_addresses": lb_addresses,
+            "node_subnet_prefixlen_v6": node_subnet_prefixlen_v6,
             "notes": [*_default_notes(checked, defaulted, families), *notes],
         },
         "changes": changes,
@@ -133,7 +139,7 @@ _WHY_DEFAULT = {
     "ipam_mode": "node CIDRs carved from the pod CIDR by kube-controller-manager",
     "node_prefixlen": "the IPAM mode's default per-node block",
     "node_prefixlen_v6": "the IPAM mode's default per-node block",
-    "expected_services": "service CIDR of the planner's default size",
+    "expected_services": "the planner's service CIDR",
     "space": "the default space",
 }
 
@@ -154,7 +160,14 @@ def _default_notes(values: ClusterFields, defaulted: Sequence[str], families: tu
             )
             value = "none" if block is None else f"/{block}"
         elif name == "expected_services":
-            value = "not given"
+            sizes = []
+            for family in families:
+                length = required_service_prefixlen(family=family, expected_services=None)
+                sizes.append(
+                    f"/{length} for IPv{family}, {service_ip_count(length, family=family):,} ClusterIPs"
+                )
+            notes.append(f"expected services: not given (default: {_WHY_DEFAULT[name]}, {'; '.join(sizes)})")
+            continue
         if name in _WHY_DEFAULT:
             notes.append(f"{name.replace('_', ' ')}: {value} (default: {_WHY_DEFAULT[name]})")
     return notes
@@ -174,6 +187,7 @@ def _requests(
     pools: Pools,
     families: tuple[int, ...],
     lb_addresses: int | None,
+    subnets: Mapping[int, int | None],
 ) -> tuple[list[BlockRequest], list[str]]:
     requests, notes = [], []
     for family in families:
@@ -181,8 +195,13 @@ def _requests(
         lengths = {
             "pod": required_pod_prefixlen(sizing),
             "service": required_service_prefixlen(family=family, expected_services=values.expected_services),
-            "node": required_node_subnet_prefixlen(sizing),
+            "node": planned_node_subnet_prefixlen(sizing, prefixlen=subnets.get(family)),
         }
+        if family == 6 and subnets.get(family) is None:
+            notes.append(
+                f"IPv6 node subnet: /{lengths['node']} (default: a /64 at the longest, as SLAAC and the clouds' "
+                "IPv6 subnets need; give another length with --node-subnet-prefixlen-v6)"
+            )
         if lb_addresses is not None:
             lengths["loadbalancer"] = max_prefixlen(family) - max(0, math.ceil(math.log2(lb_addresses)))
         for role, prefixlen in lengths.items():

@@ -31,6 +31,7 @@ from ipledger.store.models import Address, Prefix, Range, Space
 
 __all__ = ["ConfigReport", "check_config", "check_config_text"]
 
+
 @dataclass(frozen=True, slots=True)
 class ConfigReport:
     config: ClusterConfig
@@ -201,9 +202,7 @@ def _against_ledger(
     if claims:
         # The innermost claim names the network the cluster's pods would share.
         where = f"lies in {describe_claim(claims[-1])} in space {space.name}"
-        found.append(
-            _collision(subject, f"{item.words} {where}: two clusters would route the same addresses")
-        )
+        found.append(_collision(subject, f"{item.words} {where}; both clusters would route its addresses"))
     # Addresses inside the cluster's own recorded network are its own nodes and pods.
     ours = own is not None and any(prefix.managed_by == own for prefix in around)
     addresses: list[Address] = [] if ours else queries.list_addresses_within(session, space.id, span, limit=1)

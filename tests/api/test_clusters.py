@@ -831,9 +831,28 @@ def test_cluster_plan_dual_stack_places_both_families(api: httpx.Client) -> None
         ("fd00:0:0:8::/61", "expansion-reserve"),
         ("fd01::/112", "service"),
         ("fd01::1:0/112", "expansion-reserve"),
-        ("fd02::/125", "node"),
-        ("fd02::8/125", "expansion-reserve"),
+        ("fd02::/64", "node"),  # SLAAC and the clouds need a /64
+        ("fd02:0:0:1::/64", "expansion-reserve"),
     ]
+
+
+def test_cluster_plan_ipv6_node_subnet_length_given_is_used(api: httpx.Client) -> None:
+    plan = _plan(api, **DUAL_STACK, node_subnet_prefixlen_v6=125)
+
+    _apply(api, plan)
+
+    assert _networks(api)[-2:] == [("fd02::/125", "node"), ("fd02::8/125", "expansion-reserve")]
+
+
+def test_cluster_plan_ipv6_node_subnet_too_small_is_refused(api: httpx.Client, ledger: Ledger) -> None:
+    before = stored_state(ledger)
+
+    response = api.post(
+        "/cluster-plans", json={"name": "c1", **POOLS, **DUAL_STACK, "node_subnet_prefixlen_v6": 126}
+    )
+
+    assert_problem(response, 400, detail_has=("a /126 IPv6 node subnet holds fewer than the 6 nodes needed",))
+    assert stored_state(ledger) == before
 
 
 def test_cluster_plan_loadbalancer_pool_is_sized_for_its_addresses(api: httpx.Client) -> None:

@@ -127,7 +127,13 @@ def test_plan_show_as_json_is_machine_friendly(planned: Cli) -> None:
         None,
     )
     assert set(plan["body"]) == {"inputs", "changes", "checks", "capacity"}
-    assert set(plan["body"]["inputs"]) == {"cluster", "pools", "load_balancer_addresses", "notes"}
+    assert set(plan["body"]["inputs"]) == {
+        "cluster",
+        "pools",
+        "load_balancer_addresses",
+        "node_subnet_prefixlen_v6",
+        "notes",
+    }
     assert plan["body"]["inputs"]["pools"] == {
         "pod": ["10.0.0.0/8"],
         "service": ["172.16.0.0/12"],

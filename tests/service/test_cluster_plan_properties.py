@@ -31,7 +31,8 @@ ROLES = ("pod", "service", "node")
 CLAIM_ROLES = ("pod", "service", "node", "loadbalancer", "expansion-reserve")
 _SPACES = count()
 # Small enough that several networks fit in a universe: IPv4 pod /25, service /28, node /28;
-# IPv6 pod /121, service /124, node /125 (worked out in test_cluster_plans.SMALL).
+# IPv6 pod /121, service /124, node /125 (given: the planner's own IPv6 node subnet is a /64), as
+# worked out in test_cluster_plans.SMALL.
 SMALL = ClusterFields(max_pods=10, node_prefixlen=28, node_prefixlen_v6=124, expected_services=10)
 
 
@@ -116,7 +117,14 @@ def test_plan_cluster_places_only_where_nothing_recorded_is_in_the_way(
     name = f"new-{space}"
 
     try:
-        plan = plan_cluster(ledger, name, replace(SMALL, space=space), actor=ACTOR, pools=given_pools)
+        plan = plan_cluster(
+            ledger,
+            name,
+            replace(SMALL, space=space),
+            actor=ACTOR,
+            pools=given_pools,
+            node_subnet_prefixlen_v6=125,
+        )
     except ExhaustedError:
         assert list_plans(ledger, cluster=name) == []
         return

@@ -50,7 +50,8 @@ ROLES = ("pod", "service", "node")
 # Small enough for the recount. 3 nodes x growth 2 = 6 needed. IPv4: /28 node blocks hold 16 - 3 = 13
 # pod IPs (host-local) >= 10, 2^(28-25) = 8 >= 6 so pod /25; 2^4 - 2 = 14 ClusterIPs >= 10 so service
 # /28; 16 - 3 reserved = 13 >= 6 (a /29 leaves 5) so node /28. IPv6: /124 blocks hold 16 - 2 = 14,
-# pod /121; 2^4 - 1 = 15 ClusterIPs, service /124; 8 - 2 reserved = 6 >= 6, node /125.
+# pod /121; 2^4 - 1 = 15 ClusterIPs, service /124; 8 - 2 reserved = 6 >= 6, node /125 (given as
+# node_subnet_prefixlen_v6: the planner's own IPv6 node subnet is a /64).
 SMALL = ClusterFields(max_pods=10, node_prefixlen=28, node_prefixlen_v6=124, expected_services=10)
 # With POOL empty, largest first, each the lower half of the first free double.
 PLANNED = [
@@ -162,12 +163,57 @@ def test_plan_cluster_sizes_networks_by_the_capacity_rules(
 
 
 def test_plan_cluster_sizes_ipv6_networks_from_an_ipv6_pool(ledger: Ledger) -> None:
-    # 200 nodes in /64 blocks: 2^(64-56) = 256; node subnet 256 - 2 = 254 (a /121 holds 126); /112 services.
+    # 200 nodes in /64 blocks: 2^(64-56) = 256; /112 services. A /120 node subnet would hold them
+    # (256 - 2 = 254), but SLAAC and the clouds need a /64.
     plan = _plan(ledger, fields=ClusterFields(expected_nodes=100), pools=_pools("fd00::/48"))
 
-    assert _lengths(plan) == {("pod", 6): 56, ("service", 6): 112, ("node", 6): 120}
+    assert _lengths(plan) == {("pod", 6): 56, ("service", 6): 112, ("node", 6): 64}
     assert plan.body["capacity"]["IPv6"]["nodes_needed"] == 200
     assert plan.body["capacity"]["IPv6"]["node_capacity"] == 256
+    assert (
+        "IPv6 node subnet: /64 (default: a /64 at the longest, as SLAAC and the clouds' IPv6 subnets need; "
+        "give another length with --node-subnet-prefixlen-v6)"
+    ) in plan.body["inputs"]["notes"]
+
+
+@pytest.mark.parametrize(("given", "expected"), [(120, 120), (100, 100)], ids=["longer", "shorter"])
+def test_plan_cluster_ipv6_node_subnet_takes_the_length_given(
+    ledger: Ledger, given: int, expected: int
+) -> None:
+    plan = _plan(
+        ledger,
+        fields=ClusterFields(expected_nodes=100),
+        pools=_pools("fd00::/48"),
+        node_subnet_prefixlen_v6=given,
+    )
+
+    assert _lengths(plan)[("node", 6)] == expected
+    assert plan.body["inputs"]["node_subnet_prefixlen_v6"] == given
+    assert not [note for note in plan.body["inputs"]["notes"] if note.startswith("IPv6 node subnet")]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (121, "a /121 IPv6 node subnet holds fewer than the 200 nodes needed: give /120 or shorter"),
+        (129, "node subnet prefix length /129 is out of range for IPv6 (0 to 128)"),
+    ],
+    ids=["too-small", "out-of-range"],
+)
+def test_plan_cluster_ipv6_node_subnet_too_small_is_refused(
+    ledger: Ledger, given: int, expected: str
+) -> None:
+    before = stored_state(ledger)
+
+    with pytest.raises(InvalidInputError, match=re.escape(expected)):
+        _plan(
+            ledger,
+            fields=ClusterFields(expected_nodes=100),
+            pools=_pools("fd00::/48"),
+            node_subnet_prefixlen_v6=given,
+        )
+
+    assert stored_state(ledger) == before
 
 
 def test_plan_cluster_sizes_the_load_balancer_pool_by_addresses(ledger: Ledger) -> None:
@@ -286,6 +332,30 @@ def test_plan_cluster_never_overlaps_itself_across_overlapping_pools(ledger: Led
     planned = [net(cidr) for _, cidr in _planned(_plan(ledger, pools=pools))]
 
     assert not any(one.overlaps(other) for one, other in combinations(planned, 2))
+
+
+@pytest.mark.parametrize(
+    ("dual_stack", "sizes"),
+    [
+        (False, "/20 for IPv4, 4,094 ClusterIPs"),
+        (True, "/20 for IPv4, 4,094 ClusterIPs; /112 for IPv6, 65,535 ClusterIPs"),
+    ],
+    ids=["ipv4", "dual-stack"],
+)
+def test_plan_cluster_states_the_service_cidr_it_picks_without_expected_services(
+    ledger: Ledger, dual_stack: bool, sizes: str
+) -> None:
+    plan = _plan(
+        ledger,
+        fields=ClusterFields(dual_stack=dual_stack),
+        pools=_pools("10.0.0.0/8", "fd00::/48"),
+        defaulted=("expected_services",),
+    )
+
+    assert plan.body["inputs"]["notes"][0] == (
+        f"expected services: not given (default: the planner's service CIDR, {sizes})"
+    )
+    assert _lengths(plan)[("service", 4)] == 20
 
 
 # --- other clusters' space -----------------------------------------------------------------------
@@ -448,7 +518,12 @@ def test_plan_cluster_without_a_pool_names_the_role_and_family(
 
 
 def test_plan_cluster_dual_stack_plans_both_families(ledger: Ledger) -> None:
-    plan = _plan(ledger, fields=replace(SMALL, dual_stack=True), pools=_pools(POOL, POOL6))
+    plan = _plan(
+        ledger,
+        fields=replace(SMALL, dual_stack=True),
+        pools=_pools(POOL, POOL6),
+        node_subnet_prefixlen_v6=125,
+    )
 
     assert _lengths(plan) == {
         ("pod", 4): 25,
@@ -1026,7 +1101,8 @@ def test_plan_growth_widens_the_ipv6_pod_network_of_a_dual_stack_cluster(ledger:
     add_prefix(ledger, POOL)
     add_prefix(ledger, POOL6)
     fields = replace(SMALL, dual_stack=True)
-    apply_plan(ledger, _plan(ledger, fields=fields, pools=_pools(POOL, POOL6)).id, actor="bob")
+    planned = _plan(ledger, fields=fields, pools=_pools(POOL, POOL6), node_subnet_prefixlen_v6=125)
+    apply_plan(ledger, planned.id, actor="bob")
 
     add_address(ledger, "fd00::7")
     pod = prefix_of(ledger, "fd00::/121")

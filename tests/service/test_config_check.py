@@ -158,8 +158,8 @@ def test_check_config_network_inside_another_clusters_network_is_an_error(
     ]
     assert report.errors == 2
     assert report.findings[0].message.startswith(
-        f"the pod network 10.244.0.0/16 lies in {what} in space global: two clusters would route the same "
-        "addresses"
+        f"the pod network 10.244.0.0/16 lies in {what} in space global; both clusters would route its "
+        "addresses: pick another range"
     )
 
 

@@ -136,6 +136,7 @@ def plan_cluster(body: ClusterPlanCreate, ledger: LedgerDep, actor: ActorDep) ->
         actor=actor,
         pools={role: found for role, found in pools.items() if found},
         lb_addresses=body.loadbalancer_addresses,
+        node_subnet_prefixlen_v6=body.node_subnet_prefixlen_v6,
         defaulted=defaulted,
     )
     return PlanRead.of(record)
