@@ -13,8 +13,10 @@ from ipledger.cli.plans import echo_plan
 from ipledger.cli.render import echo_fields, echo_json, echo_table, text_or_dash, usage_text
 from ipledger.core.addresses import IPNetwork
 from ipledger.core.capacity import IPAMMode, Provider, aws_max_pods
+from ipledger.service.cluster_decommission import plan_decommission
+from ipledger.service.cluster_growth import plan_growth
 from ipledger.service.cluster_overlaps import cluster_overlaps
-from ipledger.service.cluster_plans import plan_cluster, plan_decommission, plan_growth
+from ipledger.service.cluster_plans import plan_cluster
 from ipledger.service.clusters import (
     ClusterDetail,
     ClusterFields,

@@ -1,4 +1,5 @@
-"""Plans for clusters: a new cluster's networks, widening one into its reserve, decommissioning.
+"""Plans for a new cluster's networks (growth and decommissioning: ``cluster_growth``,
+``cluster_decommission``).
 
 Planning only reads the ledger and saves the plan: a list of proposed changes, the checks they
 passed or failed and the capacity worked out, for a person to review. ``plans.apply_plan`` then
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from typing import Any
 
 from ipledger.core.addresses import IPNetwork, max_prefixlen
@@ -39,24 +40,20 @@ from ipledger.service.clusters import (
     NETWORK_ROLES,
     ClusterFields,
     check_fields,
-    cluster_record,
-    load_cluster,
-    managed_label,
     measure,
     sizing_of,
 )
-from ipledger.service.convert import names, prefix_record
 from ipledger.service.ledger import Actor, Ledger
 from ipledger.service.lookup import load_group, load_space
 from ipledger.service.occupancy import network_of, span_of_range
-from ipledger.service.plans import describe_contents, planned_prefix, save_plan
+from ipledger.service.plans import planned_prefix, save_plan
 from ipledger.service.records import PlanRecord, PrefixRecord
 from ipledger.store import clusters as stored
 from ipledger.store import listing, queries
 from ipledger.store.database import Session
 from ipledger.store.models import Group, Space
 
-__all__ = ["plan_cluster", "plan_decommission", "plan_growth"]
+__all__ = ["capacity_json", "finding_check", "plan_cluster"]
 
 Pools = Mapping[str, Sequence[IPNetwork]]
 
@@ -123,7 +120,7 @@ def plan_cluster(
         },
         "changes": changes,
         "checks": checks,
-        "capacity": _capacity_json(capacity),
+        "capacity": capacity_json(capacity),
     }
     networks = ", ".join(
         f"{item.role} {item.network}" for item in proposed if item.role != "expansion-reserve"
@@ -329,7 +326,7 @@ def _checks(
     ]
     networks = [ClusterNetwork(item.role, item.network) for item in placements]
     problems = check_networks(networks, cluster=name)
-    checks += [_failed(finding) for finding in problems]
+    checks += [finding_check(finding) for finding in problems]
     if not problems:
         checks.append(
             {
@@ -341,7 +338,7 @@ def _checks(
             }
         )
     for family, worked in capacity:
-        checks += [_failed(finding) for finding in worked.findings]
+        checks += [finding_check(finding) for finding in worked.findings]
         if worked.headroom_nodes is not None and worked.headroom_nodes >= 0:
             checks.append(
                 {
@@ -355,7 +352,7 @@ def _checks(
     return checks
 
 
-def _failed(finding: Finding) -> dict[str, Any]:
+def finding_check(finding: Finding) -> dict[str, Any]:
     return {
         "check": finding.kind,
         "ok": finding.severity is not Severity.ERROR,
@@ -364,7 +361,7 @@ def _failed(finding: Finding) -> dict[str, Any]:
     }
 
 
-def _capacity_json(capacity: Sequence[tuple[int, Capacity]]) -> dict[str, Any]:
+def capacity_json(capacity: Sequence[tuple[int, Capacity]]) -> dict[str, Any]:
     return {
         f"IPv{family}": {
             "figures": [asdict(figure) for figure in worked.figures],
@@ -374,181 +371,3 @@ def _capacity_json(capacity: Sequence[tuple[int, Capacity]]) -> dict[str, Any]:
         }
         for family, worked in capacity
     }
-
-
-def plan_growth(ledger: Ledger, name: str, *, actor: Actor, role: str = "pod", family: int = 4) -> PlanRecord:
-    """Plan widening a cluster's network of ``role`` into its expansion reserve (/N to /(N-1)).
-
-    Raises:
-        InvalidInputError: the cluster has no such network, or no free reserve next to it.
-    """
-    if role not in NETWORK_ROLES:
-        raise InvalidInputError(f"role must be one of {', '.join(NETWORK_ROLES)}, not {role!r}", field="role")
-    with ledger.reading() as session:
-        cluster = load_cluster(session, name)
-        lookup = names(session)
-        mine = [
-            prefix_record(item, lookup) for item in stored.list_cluster_prefixes(session, managed_label(name))
-        ]
-        network = _network_to_grow(mine, name, role, family)
-        wider = network.network.supernet()
-        halves = list(wider.subnets())
-        # Only the other half of the doubled block is this network's reserve.
-        reserve = next(
-            (item for item in mine if item.role == "expansion-reserve" and item.network == halves[1]),
-            None,
-        )
-        if reserve is None or int(network.network.network_address) != int(wider.network_address):
-            raise InvalidInputError(
-                f"{network.network} of cluster {name} has no expansion reserve after it "
-                f"({wider} would be needed): plan an additional {role} network instead"
-            )
-        space = load_space(session, network.space)
-        inside = describe_contents(session, space, reserve.network)
-        claims = find_claims_around(session, space.id, IPRange.from_network(wider), apart_from=name)
-        recorded = [
-            describe_claim(item)
-            for item in queries.list_prefixes_containing(session, space.id, IPRange.from_network(wider))
-            if item.prefixlen == wider.prefixlen
-        ]
-        record = cluster_record(cluster, session)
-    after = tuple(item for item in mine if item.network not in (network.network, reserve.network))
-    grown = (*after, _replace_network(network, wider))
-    capacity = measure(record, grown)
-    checks = [
-        {
-            "check": "reserve is empty",
-            "ok": not inside,
-            "severity": "error",
-            "detail": f"{reserve.network} holds nothing"
-            if not inside
-            else f"{reserve.network} holds {inside}",
-        },
-        {
-            "check": "outside other clusters",
-            "ok": not claims,
-            "severity": "error",
-            "detail": f"{wider} lies in no other cluster's network or reserve"
-            if not claims
-            else f"{wider} lies in {describe_claim(claims[0])}",
-        },
-        {
-            "check": "wider block not recorded",
-            "ok": not recorded,
-            "severity": "error",
-            "detail": f"{wider} is not recorded yet"
-            if not recorded
-            else f"{wider} is recorded as {recorded[0]}",
-        },
-    ]
-    for _family, worked in capacity:
-        checks += [_failed(finding) for finding in worked.findings]
-    # One change: the prefix is widened in place and its reserve removed (``widening``).
-    changes = [
-        {
-            "action": "resize",
-            "kind": "prefix",
-            "space": network.space,
-            "prefix": str(network.network),
-            "to": str(wider),
-            "reserve": str(reserve.network),
-        },
-    ]
-    body = {
-        "inputs": {"cluster": name, "role": role, "family": family},
-        "changes": changes,
-        "checks": checks,
-        "capacity": _capacity_json(capacity),
-    }
-    summary = f"grow cluster {name}: {role} {network.network} to {wider} (its reserve {reserve.network})"
-    return save_plan(ledger, "grow-cluster", name, summary, body, actor=actor)
-
-
-def _network_to_grow(mine: Sequence[PrefixRecord], name: str, role: str, family: int) -> PrefixRecord:
-    candidates = [item for item in mine if item.role == role and item.network.version == family]
-    if not candidates:
-        raise InvalidInputError(f"cluster {name} has no IPv{family} {role} network to grow")
-    return min(candidates, key=lambda item: item.network.prefixlen)
-
-
-def _replace_network(item: PrefixRecord, network: IPNetwork) -> PrefixRecord:
-    return replace(item, network=network)
-
-
-def plan_decommission(ledger: Ledger, name: str, *, actor: Actor, release: bool) -> PlanRecord:
-    """Plan the end of a cluster: its prefixes and ranges released (deleted, with the addresses
-    recorded inside them) or, without ``release``, marked deprecated; the cluster is marked
-    decommissioned either way."""
-    with ledger.reading() as session:
-        cluster = load_cluster(session, name)
-        if cluster.status == "decommissioned":
-            raise ConflictError(f"cluster {name} is already decommissioned")
-        lookup = names(session)
-        label = managed_label(name)
-        prefixes = [prefix_record(item, lookup) for item in stored.list_cluster_prefixes(session, label)]
-        ranges = list(stored.list_cluster_ranges(session, label))
-        counts = {
-            str(item.network): queries.count_addresses_within(
-                session, load_space(session, item.space).id, IPRange.from_network(item.network)
-            )
-            for item in prefixes
-        }
-        space_of_range = {item.id: lookup.space(item.space_id) for item in ranges}
-        range_counts = {
-            item.id: queries.count_addresses_within(session, item.space_id, span_of_range(item))
-            for item in ranges
-        }
-    changes: list[dict[str, Any]] = []
-    for span in ranges:
-        target = {"kind": "range", "space": space_of_range[span.id], "range": str(span_of_range(span))}
-        if release and range_counts[span.id]:
-            changes.append(
-                {
-                    "action": "delete",
-                    "kind": "addresses",
-                    "space": target["space"],
-                    "within": target["range"],
-                    "count": range_counts[span.id],
-                }
-            )
-        changes.append(
-            {"action": "delete", **target}
-            if release
-            else {"action": "update", **target, "changes": {"status": "deprecated"}}
-        )
-    # Innermost first, so that a release never leaves a prefix's contents to an outer one of the cluster.
-    for item in sorted(prefixes, key=lambda item: -item.network.prefixlen):
-        target = {"kind": "prefix", "space": item.space, "prefix": str(item.network)}
-        if release:
-            if counts[str(item.network)]:
-                changes.append(
-                    {
-                        "action": "delete",
-                        "kind": "addresses",
-                        "space": item.space,
-                        "within": str(item.network),
-                        "count": counts[str(item.network)],
-                    }
-                )
-            changes.append({"action": "delete", **target})
-        else:
-            changes.append({"action": "update", **target, "changes": {"status": "deprecated"}})
-    changes.append(
-        {"action": "update", "kind": "cluster", "name": name, "changes": {"status": "decommissioned"}}
-    )
-    how = "released" if release else "marked deprecated"
-    body = {
-        "inputs": {"cluster": name, "release": release},
-        "changes": changes,
-        "checks": [
-            {
-                "check": "cluster networks found",
-                "ok": True,
-                "severity": "info",
-                "detail": f"{len(prefixes)} prefix(es) and {len(ranges)} range(s) will be {how}",
-            }
-        ],
-        "capacity": {},
-    }
-    summary = f"decommission cluster {name}: {len(prefixes)} prefix(es), {len(ranges)} range(s) {how}"
-    return save_plan(ledger, "decommission-cluster", name, summary, body, actor=actor)

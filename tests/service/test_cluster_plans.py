@@ -20,7 +20,9 @@ from ipledger.core.errors import ConflictError, ExhaustedError, InvalidInputErro
 from ipledger.core.ranges import IPRange
 from ipledger.core.thresholds import Thresholds
 from ipledger.service.addresses import list_addresses
-from ipledger.service.cluster_plans import plan_cluster, plan_decommission, plan_growth
+from ipledger.service.cluster_decommission import plan_decommission
+from ipledger.service.cluster_growth import plan_growth
+from ipledger.service.cluster_plans import plan_cluster
 from ipledger.service.clusters import ClusterFields, delete_cluster, list_clusters, show_cluster
 from ipledger.service.ledger import Ledger
 from ipledger.service.plans import AppliedPlan, apply_plan, discard_plan, list_plans, save_plan, show_plan

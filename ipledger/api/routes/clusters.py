@@ -22,7 +22,14 @@ from ipledger.api.cluster_schemas import (
 from ipledger.api.deps import ActorDep, LedgerDep
 from ipledger.api.params import check_if_match, prefix_field, set_etag
 from ipledger.api.schemas import FindingRead
-from ipledger.service import cluster_overlaps, cluster_plans, clusters, plans
+from ipledger.service import (
+    cluster_decommission,
+    cluster_growth,
+    cluster_overlaps,
+    cluster_plans,
+    clusters,
+    plans,
+)
 from ipledger.service.config_check import check_config_text
 
 router = APIRouter()
@@ -152,7 +159,7 @@ def plan_cluster(body: ClusterPlanCreate, ledger: LedgerDep, actor: ActorDep) ->
 def plan_growth(name: str, body: GrowthPlanCreate, ledger: LedgerDep, actor: ActorDep) -> PlanRead:
     """Plan widening one network of the cluster into its expansion reserve (/N to /N-1)."""
     return PlanRead.of(
-        cluster_plans.plan_growth(ledger, name, actor=actor, role=body.role, family=body.family)
+        cluster_growth.plan_growth(ledger, name, actor=actor, role=body.role, family=body.family)
     )
 
 
@@ -167,7 +174,9 @@ def plan_decommission(
     name: str, body: DecommissionPlanCreate, ledger: LedgerDep, actor: ActorDep
 ) -> PlanRead:
     """Plan the end of a cluster: its networks released or marked deprecated."""
-    return PlanRead.of(cluster_plans.plan_decommission(ledger, name, actor=actor, release=body.release))
+    return PlanRead.of(
+        cluster_decommission.plan_decommission(ledger, name, actor=actor, release=body.release)
+    )
 
 
 @router.get("/plans", response_model=list[PlanRead], tags=["plans"], summary="List plans, newest first")
