@@ -419,7 +419,7 @@ def planned_node_subnet_prefixlen(sizing: Sizing, *, prefixlen: int | None = Non
         raise InvalidInputError(
             f"a /{prefixlen} IPv{sizing.family} node subnet holds fewer than the {sizing.nodes_needed:,} nodes "
             f"needed: give /{required} or shorter",
-            field="node_subnet_prefixlen",
+            field="node_subnet_prefixlen_v6" if sizing.family == 6 else "node_subnet_prefixlen",
         )
     return prefixlen
 

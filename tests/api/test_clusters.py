@@ -851,7 +851,12 @@ def test_cluster_plan_ipv6_node_subnet_too_small_is_refused(api: httpx.Client, l
         "/cluster-plans", json={"name": "c1", **POOLS, **DUAL_STACK, "node_subnet_prefixlen_v6": 126}
     )
 
-    assert_problem(response, 400, detail_has=("a /126 IPv6 node subnet holds fewer than the 6 nodes needed",))
+    assert_problem(
+        response,
+        400,
+        field="node_subnet_prefixlen_v6",
+        detail_has=("a /126 IPv6 node subnet holds fewer than the 6 nodes needed",),
+    )
     assert stored_state(ledger) == before
 
 
