@@ -49,6 +49,12 @@ class _Sizing(Strict):
     node_prefixlen: int | None = Field(None, description="IPv4 per-node block; default: the mode's.")
     node_prefixlen_v6: int | None = Field(None, description="IPv6 per-node block; default: the mode's.")
     expected_services: int | None = Field(None, description="Services expected; sizes the service CIDR.")
+    eni_count: int | None = Field(
+        None,
+        description="ENIs of the nodes' instance type (AWS VPC CNI modes): max pods is checked against them.",
+    )
+    ips_per_eni: int | None = Field(None, description="IPv4 addresses per ENI of the instance type.")
+    vcpus: int | None = Field(None, description="vCPUs of the instance type (caps the max-pods formula).")
     dual_stack: bool = False
     description: str = ""
 
@@ -71,6 +77,9 @@ class ClusterUpdate(Strict):
     node_prefixlen: int | None = None
     node_prefixlen_v6: int | None = None
     expected_services: int | None = None
+    eni_count: int | None = None
+    ips_per_eni: int | None = None
+    vcpus: int | None = None
     dual_stack: bool | None = None
     description: str | None = None
     status: Literal["active", "decommissioned"] | None = None
@@ -86,6 +95,9 @@ class ClusterPlanCreate(ClusterCreate):
     loadbalancer_pools: list[str] = Field(default_factory=list)
     loadbalancer_addresses: int | None = Field(
         None, ge=1, description="Size of a load-balancer pool to plan."
+    )
+    node_subnet_prefixlen_v6: int | None = Field(
+        None, description="IPv6 node subnet length; default a /64 (or shorter when the nodes need it)."
     )
 
 
@@ -108,6 +120,12 @@ class ConfigCheck(Strict):
     expected_nodes: int | None = None
     max_pods: int | None = None
     growth: float | None = None
+    expected_services: int | None = Field(
+        None, description="Services expected: a smaller service CIDR warns."
+    )
+    eni_count: int | None = Field(None, description="ENIs of the instance type (AWS VPC CNI modes).")
+    ips_per_eni: int | None = Field(None, description="IPv4 addresses per ENI of the instance type.")
+    vcpus: int | None = Field(None, description="vCPUs of the instance type.")
 
 
 class ClusterRead(BaseModel):
@@ -124,6 +142,9 @@ class ClusterRead(BaseModel):
     expected_nodes: int
     growth: float
     expected_services: int | None
+    eni_count: int | None = None
+    ips_per_eni: int | None = None
+    vcpus: int | None = None
     dual_stack: bool
     description: str
     created_at: datetime

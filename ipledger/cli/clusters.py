@@ -13,11 +13,13 @@ from ipledger.cli.plans import echo_plan
 from ipledger.cli.render import echo_fields, echo_json, echo_table, text_or_dash, usage_text
 from ipledger.core.addresses import IPNetwork
 from ipledger.core.capacity import IPAMMode, Provider, aws_max_pods
-from ipledger.service.cluster_plans import plan_cluster, plan_decommission, plan_growth
+from ipledger.service.cluster_decommission import plan_decommission
+from ipledger.service.cluster_growth import plan_growth
+from ipledger.service.cluster_overlaps import cluster_overlaps
+from ipledger.service.cluster_plans import plan_cluster
 from ipledger.service.clusters import (
     ClusterDetail,
     ClusterFields,
-    cluster_overlaps,
     create_cluster,
     delete_cluster,
     list_clusters,
@@ -41,9 +43,13 @@ _SIZING: list[tuple[str, str, Any, str]] = [
     ("node_prefixlen", "--node-prefixlen", None, "IPv4 per-node block (node CIDR mask, Calico block size)."),
     ("node_prefixlen_v6", "--node-prefixlen-v6", None, "IPv6 per-node block length."),
     ("expected_services", "--services", None, "Services expected (sizes the service CIDR)."),
+    ("eni_count", "--enis", None, "ENIs of the nodes' instance type (AWS VPC CNI modes; checks max pods)."),
+    ("ips_per_eni", "--ips-per-eni", None, "IPv4 addresses per ENI of the instance type (with --enis)."),
+    ("vcpus", "--vcpus", None, "vCPUs of the instance type: caps the AWS max-pods formula at 110 or 250."),
 ]
 _TYPES = {"max_pods": int, "expected_nodes": int, "growth": float, "node_prefixlen": int,
-          "node_prefixlen_v6": int, "expected_services": int}  # fmt: skip
+          "node_prefixlen_v6": int, "expected_services": int, "eni_count": int, "ips_per_eni": int,
+          "vcpus": int}  # fmt: skip
 
 
 def _sizing_options(*, with_defaults: bool) -> Callable[[_F], _F]:
@@ -119,9 +125,13 @@ def _echo_detail(detail: ClusterDetail) -> None:
             ("provider", item.provider),
             ("IPAM mode", item.ipam_mode),
             ("max pods per node", item.max_pods),
-            ("node block", f"/{item.node_prefixlen}" if item.node_prefixlen else "mode default"),
+            ("node block (IPv4)", _block(item.node_prefixlen)),
+            ("node block (IPv6)", _block(item.node_prefixlen_v6)),
             ("expected nodes x growth", f"{item.expected_nodes} x {item.growth:g}"),
+            ("expected Services", "not given" if item.expected_services is None else item.expected_services),
+            ("instance (AWS)", _instance(detail)),
             ("dual-stack", "yes" if item.dual_stack else "no"),
+            ("description", text_or_dash(item.description)),
             ("last sync", _last_sync(detail)),
             ("version", item.version),
         ]
@@ -146,6 +156,18 @@ def _echo_detail(detail: ClusterDetail) -> None:
     click.echo("\nFindings:" if detail.findings else "\nFindings: none")
     for finding in detail.findings:
         click.echo(f"  {finding.severity.value}: {finding.message}")
+
+
+def _block(prefixlen: int | None) -> str:
+    return "mode default" if prefixlen is None else f"/{prefixlen}"
+
+
+def _instance(detail: ClusterDetail) -> str:
+    item = detail.cluster
+    if item.eni_count is None:
+        return "not given (no max-pods check against ENIs)"
+    vcpus = "" if item.vcpus is None else f", {item.vcpus} vCPUs"
+    return f"{item.eni_count} ENIs x {item.ips_per_eni} IPv4 addresses{vcpus}"
 
 
 def _last_sync(detail: ClusterDetail) -> str:
@@ -237,6 +259,12 @@ def delete(state: CliState, name: str) -> None:
 @click.option(
     "--lb-addresses", type=click.IntRange(min=1), default=None, help="Size of the load-balancer pool."
 )
+@click.option(
+    "--node-subnet-prefixlen-v6",
+    type=int,
+    default=None,
+    help="IPv6 node subnet length  [default: /64, or shorter when the nodes need it]",
+)
 @format_option
 @pass_state
 def plan(
@@ -248,6 +276,7 @@ def plan(
     node_pools: tuple[IPNetwork, ...],
     lb_pools: tuple[IPNetwork, ...],
     lb_addresses: int | None,
+    node_subnet_prefixlen_v6: int | None,
     output: str,
     **values: Any,
 ) -> None:
@@ -274,6 +303,7 @@ def plan(
         actor=state.actor,
         pools={role: given for role, given in pools.items() if given},
         lb_addresses=lb_addresses,
+        node_subnet_prefixlen_v6=node_subnet_prefixlen_v6,
         defaulted=defaulted,
     )
     echo_plan(record, output)

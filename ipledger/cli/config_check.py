@@ -15,7 +15,10 @@ from ipledger.service.config_check import check_config
 
 __all__ = ["check_config_command"]
 
-_OVERRIDES = ("expected_nodes", "max_pods", "growth", "provider", "ipam_mode")
+_OVERRIDES = (
+    "expected_nodes", "max_pods", "growth", "provider", "ipam_mode", "expected_services", "eni_count",
+    "ips_per_eni", "vcpus",
+)  # fmt: skip
 
 
 @click.command("check-config")
@@ -43,6 +46,24 @@ _OVERRIDES = ("expected_nodes", "max_pods", "growth", "provider", "ipam_mode")
 @click.option(
     "--ipam-mode", default="kube-controller-manager", show_default=True, help="If the file does not say."
 )
+@click.option(
+    "--services",
+    "expected_services",
+    type=int,
+    default=None,
+    help="Services expected: a service CIDR with fewer ClusterIPs is reported.",
+)
+@click.option(
+    "--enis",
+    "eni_count",
+    type=int,
+    default=None,
+    help="ENIs of the nodes' instance type (aws-vpc-cni modes): max pods is checked against them.",
+)
+@click.option("--ips-per-eni", type=int, default=None, help="IPv4 addresses per ENI of the instance type.")
+@click.option(
+    "--vcpus", type=int, default=None, help="vCPUs of the instance type (caps the max-pods formula)."
+)
 @format_option
 @pass_state
 def check_config_command(
@@ -51,15 +72,17 @@ def check_config_command(
     """Check a kubeadm ClusterConfiguration, a k3s / RKE2 config.yaml, a kind cluster config
     or an ipledger ClusterSpec before the cluster is built.
 
-    Reports pod, service and node networks that overlap each other, special ranges (loopback,
-    link-local and the cloud metadata address, multicast, Docker's 172.17.0.0/16) or anything
-    recorded in the ledger; a node mask too small for the max pods; a pod network with fewer
+    Reports pod, service, node and load-balancer networks that overlap each other, special
+    ranges (loopback, link-local and the cloud metadata addresses, multicast, Docker's
+    172.17.0.0/16) or anything recorded in the ledger, or that lie in another cluster's
+    network or reserve; a node mask too small for the max pods; a pod network with fewer
     node slots than nodes x growth; a service network too small or too large for the API
     server. Exits with 1 when any finding is an error, so it fits in a CI pipeline.
 
     \b
-    Example:
-      ipledger check-config kubeadm-config.yaml --nodes 50
+    Examples:
+      ipledger check-config kubeadm-config.yaml --nodes 50 --services 3000
+      ipledger check-config eks.yaml --ipam-mode aws-vpc-cni --max-pods 58 --enis 3 --ips-per-eni 10
     """
     context = click.get_current_context()
     given = tuple(

@@ -57,6 +57,7 @@ from ipledger.core.findings import Finding, Severity
 from ipledger.core.vocabulary import parse_choice
 
 __all__ = [
+    "IPV6_SUBNET_PREFIXLEN",
     "Capacity",
     "Figure",
     "IPAMMode",
@@ -70,6 +71,7 @@ __all__ = [
     "node_slots",
     "parse_ipam_mode",
     "parse_provider",
+    "planned_node_subnet_prefixlen",
     "pods_per_node_block",
     "provider_reserved_addresses",
     "required_node_subnet_prefixlen",
@@ -122,6 +124,13 @@ _CIDRSET_MAX_IPV6_GAP = 16  # clusterSubnetMaxDiff of both cidr_set.go
 _RESERVED = {Provider.EKS: 5, Provider.AKS: 5, Provider.GKE: 4}
 _SERVICE_HOST_BITS = 20  # maxCIDRBits of kube-apiserver's validation.go
 _SUBNETS = "provider subnet reservations"
+# Stateless address autoconfiguration forms addresses from a 64-bit interface identifier (RFC 4291
+# 2.5.1) and ignores a prefix whose length and identifier do not add up to 128 bits (RFC 4862
+# 5.5.3 d), and the clouds give no IPv6 subnet longer than a /64 (AWS VPC user guide, subnet CIDR
+# blocks: an IPv6 subnet is a /64 or shorter; Azure, "Overview of IPv6 for Azure Virtual Network":
+# "IPv6 subnets must be exactly /64 in size"), so a planned IPv6 node subnet is a /64 unless the
+# caller asks for a longer one.
+IPV6_SUBNET_PREFIXLEN = 64
 
 
 def parse_provider(text: str) -> Provider:
@@ -393,6 +402,26 @@ def required_node_subnet_prefixlen(sizing: Sizing) -> int:
     if found is None:
         raise InvalidInputError(f"no IPv{sizing.family} node subnet holds {sizing.nodes_needed:,} nodes")
     return found
+
+
+def planned_node_subnet_prefixlen(sizing: Sizing, *, prefixlen: int | None = None) -> int:
+    """The node subnet length a plan gives: ``prefixlen`` when the caller chose one, else the
+    required length, which in IPv6 is never longer than /64 (see ``IPV6_SUBNET_PREFIXLEN``).
+
+    Raises:
+        InvalidInputError: ``prefixlen`` is out of range, or holds fewer nodes than needed.
+    """
+    required = required_node_subnet_prefixlen(sizing)
+    if prefixlen is None:
+        return min(required, IPV6_SUBNET_PREFIXLEN) if sizing.family == 6 else required
+    _check_prefixlen(prefixlen, sizing.family, what="node subnet prefix length")
+    if prefixlen > required:
+        raise InvalidInputError(
+            f"a /{prefixlen} IPv{sizing.family} node subnet holds fewer than the {sizing.nodes_needed:,} nodes "
+            f"needed: give /{required} or shorter",
+            field="node_subnet_prefixlen_v6" if sizing.family == 6 else "node_subnet_prefixlen",
+        )
+    return prefixlen
 
 
 def required_service_prefixlen(*, family: int, expected_services: int | None) -> int:

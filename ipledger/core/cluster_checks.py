@@ -1,10 +1,11 @@
 """Checks of a cluster's networks against each other and against addresses that are never free.
 
-A pod, service or node network must not overlap another of the same cluster (kube-proxy and the
-CNI route them differently), nor a range the hosts already use for something else: loopback,
-link-local (where the cloud metadata service answers), multicast, and Docker's default bridge,
-which every node with Docker installed routes to its own ``docker0``. Each finding says why it
-matters and what to do.
+A pod, service or node network (or a load-balancer pool, a CIDR or a start-end range) must not
+overlap another of the same cluster (kube-proxy and the CNI route them differently), nor a range
+the hosts already use for something else: loopback, the unspecified and IPv4-mapped IPv6
+addresses, link-local (where the cloud metadata service answers), AWS's IPv6 addresses of the
+same services, multicast, and Docker's default bridge, which every node with Docker installed
+routes to its own ``docker0``. Each finding says why it matters and what to do.
 """
 
 from __future__ import annotations
@@ -16,16 +17,27 @@ from itertools import combinations
 
 from ipledger.core.addresses import IPNetwork
 from ipledger.core.findings import Finding, Severity
+from ipledger.core.ranges import IPRange
 
 __all__ = ["SPECIAL_RANGES", "ClusterNetwork", "SpecialRange", "check_networks"]
 
 
 @dataclass(frozen=True, slots=True)
 class ClusterNetwork:
-    """One network of a cluster: its role (pod, service, node, loadbalancer) and CIDR."""
+    """One network of a cluster: its role (pod, service, node, loadbalancer, expansion-reserve)
+    and CIDR, or the start-end range of a load-balancer pool."""
 
     role: str
-    network: IPNetwork
+    network: IPNetwork | IPRange
+
+    @property
+    def span(self) -> IPRange:
+        return self.network if isinstance(self.network, IPRange) else IPRange.from_network(self.network)
+
+    @property
+    def words(self) -> str:
+        kind = "range" if isinstance(self.network, IPRange) else "network"
+        return f"the {self.role} {kind} {self.network}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +59,16 @@ SPECIAL_RANGES: tuple[SpecialRange, ...] = (
         "every host answers it itself (RFC 4291 2.5.3)",
     ),
     SpecialRange(
+        ipaddress.ip_network("::/128"),
+        "IPv6 unspecified address",
+        "it means 'no address' and must never be assigned to a node (RFC 4291 2.5.2)",
+    ),
+    SpecialRange(
+        ipaddress.ip_network("::ffff:0:0/96"),
+        "IPv4-mapped IPv6 addresses",
+        "dual-stack sockets use them to stand for IPv4 peers, so the host treats them as IPv4 (RFC 4291 2.5.5.2)",
+    ),
+    SpecialRange(
         ipaddress.ip_network("169.254.169.254/32"),
         "cloud metadata address",
         "AWS, GCP and Azure serve instance metadata and credentials there; pods must reach the real one",
@@ -55,6 +77,25 @@ SPECIAL_RANGES: tuple[SpecialRange, ...] = (
         ipaddress.ip_network("169.254.0.0/16"),
         "IPv4 link-local",
         "link-local addresses are not routed (RFC 3927) and hold the cloud metadata service",
+    ),
+    # "For Nitro-based instances with IPv6 addresses, AWS provides this service at the
+    # fd00:ec2::254 IPv6 endpoint", and the DNS resolver at fd00:ec2::253, NTP at fd00:ec2::123
+    # (AWS whitepaper "IPv6 on AWS", Supporting Amazon VPC services; EC2 User Guide, "Instance
+    # metadata service IPv6 endpoint fd00:ec2::254").
+    SpecialRange(
+        ipaddress.ip_network("fd00:ec2::254/128"),
+        "AWS instance metadata IPv6 address",
+        "EC2 Nitro instances serve instance metadata and credentials there; pods must reach the real one",
+    ),
+    SpecialRange(
+        ipaddress.ip_network("fd00:ec2::253/128"),
+        "AWS DNS resolver IPv6 address",
+        "EC2 Nitro instances reach the VPC's Route 53 Resolver there; DNS would break on the nodes",
+    ),
+    SpecialRange(
+        ipaddress.ip_network("fd00:ec2::123/128"),
+        "AWS time service IPv6 address",
+        "EC2 Nitro instances reach the Amazon Time Sync Service (NTP) there",
     ),
     SpecialRange(
         ipaddress.ip_network("fe80::/10"),
@@ -84,14 +125,14 @@ def check_networks(networks: Sequence[ClusterNetwork], *, cluster: str) -> list[
     """Overlaps among the networks of one cluster, and with the special ranges (both families)."""
     findings: list[Finding] = []
     for one, other in combinations(networks, 2):
-        if one.network.version == other.network.version and one.network.overlaps(other.network):
+        if one.span.version == other.span.version and one.span.overlaps(other.span):
             findings.append(
                 Finding(
                     Severity.ERROR,
                     "cluster-networks-overlap",
                     f"{cluster}: {one.role} {one.network} / {other.role} {other.network}",
-                    f"the {one.role} network {one.network} overlaps the {other.role} network "
-                    f"{other.network}: addresses in both would be routed two ways; give each its own CIDR",
+                    f"{one.words} overlaps {other.words}: addresses in both would be routed two ways; "
+                    "give each its own CIDR",
                 )
             )
     for item in networks:
@@ -100,15 +141,16 @@ def check_networks(networks: Sequence[ClusterNetwork], *, cluster: str) -> list[
 
 
 def _special(item: ClusterNetwork, cluster: str) -> list[Finding]:
+    span = item.span
     for special in SPECIAL_RANGES:
-        if special.network.version == item.network.version and special.network.overlaps(item.network):
+        if special.network.version == span.version and IPRange.from_network(special.network).overlaps(span):
             return [
                 Finding(
                     Severity.ERROR,
                     "overlaps-special-range",
                     f"{cluster}: {item.role} {item.network}",
-                    f"the {item.role} network {item.network} overlaps {special.name} "
-                    f"{special.network}: {special.why}; choose a CIDR outside it",
+                    f"{item.words} overlaps {special.name} {special.network}: {special.why}; choose a CIDR "
+                    "outside it",
                 )
             ]
     return []

@@ -8,8 +8,10 @@ in ``defaulted`` and ``notes``. The tools' unknown fields are ignored; the Clust
 
 The ClusterSpec (apiVersion ipledger.io/v1) has ``metadata.name`` and, all optional, ``spec``:
 space (default global), group, provider, ipamMode, maxPods, nodePrefixLength (IPv4),
-nodePrefixLengthIPv6, expectedNodes, growth (a factor >= 1), dualStack, podCIDRs, serviceCIDRs,
-nodeCIDRs and loadBalancerPools (CIDRs or start-end ranges); the blocks of one list are disjoint.
+nodePrefixLengthIPv6, expectedNodes, growth (a factor >= 1), expectedServices, dualStack,
+podCIDRs, serviceCIDRs, nodeCIDRs and loadBalancerPools (CIDRs or start-end ranges; the blocks
+of one list are disjoint), and for the AWS VPC CNI the nodes' instance type's eniCount,
+ipsPerENI (IPv4 addresses per ENI, given together with eniCount) and vcpus.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ _MASK_FLAGS = ("node-cidr-mask-size", "node-cidr-mask-size-ipv4", "node-cidr-mas
 _SPEC_FIELDS = (
     "space", "group", "provider", "ipamMode", "maxPods", "nodePrefixLength", "nodePrefixLengthIPv6",
     "expectedNodes", "growth", "dualStack", "podCIDRs", "serviceCIDRs", "nodeCIDRs",
-    "loadBalancerPools",
+    "loadBalancerPools", "expectedServices", "eniCount", "ipsPerENI", "vcpus",
 )  # fmt: skip
 
 
@@ -88,6 +90,10 @@ class ClusterConfig:
     max_pods: int | None = None
     expected_nodes: int | None = None
     growth: float | None = None
+    expected_services: int | None = None
+    eni_count: int | None = None
+    ips_per_eni: int | None = None
+    vcpus: int | None = None
     provider: str | None = None
     ipam_mode: str | None = None
     space: str | None = None
@@ -336,7 +342,11 @@ def _check_cluster_dns(node: YamlValue, services: tuple[IPNetwork, ...]) -> None
 
 def _k3s_ipam(doc: YamlValue, defaults: dict[str, str], notes: list[str]) -> str | None:
     """Flannel, k3s's CNI and the network half of RKE2's default canal, assigns pod addresses from
-    each node's pod CIDR (host-local); other CNIs' IPAM is not stated in config.yaml."""
+    each node's pod CIDR (host-local). RKE2's calico is installed by its rke2-calico chart, which
+    sets the Tigera operator's IP pools from cluster-cidr and no IPAM type, so the operator's
+    default, Calico IPAM with its /26 blocks, hands out pod addresses (rancher/rke2-charts,
+    packages/rke2-calico: values.yaml and templates/crs/custom-resources.yaml). Other CNIs' IPAM
+    is not stated in config.yaml."""
     cni, backend = doc.get("cni"), doc.get("flannel-backend")
     names = [value.string() for value in ((cni.items if cni.items is not None else (cni,)) if cni else ())]
     primary = next((name for name in names if name != "multus"), None)
@@ -344,6 +354,12 @@ def _k3s_ipam(doc: YamlValue, defaults: dict[str, str], notes: list[str]) -> str
         if cni is None and backend is None:
             defaults["ipam_mode"] = "cni and flannel-backend not set: flannel (k3s) or canal (RKE2) assumed"
         return "flannel"
+    if primary == "calico":
+        defaults["ipam_mode"] = (
+            "cni calico: Calico IPAM assumed (RKE2's rke2-calico chart leaves the IPAM type at the Tigera "
+            "operator's default, Calico, with /26 blocks)"
+        )
+        return "calico"
     backend_text = backend.text if backend else "not set"
     notes.append(f"IPAM mode not stated (cni {primary or 'not set'}, flannel-backend {backend_text})")
     return None
@@ -419,6 +435,11 @@ def _read_spec(doc: YamlValue, path: str) -> ClusterConfig:
     space, group, growth = spec.get("space"), spec.get("group"), spec.get("growth")
     max_pods, nodes = spec.get("maxPods"), spec.get("expectedNodes")
     provider, ipam = spec.get("provider"), spec.get("ipamMode")
+    wanted, enis, per_eni, vcpus = (
+        spec.get(key) for key in ("expectedServices", "eniCount", "ipsPerENI", "vcpus")
+    )
+    if (enis is None) != (per_eni is None):
+        raise (enis or per_eni or spec).error("eniCount and ipsPerENI go together: give both or neither")
     return ClusterConfig(
         "ipledger",
         path,
@@ -431,6 +452,10 @@ def _read_spec(doc: YamlValue, path: str) -> ClusterConfig:
         max_pods=max_pods.integer(minimum=1) if max_pods else None,
         expected_nodes=nodes.integer(minimum=1) if nodes else None,
         growth=growth.number(minimum=1) if growth else None,
+        expected_services=wanted.integer(minimum=0) if wanted else None,
+        eni_count=enis.integer(minimum=1) if enis else None,
+        ips_per_eni=per_eni.integer(minimum=1) if per_eni else None,
+        vcpus=vcpus.integer(minimum=1) if vcpus else None,
         provider=provider.choice(_PROVIDERS) if provider else None,
         ipam_mode=ipam.choice(_IPAM_MODES) if ipam else None,
         space=space.string() if space else "global",

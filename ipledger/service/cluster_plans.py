@@ -1,4 +1,5 @@
-"""Plans for clusters: a new cluster's networks, widening one into its reserve, decommissioning.
+"""Plans for a new cluster's networks (growth and decommissioning: ``cluster_growth``,
+``cluster_decommission``).
 
 Planning only reads the ledger and saves the plan: a list of proposed changes, the checks they
 passed or failed and the capacity worked out, for a person to review. ``plans.apply_plan`` then
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from typing import Any
 
 from ipledger.core.addresses import IPNetwork, max_prefixlen
@@ -23,38 +24,36 @@ from ipledger.core.capacity import (
     default_node_prefixlen,
     parse_ipam_mode,
     parse_provider,
-    required_node_subnet_prefixlen,
+    planned_node_subnet_prefixlen,
     required_pod_prefixlen,
     required_service_prefixlen,
+    service_ip_count,
 )
 from ipledger.core.cluster_checks import ClusterNetwork, check_networks
-from ipledger.core.errors import ConflictError, InvalidInputError
+from ipledger.core.errors import ConflictError, ExhaustedError, InvalidInputError
 from ipledger.core.findings import Finding, Severity
 from ipledger.core.ipset import IPSet
 from ipledger.core.planning import BlockRequest, Placement, place_blocks
 from ipledger.core.ranges import IPRange
+from ipledger.service.cluster_space import cluster_of, describe_claim, find_claims_around
 from ipledger.service.clusters import (
     NETWORK_ROLES,
     ClusterFields,
     check_fields,
-    cluster_record,
-    load_cluster,
-    managed_label,
     measure,
     sizing_of,
 )
-from ipledger.service.convert import names, prefix_record
 from ipledger.service.ledger import Actor, Ledger
 from ipledger.service.lookup import load_group, load_space
 from ipledger.service.occupancy import network_of, span_of_range
-from ipledger.service.plans import describe_contents, planned_prefix, save_plan
+from ipledger.service.plans import planned_prefix, save_plan
 from ipledger.service.records import PlanRecord, PrefixRecord
 from ipledger.store import clusters as stored
 from ipledger.store import listing, queries
 from ipledger.store.database import Session
 from ipledger.store.models import Group, Space
 
-__all__ = ["plan_cluster", "plan_decommission", "plan_growth"]
+__all__ = ["capacity_json", "finding_check", "plan_cluster"]
 
 Pools = Mapping[str, Sequence[IPNetwork]]
 
@@ -67,16 +66,19 @@ def plan_cluster(
     actor: Actor,
     pools: Pools,
     lb_addresses: int | None = None,
+    node_subnet_prefixlen_v6: int | None = None,
     defaulted: Sequence[str] = (),
 ) -> PlanRecord:
     """Plan a new cluster: size its networks, place them, check them, and save the plan.
 
     ``defaulted`` names the fields the caller left at their defaults; the plan states each
-    with its value and why it is the default.
+    with its value and why it is the default. An IPv6 node subnet is a /64 (SLAAC and the
+    clouds need no less) unless ``node_subnet_prefixlen_v6`` asks for another length.
 
     Raises:
         InvalidInputError: bad fields, a pool of the wrong space, no pool for a role.
-        ExhaustedError: a network fits in none of its pools ("10.0.0.0/16 has no free /14").
+        ExhaustedError: a network fits in none of its pools ("10.0.0.0/16 is smaller than a /15",
+            "10.0.0.0/14 has no free /15 (largest free block: /16)").
         ConflictError: the cluster exists already.
     """
     checked = check_fields(name, values)
@@ -96,9 +98,13 @@ def plan_cluster(
         if checked.group is not None:
             load_group(session, checked.group)  # an unknown group is refused now, not at apply
         families = _families(checked, pools)
-        requests, notes = _requests(session, space, checked, pools, families, lb_addresses)
-        free = {pool: _free_in(session, space, pool) for request in requests for pool in request.pools}
-        placements = place_blocks(requests, free)
+        subnets = {6: node_subnet_prefixlen_v6}
+        requests, notes = _requests(session, space, checked, pools, families, lb_addresses, subnets)
+        given = list(dict.fromkeys(pool for request in requests for pool in request.pools))
+        free = {pool: _free_in(session, space, pool) for pool in given}
+        claimed = _claimed_pools(session, space, given)
+        notes += [f"pool {pool} lies in {claim}: nothing is placed there" for pool, claim in claimed.items()]
+        placements = _place(requests, free, claimed)
     proposed = _proposed_prefixes(checked, name, placements)
     capacity = measure(checked, proposed)
     checks = _checks(name, placements, capacity)
@@ -109,11 +115,12 @@ def plan_cluster(
             "cluster": {"name": name, **asdict(checked)},
             "pools": {role: [str(pool) for pool in given] for role, given in pools.items()},
             "load_balancer_addresses": lb_addresses,
+            "node_subnet_prefixlen_v6": node_subnet_prefixlen_v6,
             "notes": [*_default_notes(checked, defaulted, families), *notes],
         },
         "changes": changes,
         "checks": checks,
-        "capacity": _capacity_json(capacity),
+        "capacity": capacity_json(capacity),
     }
     networks = ", ".join(
         f"{item.role} {item.network}" for item in proposed if item.role != "expansion-reserve"
@@ -129,7 +136,7 @@ _WHY_DEFAULT = {
     "ipam_mode": "node CIDRs carved from the pod CIDR by kube-controller-manager",
     "node_prefixlen": "the IPAM mode's default per-node block",
     "node_prefixlen_v6": "the IPAM mode's default per-node block",
-    "expected_services": "service CIDR of the planner's default size",
+    "expected_services": "the planner's service CIDR",
     "space": "the default space",
 }
 
@@ -150,7 +157,14 @@ def _default_notes(values: ClusterFields, defaulted: Sequence[str], families: tu
             )
             value = "none" if block is None else f"/{block}"
         elif name == "expected_services":
-            value = "not given"
+            sizes = []
+            for family in families:
+                length = required_service_prefixlen(family=family, expected_services=None)
+                sizes.append(
+                    f"/{length} for IPv{family}, {service_ip_count(length, family=family):,} ClusterIPs"
+                )
+            notes.append(f"expected services: not given (default: {_WHY_DEFAULT[name]}, {'; '.join(sizes)})")
+            continue
         if name in _WHY_DEFAULT:
             notes.append(f"{name.replace('_', ' ')}: {value} (default: {_WHY_DEFAULT[name]})")
     return notes
@@ -170,6 +184,7 @@ def _requests(
     pools: Pools,
     families: tuple[int, ...],
     lb_addresses: int | None,
+    subnets: Mapping[int, int | None],
 ) -> tuple[list[BlockRequest], list[str]]:
     requests, notes = [], []
     for family in families:
@@ -177,8 +192,13 @@ def _requests(
         lengths = {
             "pod": required_pod_prefixlen(sizing),
             "service": required_service_prefixlen(family=family, expected_services=values.expected_services),
-            "node": required_node_subnet_prefixlen(sizing),
+            "node": planned_node_subnet_prefixlen(sizing, prefixlen=subnets.get(family)),
         }
+        if family == 6 and subnets.get(family) is None:
+            notes.append(
+                f"IPv6 node subnet: /{lengths['node']} (default: a /64 at the longest, as SLAAC and the clouds' "
+                "IPv6 subnets need; give another length with --node-subnet-prefixlen-v6)"
+            )
         if lb_addresses is not None:
             lengths["loadbalancer"] = max_prefixlen(family) - max(0, math.ceil(math.log2(lb_addresses)))
         for role, prefixlen in lengths.items():
@@ -211,12 +231,15 @@ def _pools_for(
 
 def _free_in(session: Session, space: Space, pool: IPNetwork) -> IPSet:
     """What nothing in the ledger takes inside ``pool``: every prefix inside it (not the pool
-    itself), every range and every address there is taken."""
+    itself, unless a cluster manages it), every range and every address there is taken, and all
+    of it when a cluster's network or reserve lies around it (``cluster_space``)."""
     span = IPRange.from_network(pool)
+    if find_claims_around(session, space.id, span):
+        return IPSet.of(pool.version, [])
     taken = [
         IPRange.from_network(network_of(item))
         for item in queries.list_prefixes_within(session, space.id, span)
-        if item.prefixlen > pool.prefixlen
+        if item.prefixlen > pool.prefixlen or cluster_of(item.managed_by) is not None
     ]
     taken += [span_of_range(item) for item in queries.list_ranges_overlapping(session, space.id, span)]
     taken += [
@@ -224,6 +247,28 @@ def _free_in(session: Session, space: Space, pool: IPNetwork) -> IPSet:
         for item in queries.list_addresses_within(session, space.id, span)
     ]
     return IPSet.of(pool.version, [span]).difference(IPSet.of(pool.version, taken))
+
+
+def _claimed_pools(session: Session, space: Space, pools: Sequence[IPNetwork]) -> dict[IPNetwork, str]:
+    """The pools that lie inside a cluster's network or reserve, with the claim in words."""
+    claimed = {}
+    for pool in pools:
+        around = find_claims_around(session, space.id, IPRange.from_network(pool))
+        if around:
+            claimed[pool] = describe_claim(around[0])
+    return claimed
+
+
+def _place(
+    requests: Sequence[BlockRequest], free: Mapping[IPNetwork, IPSet], claimed: Mapping[IPNetwork, str]
+) -> tuple[Placement, ...]:
+    try:
+        return place_blocks(requests, free)
+    except ExhaustedError as error:
+        if not claimed:
+            raise
+        why = "; ".join(f"{pool} lies in {claim}" for pool, claim in claimed.items())
+        raise ExhaustedError(f"{error} ({why}, which no other cluster may use)") from error
 
 
 def _proposed_prefixes(
@@ -281,7 +326,7 @@ def _checks(
     ]
     networks = [ClusterNetwork(item.role, item.network) for item in placements]
     problems = check_networks(networks, cluster=name)
-    checks += [_failed(finding) for finding in problems]
+    checks += [finding_check(finding) for finding in problems]
     if not problems:
         checks.append(
             {
@@ -293,7 +338,7 @@ def _checks(
             }
         )
     for family, worked in capacity:
-        checks += [_failed(finding) for finding in worked.findings]
+        checks += [finding_check(finding) for finding in worked.findings]
         if worked.headroom_nodes is not None and worked.headroom_nodes >= 0:
             checks.append(
                 {
@@ -307,7 +352,7 @@ def _checks(
     return checks
 
 
-def _failed(finding: Finding) -> dict[str, Any]:
+def finding_check(finding: Finding) -> dict[str, Any]:
     return {
         "check": finding.kind,
         "ok": finding.severity is not Severity.ERROR,
@@ -316,7 +361,7 @@ def _failed(finding: Finding) -> dict[str, Any]:
     }
 
 
-def _capacity_json(capacity: Sequence[tuple[int, Capacity]]) -> dict[str, Any]:
+def capacity_json(capacity: Sequence[tuple[int, Capacity]]) -> dict[str, Any]:
     return {
         f"IPv{family}": {
             "figures": [asdict(figure) for figure in worked.figures],
@@ -326,164 +371,3 @@ def _capacity_json(capacity: Sequence[tuple[int, Capacity]]) -> dict[str, Any]:
         }
         for family, worked in capacity
     }
-
-
-def plan_growth(ledger: Ledger, name: str, *, actor: Actor, role: str = "pod", family: int = 4) -> PlanRecord:
-    """Plan widening a cluster's network of ``role`` into its expansion reserve (/N to /(N-1)).
-
-    Raises:
-        InvalidInputError: the cluster has no such network, or no free reserve next to it.
-    """
-    if role not in NETWORK_ROLES:
-        raise InvalidInputError(f"role must be one of {', '.join(NETWORK_ROLES)}, not {role!r}", field="role")
-    with ledger.reading() as session:
-        cluster = load_cluster(session, name)
-        lookup = names(session)
-        mine = [
-            prefix_record(item, lookup) for item in stored.list_cluster_prefixes(session, managed_label(name))
-        ]
-        network = _network_to_grow(mine, name, role, family)
-        wider = network.network.supernet()
-        halves = list(wider.subnets())
-        # Only the other half of the doubled block is this network's reserve.
-        reserve = next(
-            (item for item in mine if item.role == "expansion-reserve" and item.network == halves[1]),
-            None,
-        )
-        if reserve is None or int(network.network.network_address) != int(wider.network_address):
-            raise InvalidInputError(
-                f"{network.network} of cluster {name} has no expansion reserve after it "
-                f"({wider} would be needed): plan an additional {role} network instead"
-            )
-        space = load_space(session, network.space)
-        inside = describe_contents(session, space, reserve.network)
-        record = cluster_record(cluster, session)
-    after = tuple(item for item in mine if item.network not in (network.network, reserve.network))
-    grown = (*after, _replace_network(network, wider))
-    capacity = measure(record, grown)
-    checks = [
-        {
-            "check": "reserve is empty",
-            "ok": not inside,
-            "severity": "error",
-            "detail": f"{reserve.network} holds nothing"
-            if not inside
-            else f"{reserve.network} holds {inside}",
-        }
-    ]
-    for _family, worked in capacity:
-        checks += [_failed(finding) for finding in worked.findings]
-    changes = [
-        {
-            "action": "delete",
-            "kind": "prefix",
-            "space": reserve.space,
-            "prefix": str(reserve.network),
-            "empty": True,
-        },
-        {
-            "action": "resize",
-            "kind": "prefix",
-            "space": network.space,
-            "prefix": str(network.network),
-            "to": str(wider),
-        },
-    ]
-    body = {
-        "inputs": {"cluster": name, "role": role, "family": family},
-        "changes": changes,
-        "checks": checks,
-        "capacity": _capacity_json(capacity),
-    }
-    summary = f"grow cluster {name}: {role} {network.network} to {wider} (its reserve {reserve.network})"
-    return save_plan(ledger, "grow-cluster", name, summary, body, actor=actor)
-
-
-def _network_to_grow(mine: Sequence[PrefixRecord], name: str, role: str, family: int) -> PrefixRecord:
-    candidates = [item for item in mine if item.role == role and item.network.version == family]
-    if not candidates:
-        raise InvalidInputError(f"cluster {name} has no IPv{family} {role} network to grow")
-    return min(candidates, key=lambda item: item.network.prefixlen)
-
-
-def _replace_network(item: PrefixRecord, network: IPNetwork) -> PrefixRecord:
-    return replace(item, network=network)
-
-
-def plan_decommission(ledger: Ledger, name: str, *, actor: Actor, release: bool) -> PlanRecord:
-    """Plan the end of a cluster: its prefixes and ranges released (deleted, with the addresses
-    recorded inside them) or, without ``release``, marked deprecated; the cluster is marked
-    decommissioned either way."""
-    with ledger.reading() as session:
-        cluster = load_cluster(session, name)
-        if cluster.status == "decommissioned":
-            raise ConflictError(f"cluster {name} is already decommissioned")
-        lookup = names(session)
-        label = managed_label(name)
-        prefixes = [prefix_record(item, lookup) for item in stored.list_cluster_prefixes(session, label)]
-        ranges = list(stored.list_cluster_ranges(session, label))
-        counts = {
-            str(item.network): queries.count_addresses_within(
-                session, load_space(session, item.space).id, IPRange.from_network(item.network)
-            )
-            for item in prefixes
-        }
-        space_of_range = {item.id: lookup.space(item.space_id) for item in ranges}
-        range_counts = {
-            item.id: queries.count_addresses_within(session, item.space_id, span_of_range(item))
-            for item in ranges
-        }
-    changes: list[dict[str, Any]] = []
-    for span in ranges:
-        target = {"kind": "range", "space": space_of_range[span.id], "range": str(span_of_range(span))}
-        if release and range_counts[span.id]:
-            changes.append(
-                {
-                    "action": "delete",
-                    "kind": "addresses",
-                    "space": target["space"],
-                    "within": target["range"],
-                    "count": range_counts[span.id],
-                }
-            )
-        changes.append(
-            {"action": "delete", **target}
-            if release
-            else {"action": "update", **target, "changes": {"status": "deprecated"}}
-        )
-    # Innermost first, so that a release never leaves a prefix's contents to an outer one of the cluster.
-    for item in sorted(prefixes, key=lambda item: -item.network.prefixlen):
-        target = {"kind": "prefix", "space": item.space, "prefix": str(item.network)}
-        if release:
-            if counts[str(item.network)]:
-                changes.append(
-                    {
-                        "action": "delete",
-                        "kind": "addresses",
-                        "space": item.space,
-                        "within": str(item.network),
-                        "count": counts[str(item.network)],
-                    }
-                )
-            changes.append({"action": "delete", **target})
-        else:
-            changes.append({"action": "update", **target, "changes": {"status": "deprecated"}})
-    changes.append(
-        {"action": "update", "kind": "cluster", "name": name, "changes": {"status": "decommissioned"}}
-    )
-    how = "released" if release else "marked deprecated"
-    body = {
-        "inputs": {"cluster": name, "release": release},
-        "changes": changes,
-        "checks": [
-            {
-                "check": "cluster networks found",
-                "ok": True,
-                "severity": "info",
-                "detail": f"{len(prefixes)} prefix(es) and {len(ranges)} range(s) will be {how}",
-            }
-        ],
-        "capacity": {},
-    }
-    summary = f"decommission cluster {name}: {len(prefixes)} prefix(es), {len(ranges)} range(s) {how}"
-    return save_plan(ledger, "decommission-cluster", name, summary, body, actor=actor)

@@ -16,7 +16,8 @@ from typing import Any
 from ipledger.core.capacity import Capacity, Sizing, measure_cluster, parse_ipam_mode, parse_provider
 from ipledger.core.cluster_checks import ClusterNetwork, check_networks
 from ipledger.core.errors import ConflictError, InvalidInputError, NotFoundError
-from ipledger.core.findings import Finding, Severity
+from ipledger.core.findings import Finding
+from ipledger.service.cluster_overlaps import load_claims, overlap_findings
 from ipledger.service.convert import Names, names, prefix_record, range_record, snapshot
 from ipledger.service.fields import refuse_unknown_fields, require_version
 from ipledger.service.ledger import Actor, Ledger, Transaction
@@ -33,7 +34,6 @@ __all__ = [
     "ClusterDetail",
     "ClusterFields",
     "ClusterSummary",
-    "cluster_overlaps",
     "create_cluster",
     "delete_cluster",
     "insert_cluster",
@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 NETWORK_ROLES = ("pod", "service", "node", "loadbalancer")
+_CLAIM_ROLES = (*NETWORK_ROLES, "expansion-reserve")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
@@ -63,6 +64,11 @@ class ClusterFields:
     expected_nodes: int = 3
     growth: float = 2.0
     expected_services: int | None = None
+    # The instance type's ENIs, IPv4 addresses per ENI and vCPUs (AWS VPC CNI modes only): the
+    # max-pods formula then checks max pods against what the instance can address.
+    eni_count: int | None = None
+    ips_per_eni: int | None = None
+    vcpus: int | None = None
     dual_stack: bool = False
     description: str = ""
 
@@ -135,6 +141,9 @@ def sizing_of(values: ClusterFields | ClusterRecord | Cluster, family: int) -> S
         growth=values.growth,
         node_prefixlen=values.node_prefixlen if family == 4 else values.node_prefixlen_v6,
         expected_services=values.expected_services,
+        eni_count=values.eni_count,
+        ips_per_eni=values.ips_per_eni,
+        vcpus=values.vcpus,
     )
 
 
@@ -273,9 +282,12 @@ def show_cluster(ledger: Ledger, name: str) -> ClusterDetail:
             if synced is None
             else LastSync(synced.started_at, synced.status, synced.error, synced.source)
         )
+        claims = load_claims(session, lookup)
     capacity = measure(record, prefixes)
-    networks = [ClusterNetwork(item.role, item.network) for item in prefixes if item.role in NETWORK_ROLES]
+    # Its reserves count too: the network grows into them, so they must stay clear of the rest.
+    networks = [ClusterNetwork(item.role, item.network) for item in prefixes if item.role in _CLAIM_ROLES]
     findings = check_networks(networks, cluster=name)
+    findings += overlap_findings(claims, only=name)
     for _, worked in capacity:
         findings.extend(worked.findings)
     return ClusterDetail(record, prefixes, ranges, capacity, tuple(findings), last)
@@ -378,48 +390,6 @@ def _summary(
     return ClusterSummary(record, networks, percent, min(headrooms) if headrooms else None)
 
 
-def cluster_overlaps(ledger: Ledger, *, space: str | None = None) -> list[Finding]:
-    """Networks of different clusters that overlap: an error in one space (routed together), an
-    info across spaces (an isolated overlay may reuse a CIDR on purpose)."""
-    with ledger.reading() as session:
-        wanted = None if space is None else load_space(session, space).id
-        lookup = names(session)
-        networks = []
-        for row in stored.list_clusters(session):
-            for item in stored.list_cluster_prefixes(session, managed_label(row.name)):
-                if item.role in NETWORK_ROLES:
-                    networks.append((row.name, prefix_record(item, lookup)))
-    findings = []
-    for index, (name, one) in enumerate(networks):
-        for other_name, other in networks[index + 1 :]:
-            if name == other_name or one.network.version != other.network.version:
-                continue
-            if not one.network.overlaps(other.network):
-                continue
-            same_space = one.space == other.space
-            if wanted is not None and lookup.space(wanted) not in (one.space, other.space):
-                continue
-            findings.append(
-                Finding(
-                    Severity.ERROR if same_space else Severity.INFO,
-                    "clusters-overlap",
-                    f"{name} {one.role} {one.network} / {other_name} {other.role} {other.network}",
-                    (
-                        f"cluster {name}'s {one.role} network {one.network} overlaps cluster {other_name}'s "
-                        f"{other.role} network {other.network} in space {one.space}: traffic between them "
-                        "is routed to the wrong cluster; renumber one of them"
-                    )
-                    if same_space
-                    else (
-                        f"cluster {name}'s {one.role} network {one.network} (space {one.space}) reuses "
-                        f"addresses of cluster {other_name}'s {other.role} network {other.network} (space "
-                        f"{other.space}): fine for isolated overlays, wrong if the two are ever routed together"
-                    ),
-                )
-            )
-    return findings
-
-
 def load_cluster(session: Session, name: str) -> Cluster:
     row = stored.find_cluster(session, name)
     if row is None:
@@ -444,6 +414,9 @@ def cluster_record(row: Cluster, session: Session, lookup: Names | None = None) 
         expected_nodes=row.expected_nodes,
         growth=row.growth,
         expected_services=row.expected_services,
+        eni_count=row.eni_count,
+        ips_per_eni=row.ips_per_eni,
+        vcpus=row.vcpus,
         dual_stack=row.dual_stack,
         description=row.description,
         created_at=row.created_at,

@@ -17,18 +17,20 @@ from typing import Any
 from ipledger.core.addresses import IPAddress, IPNetwork, address_from_int
 from ipledger.core.errors import ConflictError, InvalidInputError, NotFoundError
 from ipledger.core.ranges import IPRange, parse_range
-from ipledger.core.thresholds import DEFAULT_THRESHOLDS, Level, Thresholds
+from ipledger.core.thresholds import DEFAULT_THRESHOLDS, Level
 from ipledger.core.utilization import Usage
 from ipledger.service.addresses import remove_address
+from ipledger.service.cluster_space import describe_claim, find_claims_around
 from ipledger.service.clusters import ClusterFields, insert_cluster, load_cluster, managed_label
 from ipledger.service.convert import names, snapshot
 from ipledger.service.ledger import Actor, Ledger, Transaction
 from ipledger.service.locking import lock_chain, lock_within
-from ipledger.service.lookup import load_prefix, load_space
+from ipledger.service.lookup import load_space
 from ipledger.service.occupancy import network_of, span_of_range
 from ipledger.service.prefixes import change_prefix, insert_prefix, remove_prefix
 from ipledger.service.ranges import change_range, remove_range
 from ipledger.service.records import PlanRecord, PrefixRecord
+from ipledger.service.widening import widen_prefix
 from ipledger.store import clusters as stored
 from ipledger.store import queries
 from ipledger.store.database import Session
@@ -194,7 +196,11 @@ def _apply_change(tx: Transaction, change: dict[str, Any]) -> str:
         remove_prefix(tx, space, network)
         return f"released {network}"
     if action == "resize":
-        return _resize_prefix(tx, space, network, _network(change["to"]))
+        wider = _network(change["to"])
+        widen_prefix(tx, space, network, wider)
+        return f"widened {network} to {wider}" + (
+            f" (its reserve {change['reserve']})" if "reserve" in change else ""
+        )
     change_prefix(tx, space, network, change["changes"])
     return f"{network}: {_words(change['changes'])}"
 
@@ -226,18 +232,22 @@ def _create_prefix(tx: Transaction, space: Space, network: IPNetwork, change: di
 
 
 def _occupant(session: Session, space: Space, network: IPNetwork, pool: IPNetwork) -> str | None:
-    """What now takes part of ``network``: a prefix inside the pool that overlaps it, a range or
-    an address inside it (a prefix around the pool is fine: the network nests in it)."""
+    """What now takes part of ``network``: a cluster's network or reserve around it, a prefix
+    inside the pool that covers it, or anything recorded inside it. A prefix around the pool that
+    no cluster manages is fine: the network nests in it (see ``cluster_space``)."""
     span = IPRange.from_network(network)
+    around = find_claims_around(session, space.id, span)
+    if around:
+        return f"it lies in {describe_claim(around[0])}"
     for item in queries.list_prefixes_containing(session, space.id, span):
         if item.prefixlen > pool.prefixlen:
-            return f"prefix {network_of(item)} ({item.role}, {item.managed_by}) now covers it"
+            return f"{describe_claim(item)} now covers it"
     inside = queries.list_prefixes_within(session, space.id, span)
     if inside:
-        return f"prefix {network_of(inside[0])} ({inside[0].role}, {inside[0].managed_by}) was recorded inside it"
+        return f"{describe_claim(inside[0])} was recorded inside it"
     ranges = queries.list_ranges_overlapping(session, space.id, span)
     if ranges:
-        return f"range {span_of_range(ranges[0])} was recorded in it"
+        return f"{describe_claim(ranges[0])} was recorded in it"
     addresses = queries.list_addresses_within(session, space.id, span, limit=1)
     if addresses:
         return f"address {address_of(addresses[0])} was recorded in it"
@@ -262,33 +272,6 @@ def describe_contents(session: Session, space: Space, network: IPNetwork) -> str
     if count:
         parts.append(f"{count} address(es)")
     return ", ".join(parts)
-
-
-def _resize_prefix(tx: Transaction, space: Space, network: IPNetwork, wider: IPNetwork) -> str:
-    """Widen a prefix in place: same fields, a shorter length; what it holds stays in it."""
-    session = tx.session
-    old = load_prefix(session, space, network)
-    group = names(session).group(old.group_id)
-    status, role, managed_by, description = old.status, old.role, old.managed_by, old.description
-    tags, is_pool, unit = tuple(old.tags), old.is_pool, old.unit_prefixlen
-    thresholds = Thresholds(old.warning, old.critical, old.emergency)
-    remove_prefix(tx, space, network)
-    session.flush()
-    insert_prefix(
-        tx,
-        space,
-        wider,
-        status=status,
-        role=role,
-        group=group,
-        managed_by=managed_by,
-        description=description,
-        tags=tags,
-        is_pool=is_pool,
-        thresholds=thresholds,
-        unit_prefixlen=unit,
-    )
-    return f"widened {network} to {wider}"
 
 
 def _delete_addresses(tx: Transaction, space: Space, span: IPRange) -> str:

@@ -130,6 +130,9 @@ class ClusterRecord:
     expected_nodes: int
     growth: float
     expected_services: int | None
+    eni_count: int | None
+    ips_per_eni: int | None
+    vcpus: int | None
     dual_stack: bool
     description: str
     created_at: datetime

@@ -33,6 +33,7 @@ __all__ = [
     "SampledCounts",
     "forget_subject",
     "record_cluster_sample",
+    "relabel_subject",
     "sample_everything",
     "watch_transaction",
 ]
@@ -76,6 +77,13 @@ def forget_subject(tx: Transaction, subject_kind: str, subject_id: int) -> None:
     for finding in stored.open_findings(tx.session, THRESHOLD, subject_kind, [subject_id]).values():
         _close(tx, finding, f"the {subject_kind} was deleted")
     stored.delete_series(tx.session, subject_kind, [subject_id])
+
+
+def relabel_subject(tx: Transaction, subject_kind: str, subject_id: int, label: str) -> None:
+    """The prefix or range now reads ``label`` (a prefix widened in place): its open findings
+    name it so, and keep their history."""
+    for finding in stored.open_findings(tx.session, THRESHOLD, subject_kind, [subject_id]).values():
+        finding.subject = label
 
 
 def sample_everything(ledger: Ledger, *, actor: str = ACTOR) -> SampledCounts:

@@ -273,6 +273,10 @@ class Cluster(Base):
     expected_nodes: Mapped[int] = mapped_column(Integer)
     growth: Mapped[float] = mapped_column(Float)
     expected_services: Mapped[int | None] = mapped_column(Integer)
+    # The instance type's limits, for the AWS VPC CNI max-pods formula (None: not checked).
+    eni_count: Mapped[int | None] = mapped_column(Integer)
+    ips_per_eni: Mapped[int | None] = mapped_column(Integer)
+    vcpus: Mapped[int | None] = mapped_column(Integer)
     dual_stack: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[str] = mapped_column(Text, default="")
     # Periodic syncs by the server: the kubeconfig (a path on the server), context and interval.

@@ -16,7 +16,17 @@ from ipledger.core.errors import InvalidInputError
 from ipledger.core.forecast import Forecast
 from ipledger.core.permissions import Principal
 from ipledger.core.thresholds import Level, Thresholds, level_of
-from ipledger.service import allocation, audit, clusters, groups, history, prefix_map, prefixes, reports
+from ipledger.service import (
+    allocation,
+    audit,
+    cluster_overlaps,
+    clusters,
+    groups,
+    history,
+    prefix_map,
+    prefixes,
+    reports,
+)
 from ipledger.service.cluster_report import BlockPage, cluster_report
 from ipledger.service.ledger import Ledger
 from ipledger.service.prefixes import PrefixFilter
@@ -180,7 +190,9 @@ def dashboard(ledger: Ledger, viewer: Principal) -> Dashboard:
 
 def _overlap_lines(ledger: Ledger) -> list[str]:
     return [
-        finding.message for finding in clusters.cluster_overlaps(ledger) if finding.severity.value != "info"
+        finding.message
+        for finding in cluster_overlaps.cluster_overlaps(ledger)
+        if finding.severity.value != "info"
     ]
 
 

@@ -5,6 +5,7 @@ cluster configuration file against the ledger."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -51,6 +52,7 @@ PLANNED = [
     ("192.168.0.16/28", "expansion-reserve"),
 ]
 KIND = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n"
+CONFIGS = Path(__file__).resolve().parents[1] / "kube" / "configs"
 
 
 def _picked(item: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
@@ -138,6 +140,22 @@ def test_cluster_create_returns_the_record_in_canonical_form(api: httpx.Client, 
         "calico",
         "k8s/prod",
     )
+
+
+def test_cluster_create_with_instance_figures_warns_about_max_pods(api: httpx.Client, ledger: Ledger) -> None:
+    # m5.large: 3 ENIs of 10 IPv4 addresses hold 3 x (10 - 1) + 2 = 29 pods, fewer than 58.
+    figures = {"eni_count": 3, "ips_per_eni": 10, "vcpus": 2}
+    body = {"name": "eks-1", "provider": "eks", "ipam_mode": "aws-vpc-cni", "max_pods": 58, **figures}
+
+    response = api.post("/clusters", json=body)
+
+    assert response.status_code == 201
+    assert _picked(response.json(), figures) == figures
+    detail = api.get("/clusters/eks-1").json()
+    assert _picked(detail["cluster"], figures) == figures
+    [warning] = [item for item in detail["findings"] if item["kind"] == "aws-max-pods"]
+    assert "max pods 58 exceeds the 29 pods these ENIs can address" in warning["message"]
+    assert show_cluster(ledger, "eks-1").cluster.eni_count == 3
 
 
 def test_cluster_create_duplicate_is_refused(api: httpx.Client, ledger: Ledger) -> None:
@@ -630,7 +648,8 @@ def test_plan_discard_keeps_it_readable_and_creates_nothing(api: httpx.Client, l
                 add_prefix(ledger, "172.16.0.0/12"),
                 add_range(ledger, "172.16.1.10-172.16.1.20"),
             ),
-            "172.16.0.0/20 is no longer free in space global: range 172.16.1.10-172.16.1.20 was recorded in it",
+            "172.16.0.0/20 is no longer free in space global: range 172.16.1.10-172.16.1.20 (general, manual) "
+            "was recorded in it",
             id="range",
         ),
         pytest.param(
@@ -672,7 +691,9 @@ def test_plan_apply_of_two_racing_plans_only_one_wins(api: httpx.Client, ledger:
     assert_problem(
         api.post(f"/plans/{second['id']}/apply"),
         409,
-        detail_has=("prefix 10.0.0.0/21 (pod, cluster:c1) now covers it",),
+        detail_has=(
+            "10.0.0.0/21 is no longer free in space global: it lies in the pod network 10.0.0.0/21 of cluster c1",
+        ),
     )
 
     assert show_cluster(ledger, "c1").cluster.name == "c1"
@@ -810,9 +831,33 @@ def test_cluster_plan_dual_stack_places_both_families(api: httpx.Client) -> None
         ("fd00:0:0:8::/61", "expansion-reserve"),
         ("fd01::/112", "service"),
         ("fd01::1:0/112", "expansion-reserve"),
-        ("fd02::/125", "node"),
-        ("fd02::8/125", "expansion-reserve"),
+        ("fd02::/64", "node"),  # SLAAC and the clouds need a /64
+        ("fd02:0:0:1::/64", "expansion-reserve"),
     ]
+
+
+def test_cluster_plan_ipv6_node_subnet_length_given_is_used(api: httpx.Client) -> None:
+    plan = _plan(api, **DUAL_STACK, node_subnet_prefixlen_v6=125)
+
+    _apply(api, plan)
+
+    assert _networks(api)[-2:] == [("fd02::/125", "node"), ("fd02::8/125", "expansion-reserve")]
+
+
+def test_cluster_plan_ipv6_node_subnet_too_small_is_refused(api: httpx.Client, ledger: Ledger) -> None:
+    before = stored_state(ledger)
+
+    response = api.post(
+        "/cluster-plans", json={"name": "c1", **POOLS, **DUAL_STACK, "node_subnet_prefixlen_v6": 126}
+    )
+
+    assert_problem(
+        response,
+        400,
+        field="node_subnet_prefixlen_v6",
+        detail_has=("a /126 IPv6 node subnet holds fewer than the 6 nodes needed",),
+    )
+    assert stored_state(ledger) == before
 
 
 def test_cluster_plan_loadbalancer_pool_is_sized_for_its_addresses(api: httpx.Client) -> None:
@@ -832,16 +877,22 @@ def test_growth_plan_apply_widens_the_pod_network_into_its_reserve(api: httpx.Cl
     plan = _grow(api, role="pod", family=4)
 
     assert plan["kind"] == "grow-cluster"
-    assert [(item["action"], item["prefix"]) for item in plan["body"]["changes"]] == [
-        ("delete", "10.0.8.0/21"),
-        ("resize", "10.0.0.0/21"),
+    assert [
+        (item["action"], item["prefix"], item["to"], item["reserve"]) for item in plan["body"]["changes"]
+    ] == [
+        ("resize", "10.0.0.0/21", "10.0.0.0/20", "10.0.8.0/21"),
     ]
-    assert plan["body"]["changes"][1]["to"] == "10.0.0.0/20"
     assert _networks(api)[:2] == PLANNED[:2]
+    pod = prefix_of(ledger, "10.0.0.0/21")
     _apply(api, plan)
     assert _networks(api) == [("10.0.0.0/20", "pod"), *PLANNED[2:]]
     widened = prefix_of(ledger, "10.0.0.0/20")
-    assert (widened.role, widened.managed_by, widened.status) == ("pod", "cluster:c1", "active")
+    assert (widened.id, widened.role, widened.managed_by, widened.status) == (
+        pod.id,
+        "pod",
+        "cluster:c1",
+        "active",
+    )
     assert api.get("/clusters/c1").json()["capacity"][0]["node_capacity"] == 16
 
 
@@ -888,8 +939,9 @@ def test_growth_plan_with_reserve_in_use_fails_its_check_and_is_not_applied(
 
     plan = _grow(api)
 
-    [check] = plan["body"]["checks"]
+    check, *others = plan["body"]["checks"]
     assert (check["check"], check["ok"]) == ("reserve is empty", False)
+    assert [other["ok"] for other in others] == [True, True]
     assert "10.0.9.0/24" in check["detail"]
     before = stored_state(ledger)
     assert_problem(
@@ -914,13 +966,16 @@ def test_growth_plan_of_the_ipv6_network_of_a_dual_stack_cluster(api: httpx.Clie
 
     plan = _grow(api, role="pod", family=6)
 
-    assert plan["body"]["changes"][1] == {
-        "action": "resize",
-        "kind": "prefix",
-        "space": "global",
-        "prefix": "fd00::/61",
-        "to": "fd00::/60",
-    }
+    assert plan["body"]["changes"] == [
+        {
+            "action": "resize",
+            "kind": "prefix",
+            "space": "global",
+            "prefix": "fd00::/61",
+            "to": "fd00::/60",
+            "reserve": "fd00:0:0:8::/61",
+        }
+    ]
 
 
 @pytest.mark.parametrize(
@@ -1127,7 +1182,7 @@ def test_config_check_without_collision_has_no_error(
     assert report["errors"] == 0
     assert [(item["kind"], item["subject"]) for item in report["findings"]] == findings
     assert {item["severity"] for item in report["findings"]} == {"info"}
-    assert report["assumed"] == ["max pods: 110", "growth: 2.0"]
+    assert report["assumed"] == ["ipam mode: kube-controller-manager", "max pods: 110", "growth: 2.0"]
 
 
 def test_config_check_given_sizing_wins_over_the_defaults(api: httpx.Client) -> None:
@@ -1135,9 +1190,30 @@ def test_config_check_given_sizing_wins_over_the_defaults(api: httpx.Client) -> 
 
     assert response.status_code == 200
     report = response.json()
-    assert report["assumed"] == ["growth: 2.0"]
+    assert report["assumed"] == ["ipam mode: kube-controller-manager", "growth: 2.0"]
     [capacity] = report["capacity"]
     assert (capacity["nodes_needed"], capacity["node_capacity"], capacity["headroom_nodes"]) == (200, 256, 56)
+
+
+def test_config_check_services_and_instance_figures_reach_the_checks(api: httpx.Client) -> None:
+    spec = (CONFIGS / "ipledger-clusterspec-eks.yaml").read_text(encoding="utf-8")
+
+    response = api.post("/config-checks", json={"text": spec, "expected_services": 300, "max_pods": 30})
+
+    # A /24 gives 254 ClusterIPs, fewer than 300; the m5.large's ENIs hold 29 pods, fewer than 30.
+    assert response.status_code == 200
+    findings = response.json()["findings"]
+    assert [item["kind"] for item in findings] == ["service-cidr-too-small", "aws-max-pods"]
+    assert "fewer than the 300 Services expected" in findings[0]["message"]
+    assert "max pods 30 exceeds the 29 pods" in findings[1]["message"]
+
+
+def test_config_check_instance_figures_for_a_mode_without_them_are_refused(api: httpx.Client) -> None:
+    response = api.post("/config-checks", json={"text": KIND, "eni_count": 3, "ips_per_eni": 10})
+
+    assert_problem(
+        response, 400, detail_has=("ENI figures apply to the AWS VPC CNI modes, not kube-controller-manager",)
+    )
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,8 @@ def test_check_config_as_json_is_machine_friendly(cli: Cli) -> None:
         ["10.244.0.0/24"],
         ["10.96.0.0/16"],
     )
-    assert report["assumed"] == ["expected nodes: 3", "growth: 2.0"]
+    # kubeadm names no CNI, so the IPAM mode is assumed too.
+    assert report["assumed"] == ["ipam mode: kube-controller-manager", "expected nodes: 3", "growth: 2.0"]
     [(family, worked)] = report["capacity"]
     assert (family, worked["nodes_needed"]) == (4, 6)
     assert set(report["findings"][0]) == {"severity", "kind", "subject", "message"}
@@ -248,7 +249,8 @@ def test_check_config_finds_a_bad_network(cli: Cli, tmp_path: Path, name: str, t
         ),
         pytest.param(
             [["prefix", "create", "10.96.0.0/16", "--role", "service", "--managed-by", "cluster:other"]],
-            "the service network 10.96.0.0/16 is already recorded in space global (service, managed by cluster:other)",
+            "the service network 10.96.0.0/16 is already recorded in space global as the service network "
+            "10.96.0.0/16 of cluster other",
             id="same-prefix",
         ),
         pytest.param(
@@ -282,6 +284,18 @@ def test_check_config_accepts_a_network_inside_a_recorded_prefix(cli: Cli) -> No
     assert "the pod network 10.244.0.0/16 lies inside 10.0.0.0/8" in " ".join(out.split())
 
 
+def test_check_config_fails_a_network_inside_another_clusters_network(cli: Cli) -> None:
+    cli.ok(
+        "prefix", "create", "10.0.0.0/8", "--role", "expansion-reserve", "--managed-by", "cluster:prod-eu-2"
+    )
+    code, out = check(cli, "kind-default.yaml")
+    assert code == 1
+    assert findings(cli, "kind-default.yaml") == [("error", "collides-with-ledger")] * 2
+    assert "the pod network 10.244.0.0/16 lies in the expansion reserve 10.0.0.0/8 of cluster prod-eu-2" in (
+        " ".join(out.split())
+    )
+
+
 def test_check_config_ignores_the_clusters_own_networks(cli: Cli) -> None:
     cli.ok("prefix", "create", "10.0.0.0/16", "--role", "pod", "--managed-by", "cluster:prod-eu-1")
     assert findings(cli, "ipledger-clusterspec.yaml") == []
@@ -308,6 +322,31 @@ def test_check_config_fails_a_load_balancer_prefix_already_used(cli: Cli) -> Non
 def test_check_config_fails_a_load_balancer_range_already_used(cli: Cli) -> None:
     cli.ok("address", "create", "192.168.50.20")
     assert findings(cli, "ipledger-clusterspec.yaml") == [("error", "collides-with-ledger")]
+
+
+def test_check_config_services_option_checks_the_service_cidr(cli: Cli) -> None:
+    # kind's default 10.96.0.0/16 gives 2^16 - 2 = 65,534 ClusterIPs.
+    assert findings(cli, "kind-default.yaml", "--services", "60000") == []
+    code, out = check(cli, "kind-default.yaml", "--services", "70000")
+    assert code == 0
+    assert findings(cli, "kind-default.yaml", "--services", "70000") == [
+        ("warning", "service-cidr-too-small")
+    ]
+    assert "gives 65,534 ClusterIPs, fewer than the 70,000 Services expected" in " ".join(out.split())
+
+
+def test_check_config_enis_option_checks_max_pods(cli: Cli) -> None:
+    # Pods in kind's pod CIDR, their own subnet: custom networking, (3 - 1) x (10 - 1) + 2 = 20 pods.
+    args = ("--ipam-mode", "aws-vpc-cni", "--max-pods", "58", "--enis", "3", "--ips-per-eni", "10")
+    code, out = check(cli, "kind-default.yaml", *args)
+    assert code == 0
+    assert findings(cli, "kind-default.yaml", *args) == [("warning", "aws-max-pods")]
+    assert "max pods 58 exceeds the 20 pods these ENIs can address" in " ".join(out.split())
+
+
+def test_check_config_enis_for_a_mode_without_them_is_an_error(cli: Cli) -> None:
+    result = cli("check-config", str(CONFIGS / "kind-default.yaml"), "--enis", "3", "--ips-per-eni", "10")
+    assert_error(result, "ENI figures apply to the AWS VPC CNI modes, not kube-controller-manager")
 
 
 # help

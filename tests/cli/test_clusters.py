@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,12 @@ def test_cluster_create_records_every_field(cli: Cli) -> None:
         "1.5",
         "--services",
         "500",
+        "--enis",
+        "4",
+        "--ips-per-eni",
+        "15",
+        "--vcpus",
+        "2",
         "--dual-stack",
         "--description",
         "EU",
@@ -104,6 +111,9 @@ def test_cluster_create_records_every_field(cli: Cli) -> None:
         "expected_nodes": 40,
         "growth": 1.5,
         "expected_services": 500,
+        "eni_count": 4,
+        "ips_per_eni": 15,
+        "vcpus": 2,
         "dual_stack": True,
         "description": "EU",
         "version": 1,
@@ -132,6 +142,16 @@ def test_cluster_create_records_every_field(cli: Cli) -> None:
         ),
         pytest.param(["--space", "nope"], "no space named 'nope'", id="space"),
         pytest.param(["--group", "nope"], "no group 'nope'", id="group"),
+        pytest.param(
+            ["--enis", "3", "--ips-per-eni", "10"],
+            "ENI figures apply to the AWS VPC CNI modes, not kube-controller-manager",
+            id="enis-without-aws",
+        ),
+        pytest.param(
+            ["--ipam-mode", "aws-vpc-cni", "--enis", "3"],
+            "eni_count and ips_per_eni go together",
+            id="enis-alone",
+        ),
     ],
 )
 def test_cluster_create_refuses_bad_input_and_writes_nothing(cli: Cli, args: list[str], message: str) -> None:
@@ -157,6 +177,31 @@ def test_cluster_show_gives_settings_networks_and_capacity(prod: Cli) -> None:
     assert {row.split()[1]: row.split()[0] for row in rows[1:]} == PROD_NETWORKS
     assert "Capacity (IPv4):" in text
     assert text.endswith("Findings: none\n")
+
+
+def test_cluster_show_lists_every_setting(cli: Cli) -> None:
+    cli.ok(
+        "cluster", "create", "eks-1", "--provider", "eks", "--ipam-mode", "aws-vpc-cni-prefix", "--max-pods", "250",
+        "--services", "3000", "--enis", "3", "--ips-per-eni", "10", "--vcpus", "2", "--dual-stack",
+        "--node-prefixlen-v6", "80", "--description", "EU web tier",
+    )  # fmt: skip
+    lines = cli.ok("cluster", "show", "eks-1").split("\n\n")[0].splitlines()
+    fields = dict(re.split(r" {2,}", line, maxsplit=1) for line in lines)
+    assert fields["node block (IPv4)"] == "mode default"
+    assert fields["node block (IPv6)"] == "/80"
+    assert fields["expected Services"] == "3000"
+    assert fields["instance (AWS)"] == "3 ENIs x 10 IPv4 addresses, 2 vCPUs"
+    assert fields["dual-stack"] == "yes"
+    assert fields["description"] == "EU web tier"
+
+
+def test_cluster_show_warns_when_max_pods_exceeds_the_enis(cli: Cli) -> None:
+    # Prefix delegation: 3 x (10 - 1) x 16 + 2 = 434, capped at 110 for 2 vCPUs.
+    args = ("--ipam-mode", "aws-vpc-cni-prefix", "--max-pods", "250", "--enis", "3", "--ips-per-eni", "10")
+    cli.ok("cluster", "create", "eks-1", "--provider", "eks", *args, "--vcpus", "2")
+    text = " ".join(cli.ok("cluster", "show", "eks-1").split())
+    assert "warning: max pods 250 exceeds the 110 pods these ENIs can address" in text
+    assert "pods the ENIs allow 110 3 ENIs x (10 - 1) x 16 + 2, capped for 2 vCPUs = 110" in text
 
 
 def test_cluster_show_as_json_gives_networks_and_capacity(prod: Cli) -> None:
@@ -371,10 +416,17 @@ def test_cluster_plan_dual_stack_places_both_families(cli: Cli) -> None:
         "fd00:0:0:20::/59": "expansion-reserve",
         "fd01::/112": "service",
         "fd01::1:0/112": "expansion-reserve",
-        "fd02::/123": "node",
-        "fd02::20/123": "expansion-reserve",
+        "fd02::/64": "node",  # SLAAC and the clouds need a /64
+        "fd02:0:0:1::/64": "expansion-reserve",
     }
     assert set(plan["body"]["capacity"]) == {"IPv4", "IPv6"}
+
+
+def test_cluster_plan_ipv6_node_subnet_length_given_is_used(cli: Cli) -> None:
+    v6 = ("--pod-pool", "fd00::/48", "--service-pool", "fd01::/48", "--node-pool", "fd02::/48")
+    args = ("--nodes", "10", "--dual-stack", "--node-subnet-prefixlen-v6", "123", *POOLS, *v6)
+    placed = proposed_networks(cli.json("cluster", "plan", "prod", *args))
+    assert (placed["fd02::/123"], placed["fd02::20/123"]) == ("node", "expansion-reserve")
 
 
 def test_cluster_plan_sizes_a_load_balancer_pool(cli: Cli) -> None:
@@ -398,6 +450,20 @@ def test_cluster_plan_sizes_a_load_balancer_pool(cli: Cli) -> None:
             "the pod network (/16 with its expansion reserve) fits in no pool: "
             "10.0.0.0/15 has no free /15 (largest free block: /16)",
             id="pool-taken",
+        ),
+        # The two cases README.md quotes.
+        pytest.param(
+            [],
+            "10.0.0.0/16",
+            "the pod network (/16 with its expansion reserve) fits in no pool: 10.0.0.0/16 is smaller than a /15",
+            id="readme-pool-smaller",
+        ),
+        pytest.param(
+            ["10.0.0.0/14", "10.0.0.0/16", "10.2.0.0/16"],
+            "10.0.0.0/14",
+            "the pod network (/16 with its expansion reserve) fits in no pool: "
+            "10.0.0.0/14 has no free /15 (largest free block: /16)",
+            id="readme-pool-full",
         ),
     ],
 )
@@ -504,8 +570,7 @@ def test_cluster_grow_plans_widening_into_the_reserve(prod: Cli) -> None:
     plan = prod.json("cluster", "grow", "prod")
     assert (plan["status"], plan["kind"]) == ("proposed", "grow-cluster")
     assert plan["summary"] == "grow cluster prod: pod 10.0.0.0/16 to 10.0.0.0/15 (its reserve 10.1.0.0/16)"
-    assert [(change["action"], change["prefix"], change.get("to")) for change in plan["body"]["changes"]] == [
-        ("delete", "10.1.0.0/16", None),
+    assert [(change["action"], change["prefix"], change["to"]) for change in plan["body"]["changes"]] == [
         ("resize", "10.0.0.0/16", "10.0.0.0/15"),
     ]
     assert cluster_networks(prod, "prod") == PROD_NETWORKS
@@ -552,7 +617,8 @@ def test_cluster_grow_needs_a_reserve(prod: Cli) -> None:
 def test_cluster_grow_into_a_used_reserve_fails_its_check(prod: Cli) -> None:
     prod.ok("allocate", "address", "10.1.0.0/16")
     text = prod.ok("cluster", "grow", "prod")
-    assert "FAILED  reserve is empty  10.1.0.0/16 holds 1 address(es)" in text
+    assert re.search(r"FAILED +reserve is empty +10\.1\.0\.0/16 holds 1 address\(es\)", text)
+    assert re.search(r"ok +outside other clusters +10\.0\.0\.0/15 lies in no other cluster's network", text)
     assert_error(prod("plan", "apply", "2"), "plan 2 failed 1 check(s) when it was made")
     assert cluster_networks(prod, "prod") == PROD_NETWORKS
 

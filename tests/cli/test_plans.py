@@ -127,7 +127,13 @@ def test_plan_show_as_json_is_machine_friendly(planned: Cli) -> None:
         None,
     )
     assert set(plan["body"]) == {"inputs", "changes", "checks", "capacity"}
-    assert set(plan["body"]["inputs"]) == {"cluster", "pools", "load_balancer_addresses", "notes"}
+    assert set(plan["body"]["inputs"]) == {
+        "cluster",
+        "pools",
+        "load_balancer_addresses",
+        "node_subnet_prefixlen_v6",
+        "notes",
+    }
     assert plan["body"]["inputs"]["pools"] == {
         "pod": ["10.0.0.0/8"],
         "service": ["172.16.0.0/12"],
@@ -225,7 +231,7 @@ def test_plan_decision_on_an_unknown_plan_is_an_error(planned: Cli, command: str
         ),
         pytest.param(
             ["range", "create", "172.16.0.10-172.16.0.20"],
-            "range 172.16.0.10-172.16.0.20 was recorded in it",
+            "range 172.16.0.10-172.16.0.20 (general, manual) was recorded in it",
             id="range",
         ),
         pytest.param(

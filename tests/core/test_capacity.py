@@ -26,6 +26,7 @@ from ipledger.core.capacity import (
     node_slots,
     parse_ipam_mode,
     parse_provider,
+    planned_node_subnet_prefixlen,
     pods_per_node_block,
     provider_reserved_addresses,
     required_node_subnet_prefixlen,
@@ -332,6 +333,15 @@ def test_node_slots_rejects_impossible_splits(pod: int, node: int, message: str)
         node_slots(pod, node)
 
 
+# AWS: "The first four IP addresses and the last IP address in each subnet CIDR block are not
+# available for your use" (Amazon VPC User Guide, subnet CIDR blocks / subnet sizing).
+# Azure: "Azure reserves the first four addresses and the last address, for a total of five IP
+# addresses within each subnet" (Azure Virtual Network FAQ, "Are there any restrictions on using
+# IP addresses within these subnets?").
+# GCP: four reserved addresses in every subnet's primary IPv4 range: network, default gateway,
+# second-to-last and broadcast (VPC documentation, "Subnets", reserved IP addresses).
+# IPv6: the same counts are assumed (capacity.py says why: immaterial in a /64); bare metal keeps
+# network, broadcast and gateway (IPv6: subnet-router anycast, RFC 4291 2.6.1, and gateway).
 @pytest.mark.parametrize(
     ("provider", "family", "expected"),
     [
@@ -900,6 +910,40 @@ def test_required_pod_prefixlen_rejects_what_cannot_fit(sizing: Sizing, message:
 )
 def test_required_node_subnet_prefixlen(sizing: Sizing, expected: int) -> None:
     assert required_node_subnet_prefixlen(sizing) == expected
+
+
+@pytest.mark.parametrize(
+    ("sizing", "given", "expected"),
+    [
+        # 6 nodes: a /125 (8 - 2 reserved) would do, but SLAAC and the clouds need a /64.
+        pytest.param(_sizing(family=6), None, 64, id="v6-default-/64"),
+        pytest.param(_sizing(family=6), 125, 125, id="v6-given-longer"),
+        pytest.param(_sizing(family=6), 48, 48, id="v6-given-shorter"),
+        # 2^64 x 2 nodes need a /63: the default goes shorter than /64 when the nodes need it.
+        pytest.param(_sizing(family=6, expected_nodes=2**64, growth=1), None, 63, id="v6-more-than-a-/64"),
+        pytest.param(_sizing(), None, 28, id="v4-required"),
+        pytest.param(_sizing(), 24, 24, id="v4-given"),
+    ],
+)
+def test_planned_node_subnet_prefixlen(sizing: Sizing, given: int | None, expected: int) -> None:
+    assert planned_node_subnet_prefixlen(sizing, prefixlen=given) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        pytest.param(
+            126, "a /126 IPv6 node subnet holds fewer than the 6 nodes needed: give /125 or shorter"
+        ),
+        pytest.param(129, "node subnet prefix length /129 is out of range for IPv6 (0 to 128)"),
+    ],
+    ids=["too-small", "out-of-range"],
+)
+def test_planned_node_subnet_prefixlen_rejects_a_length_that_cannot_hold_the_nodes(
+    given: int, message: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=re.escape(message)):
+        planned_node_subnet_prefixlen(_sizing(family=6), prefixlen=given)
 
 
 def test_required_node_subnet_prefixlen_rejects_what_cannot_fit() -> None:

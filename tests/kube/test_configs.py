@@ -93,9 +93,12 @@ EXAMPLES = [
             "source": "k3s",
             "pod_cidrs": _nets("10.42.0.0/16", "2001:cafe:42::/56"),
             "service_cidrs": _nets("10.43.0.0/16", "2001:cafe:43::/112"),
-            "ipam_mode": None,
-            "defaulted": (),
-            "notes": ("IPAM mode not stated (cni calico, flannel-backend not set)",),
+            "ipam_mode": "calico",
+            "defaulted": ("ipam_mode",),
+            "notes": (
+                "cni calico: Calico IPAM assumed (RKE2's rke2-calico chart leaves the IPAM type at the Tigera "
+                "operator's default, Calico, with /26 blocks)",
+            ),
         },
         id="rke2-calico-dual-stack",
     ),
@@ -174,6 +177,22 @@ EXAMPLES = [
             "notes": (),
         },
         id="ipledger-clusterspec",
+    ),
+    pytest.param(
+        "ipledger-clusterspec-eks.yaml",
+        {
+            "name": "eks-eu-1",
+            "pod_cidrs": (),
+            "service_cidrs": _nets("172.20.0.0/24"),
+            "node_cidrs": _nets("10.10.0.0/20"),
+            "max_pods": 58,
+            "expected_services": 500,
+            "eni_count": 3,
+            "ips_per_eni": 10,
+            "vcpus": 2,
+            "ipam_mode": "aws-vpc-cni",
+        },
+        id="ipledger-clusterspec-eks",
     ),
 ]
 
@@ -504,6 +523,20 @@ SPEC = "apiVersion: ipledger.io/v1\nkind: ClusterSpec\nmetadata:\n  name: c1\nsp
             "metadata",
             "metadata.name is required",
             id="spec-without-name",
+        ),
+        pytest.param(
+            SPEC + "  eniCount: 3\n",
+            6,
+            "spec.eniCount",
+            "eniCount and ipsPerENI go together: give both or neither",
+            id="eniCount-without-ipsPerENI",
+        ),
+        pytest.param(
+            SPEC + "  expectedServices: -1\n",
+            6,
+            "spec.expectedServices",
+            "-1 is too small: the least allowed is 0",
+            id="expectedServices-negative",
         ),
         pytest.param(
             SPEC.replace("metadata:", "metdata: {}\nmetadata:"),

@@ -8,21 +8,28 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import datetime
 from itertools import combinations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from ipledger.core.addresses import IPNetwork
 from ipledger.core.errors import ConflictError, ExhaustedError, InvalidInputError, LedgerError, NotFoundError
 from ipledger.core.ranges import IPRange
+from ipledger.core.thresholds import Thresholds
 from ipledger.service.addresses import list_addresses
-from ipledger.service.cluster_plans import plan_cluster, plan_decommission, plan_growth
+from ipledger.service.cluster_decommission import plan_decommission
+from ipledger.service.cluster_growth import plan_growth
+from ipledger.service.cluster_plans import plan_cluster
 from ipledger.service.clusters import ClusterFields, delete_cluster, list_clusters, show_cluster
 from ipledger.service.ledger import Ledger
-from ipledger.service.plans import AppliedPlan, apply_plan, discard_plan, list_plans, show_plan
+from ipledger.service.plans import AppliedPlan, apply_plan, discard_plan, list_plans, save_plan, show_plan
+from ipledger.service.prefixes import update_prefix
 from ipledger.service.ranges import list_ranges
 from ipledger.service.records import PlanRecord
+from ipledger.store.models import UtilizationSample, WatchFinding
 from tests.service.factories import (
     ACTOR,
     add_address,
@@ -31,6 +38,7 @@ from tests.service.factories import (
     add_prefix,
     add_range,
     all_changes,
+    error_findings,
     net,
     prefix_of,
     span,
@@ -44,7 +52,8 @@ ROLES = ("pod", "service", "node")
 # Small enough for the recount. 3 nodes x growth 2 = 6 needed. IPv4: /28 node blocks hold 16 - 3 = 13
 # pod IPs (host-local) >= 10, 2^(28-25) = 8 >= 6 so pod /25; 2^4 - 2 = 14 ClusterIPs >= 10 so service
 # /28; 16 - 3 reserved = 13 >= 6 (a /29 leaves 5) so node /28. IPv6: /124 blocks hold 16 - 2 = 14,
-# pod /121; 2^4 - 1 = 15 ClusterIPs, service /124; 8 - 2 reserved = 6 >= 6, node /125.
+# pod /121; 2^4 - 1 = 15 ClusterIPs, service /124; 8 - 2 reserved = 6 >= 6, node /125 (given as
+# node_subnet_prefixlen_v6: the planner's own IPv6 node subnet is a /64).
 SMALL = ClusterFields(max_pods=10, node_prefixlen=28, node_prefixlen_v6=124, expected_services=10)
 # With POOL empty, largest first, each the lower half of the first free double.
 PLANNED = [
@@ -156,12 +165,57 @@ def test_plan_cluster_sizes_networks_by_the_capacity_rules(
 
 
 def test_plan_cluster_sizes_ipv6_networks_from_an_ipv6_pool(ledger: Ledger) -> None:
-    # 200 nodes in /64 blocks: 2^(64-56) = 256; node subnet 256 - 2 = 254 (a /121 holds 126); /112 services.
+    # 200 nodes in /64 blocks: 2^(64-56) = 256; /112 services. A /120 node subnet would hold them
+    # (256 - 2 = 254), but SLAAC and the clouds need a /64.
     plan = _plan(ledger, fields=ClusterFields(expected_nodes=100), pools=_pools("fd00::/48"))
 
-    assert _lengths(plan) == {("pod", 6): 56, ("service", 6): 112, ("node", 6): 120}
+    assert _lengths(plan) == {("pod", 6): 56, ("service", 6): 112, ("node", 6): 64}
     assert plan.body["capacity"]["IPv6"]["nodes_needed"] == 200
     assert plan.body["capacity"]["IPv6"]["node_capacity"] == 256
+    assert (
+        "IPv6 node subnet: /64 (default: a /64 at the longest, as SLAAC and the clouds' IPv6 subnets need; "
+        "give another length with --node-subnet-prefixlen-v6)"
+    ) in plan.body["inputs"]["notes"]
+
+
+@pytest.mark.parametrize(("given", "expected"), [(120, 120), (100, 100)], ids=["longer", "shorter"])
+def test_plan_cluster_ipv6_node_subnet_takes_the_length_given(
+    ledger: Ledger, given: int, expected: int
+) -> None:
+    plan = _plan(
+        ledger,
+        fields=ClusterFields(expected_nodes=100),
+        pools=_pools("fd00::/48"),
+        node_subnet_prefixlen_v6=given,
+    )
+
+    assert _lengths(plan)[("node", 6)] == expected
+    assert plan.body["inputs"]["node_subnet_prefixlen_v6"] == given
+    assert not [note for note in plan.body["inputs"]["notes"] if note.startswith("IPv6 node subnet")]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (121, "a /121 IPv6 node subnet holds fewer than the 200 nodes needed: give /120 or shorter"),
+        (129, "node subnet prefix length /129 is out of range for IPv6 (0 to 128)"),
+    ],
+    ids=["too-small", "out-of-range"],
+)
+def test_plan_cluster_ipv6_node_subnet_too_small_is_refused(
+    ledger: Ledger, given: int, expected: str
+) -> None:
+    before = stored_state(ledger)
+
+    with pytest.raises(InvalidInputError, match=re.escape(expected)):
+        _plan(
+            ledger,
+            fields=ClusterFields(expected_nodes=100),
+            pools=_pools("fd00::/48"),
+            node_subnet_prefixlen_v6=given,
+        )
+
+    assert stored_state(ledger) == before
 
 
 def test_plan_cluster_sizes_the_load_balancer_pool_by_addresses(ledger: Ledger) -> None:
@@ -206,6 +260,22 @@ def test_plan_cluster_states_each_defaulted_field_and_why(ledger: Ledger) -> Non
         "growth: 2.0 (default: room to double the cluster)",
         "node prefixlen: /24 (default: the IPAM mode's default per-node block)",
     ]
+
+
+def test_plan_cluster_checks_max_pods_against_the_instances_enis(ledger: Ledger) -> None:
+    # m5.large: 3 ENIs of 10 IPv4 addresses. The plan gives pods their own network, which is custom
+    # networking: the node's first ENI stays in the node subnet, (3 - 1) x (10 - 1) + 2 = 20 pods.
+    fields = ClusterFields(provider="eks", ipam_mode="aws-vpc-cni", max_pods=58, eni_count=3, ips_per_eni=10)
+    plan = _plan(ledger, fields=fields, pools=_pools("10.0.0.0/8"))
+
+    [check] = [check for check in plan.body["checks"] if check["check"] == "aws-max-pods"]
+    assert (check["ok"], check["severity"]) == (True, "warning")
+    assert "max pods 58 exceeds the 20 pods these ENIs can address" in check["detail"]
+    figures = {figure["name"]: figure["value"] for figure in plan.body["capacity"]["IPv4"]["figures"]}
+    assert figures["pods the ENIs allow"] == 20
+    apply_plan(ledger, plan.id, actor="bob")
+    cluster = show_cluster(ledger, "alpha").cluster
+    assert (cluster.eni_count, cluster.ips_per_eni, cluster.vcpus) == (3, 10, None)
 
 
 # --- placement -----------------------------------------------------------------------------------
@@ -266,6 +336,137 @@ def test_plan_cluster_never_overlaps_itself_across_overlapping_pools(ledger: Led
     assert not any(one.overlaps(other) for one, other in combinations(planned, 2))
 
 
+@pytest.mark.parametrize(
+    ("dual_stack", "sizes"),
+    [
+        (False, "/20 for IPv4, 4,094 ClusterIPs"),
+        (True, "/20 for IPv4, 4,094 ClusterIPs; /112 for IPv6, 65,535 ClusterIPs"),
+    ],
+    ids=["ipv4", "dual-stack"],
+)
+def test_plan_cluster_states_the_service_cidr_it_picks_without_expected_services(
+    ledger: Ledger, dual_stack: bool, sizes: str
+) -> None:
+    plan = _plan(
+        ledger,
+        fields=ClusterFields(dual_stack=dual_stack),
+        pools=_pools("10.0.0.0/8", "fd00::/48"),
+        defaulted=("expected_services",),
+    )
+
+    assert plan.body["inputs"]["notes"][0] == (
+        f"expected services: not given (default: the planner's service CIDR, {sizes})"
+    )
+    assert _lengths(plan)[("service", 4)] == 20
+
+
+# --- other clusters' space -----------------------------------------------------------------------
+
+CLAIM_ROLES = ("pod", "service", "node", "loadbalancer", "expansion-reserve")
+
+
+def _other_cluster(ledger: Ledger, *networks: tuple[str, str]) -> None:
+    """Cluster prod-eu-2 with the given (CIDR, role) networks."""
+    add_cluster(ledger, "prod-eu-2")
+    for cidr, role in networks:
+        add_prefix(ledger, cidr, role=role, managed_by="cluster:prod-eu-2")
+
+
+@pytest.mark.parametrize("role", CLAIM_ROLES)
+@pytest.mark.parametrize("claim", ["10.0.0.0/15", POOL], ids=["around-the-pool", "equal-to-the-pool"])
+def test_plan_cluster_never_places_in_another_clusters_network(ledger: Ledger, role: str, claim: str) -> None:
+    _other_cluster(ledger, (claim, role))
+    before = stored_state(ledger)
+
+    with pytest.raises(ExhaustedError) as caught:
+        _plan(ledger)
+
+    what = "the expansion reserve" if role == "expansion-reserve" else f"the {role} network"
+    assert f"{POOL} has no free space left" in str(caught.value)
+    assert f"({POOL} lies in {what} {claim} of cluster prod-eu-2, which no other cluster may use)" in str(
+        caught.value
+    )
+    assert stored_state(ledger) == before
+
+
+def test_plan_cluster_pod_pool_inside_another_clusters_pod_network_is_refused(ledger: Ledger) -> None:
+    # The audit's case: prod-eu-2's pod network is 10.0.0.0/15 and the pod pool 10.0.4.0/22 lies in it.
+    _other_cluster(ledger, ("10.0.0.0/15", "pod"), ("10.2.0.0/15", "expansion-reserve"))
+    pools = {**_pools("192.168.0.0/22"), "pod": (net("10.0.4.0/22"),)}
+
+    with pytest.raises(ExhaustedError, match=re.escape("the pod network 10.0.0.0/15 of cluster prod-eu-2")):
+        _plan(ledger, "c", pools=pools)
+
+    assert list_plans(ledger) == []
+
+
+def test_plan_cluster_service_pool_in_another_clusters_reserve_leaves_it_room_to_grow(ledger: Ledger) -> None:
+    _other_cluster(
+        ledger,
+        ("10.0.0.0/22", "pod"),
+        ("10.96.0.0/24", "service"),
+        ("10.96.1.0/24", "expansion-reserve"),
+    )
+    pools = {**_pools("192.168.0.0/22"), "service": (net("10.96.1.0/26"),)}
+
+    with pytest.raises(
+        ExhaustedError, match=re.escape("the expansion reserve 10.96.1.0/24 of cluster prod-eu-2")
+    ):
+        _plan(ledger, "c", pools=pools)
+
+    grow = plan_growth(ledger, "prod-eu-2", actor=ACTOR, role="service")
+    first = grow.body["checks"][0]
+    assert (first["check"], first["ok"]) == ("reserve is empty", True)
+
+
+def test_plan_cluster_skips_a_claimed_pool_for_the_next_and_says_so(ledger: Ledger) -> None:
+    _other_cluster(ledger, ("10.0.0.0/16", "pod"))
+    pools = _pools("10.0.4.0/22", "10.1.0.0/22")
+
+    plan = _plan(ledger, pools=pools)
+
+    assert all(net(cidr).subnet_of(net("10.1.0.0/22")) for _, cidr in _planned(plan))  # type: ignore[arg-type]
+    assert (
+        "pool 10.0.4.0/22 lies in the pod network 10.0.0.0/16 of cluster prod-eu-2: nothing is placed there"
+        in (plan.body["inputs"]["notes"])
+    )
+
+
+@pytest.mark.parametrize("role", ["infrastructure", "general"])
+def test_plan_cluster_places_inside_a_parent_no_cluster_manages(ledger: Ledger, role: str) -> None:
+    add_prefix(ledger, "10.0.0.0/8", role=role, managed_by="terraform")
+    add_prefix(ledger, POOL, role=role, tags=("pool:pod",))
+
+    plan = _plan(ledger)
+
+    assert _planned(plan) == PLANNED
+    apply_plan(ledger, plan.id, actor="bob")
+    assert _networks_of(ledger, "alpha")[0] == ("pod", "10.0.0.0/25", "active")
+
+
+@pytest.mark.parametrize("role", CLAIM_ROLES)
+@pytest.mark.parametrize(
+    "claim", ["10.0.0.0/16", POOL, "10.0.0.0/25"], ids=["around-pool", "pool", "network"]
+)
+def test_apply_plan_refuses_a_network_that_now_lies_in_another_clusters(
+    ledger: Ledger, role: str, claim: str
+) -> None:
+    add_prefix(ledger, "10.0.0.0/8", role="infrastructure")
+    plan = _plan(ledger)
+    _other_cluster(ledger, (claim, role))
+    before = stored_state(ledger)
+
+    with pytest.raises(ConflictError) as caught:
+        apply_plan(ledger, plan.id, actor="bob")
+
+    what = "the expansion reserve" if role == "expansion-reserve" else f"the {role} network"
+    assert str(caught.value) == (
+        f"plan {plan.id} cannot be applied, nothing was changed: 10.0.0.0/25 is no longer free in space "
+        f"global: it lies in {what} {claim} of cluster prod-eu-2"
+    )
+    assert stored_state(ledger) == before
+
+
 # --- pools ---------------------------------------------------------------------------------------
 
 
@@ -319,7 +520,12 @@ def test_plan_cluster_without_a_pool_names_the_role_and_family(
 
 
 def test_plan_cluster_dual_stack_plans_both_families(ledger: Ledger) -> None:
-    plan = _plan(ledger, fields=replace(SMALL, dual_stack=True), pools=_pools(POOL, POOL6))
+    plan = _plan(
+        ledger,
+        fields=replace(SMALL, dual_stack=True),
+        pools=_pools(POOL, POOL6),
+        node_subnet_prefixlen_v6=125,
+    )
 
     assert _lengths(plan) == {
         ("pod", 4): 25,
@@ -460,7 +666,7 @@ def test_apply_plan_keeps_counters_and_free_space_consistent(ledger: Ledger) -> 
         ),
         (
             lambda ledger: add_range(ledger, "10.0.0.10-10.0.0.20"),
-            "range 10.0.0.10-10.0.0.20 was recorded in it",
+            "range 10.0.0.10-10.0.0.20 (general, manual) was recorded in it",
         ),
         (
             lambda ledger: add_prefix(ledger, "10.0.0.64/26"),
@@ -588,6 +794,12 @@ def test_plan_unknown_id_is_not_found(ledger: Ledger, call: Callable[[Ledger, in
 
 # --- growth --------------------------------------------------------------------------------------
 
+GROWTH_CHECKS_OK = [
+    ("reserve is empty", True),
+    ("outside other clusters", True),
+    ("wider block not recorded", True),
+]
+
 
 @pytest.mark.parametrize(
     ("role", "inside", "old", "wider"),
@@ -605,7 +817,7 @@ def test_plan_growth_widens_a_network_into_its_reserve(
     add_address(ledger, inside)
 
     plan = plan_growth(ledger, "alpha", actor=ACTOR, role=role)
-    assert [(check["check"], check["ok"]) for check in plan.body["checks"]] == [("reserve is empty", True)]
+    assert [(check["check"], check["ok"]) for check in plan.body["checks"]] == GROWTH_CHECKS_OK
     apply_plan(ledger, plan.id, actor="bob")
 
     networks = _networks_of(ledger, "alpha")
@@ -614,6 +826,177 @@ def test_plan_growth_widens_a_network_into_its_reserve(
     assert [str(item.address) for item in list_addresses(ledger)] == [inside]
     assert prefix_of(ledger, wider).usage.used == 1
     check_against_recount(ledger, f"after growing the {role} network")
+
+
+def _samples_of(ledger: Ledger, prefix_id: int) -> list[tuple[datetime, int, int]]:
+    with ledger.reading() as session:
+        rows = session.scalars(
+            select(UtilizationSample)
+            .where(UtilizationSample.subject_kind == "prefix", UtilizationSample.subject_id == prefix_id)
+            .order_by(UtilizationSample.id)
+        )
+        return [(row.at, row.used, row.total) for row in rows]
+
+
+def open_finding_of(ledger: Ledger, prefix_id: int) -> WatchFinding:
+    with ledger.reading() as session:
+        return session.scalars(
+            select(WatchFinding).where(
+                WatchFinding.subject_kind == "prefix",
+                WatchFinding.subject_id == prefix_id,
+                WatchFinding.closed_at.is_(None),
+            )
+        ).one()
+
+
+def _fill_with_a_range(ledger: Ledger) -> None:
+    add_range(ledger, "10.0.0.10-10.0.0.20", role="loadbalancer", managed_by="cluster:alpha")
+    add_address(ledger, "10.0.0.12")
+
+
+def _fill_with_addresses(ledger: Ledger) -> None:
+    add_address(ledger, "10.0.0.5")
+    add_address(ledger, "10.0.0.6")
+
+
+@pytest.mark.parametrize("fill", [_fill_with_a_range, _fill_with_addresses], ids=["range", "addresses"])
+@pytest.mark.parametrize("pool", [None, POOL], ids=["outermost", "in-a-recorded-pool"])
+def test_apply_plan_growth_widens_the_same_prefix_in_place(
+    ledger: Ledger, fill: Callable[[Ledger], None], pool: str | None
+) -> None:
+    if pool is not None:
+        add_prefix(ledger, pool)
+    apply_plan(ledger, _plan(ledger).id, actor="bob")
+    # Two addresses of 126 are 1.6 %, of 254 still 0.8 %: the warning stays open across the growth.
+    update_prefix(ledger, net("10.0.0.0/25"), actor=ACTOR, changes={"thresholds": Thresholds(0.5, 90, 95)})
+    fill(ledger)
+    before = prefix_of(ledger, "10.0.0.0/25")
+    reserve = prefix_of(ledger, "10.0.0.128/25")
+    history = _samples_of(ledger, before.id)
+    finding = open_finding_of(ledger, before.id)
+    logged = len(all_changes(ledger))
+
+    plan = plan_growth(ledger, "alpha", actor=ACTOR)
+    applied = apply_plan(ledger, plan.id, actor="bob")
+
+    assert [(check["check"], check["ok"]) for check in plan.body["checks"]] == GROWTH_CHECKS_OK
+    assert applied.done == ("widened 10.0.0.0/25 to 10.0.0.0/24 (its reserve 10.0.0.128/25)",)
+    after = prefix_of(ledger, "10.0.0.0/24")
+    assert (after.id, after.version, after.role, after.managed_by) == (
+        before.id,
+        before.version + 1,
+        "pod",
+        "cluster:alpha",
+    )
+    assert (after.usage.used, after.usage.size, after.usage.usable) == (before.usage.used, 256, 254)
+    with pytest.raises(NotFoundError):
+        prefix_of(ledger, "10.0.0.128/25")
+    changes = [(item.action, item.object_kind, item.object_id) for item in all_changes(ledger)[logged:]]
+    assert changes == [
+        ("create", "plan", plan.id),
+        ("delete", "prefix", reserve.id),
+        ("update", "prefix", before.id),
+        ("apply", "plan", plan.id),
+    ]
+    update = all_changes(ledger)[logged + 2]
+    assert (update.before or {})["prefix"] == "10.0.0.0/25"
+    assert (update.after or {})["prefix"] == "10.0.0.0/24"
+    assert _samples_of(ledger, before.id)[: len(history)] == history  # kept, and sampled again
+    assert len(_samples_of(ledger, before.id)) == len(history) + 1
+    grown = open_finding_of(ledger, before.id)
+    assert (grown.id, grown.subject) == (finding.id, "10.0.0.0/24")
+    assert [str(item.span) for item in list_ranges(ledger)] == (
+        ["10.0.0.10-10.0.0.20"] if fill is _fill_with_a_range else []
+    )
+    assert error_findings(ledger) == []
+    check_against_recount(ledger, "after widening a prefix in place")
+
+
+def test_plan_growth_into_another_clusters_network_fails_its_check(ledger: Ledger) -> None:
+    _new_cluster(ledger)
+    add_prefix(ledger, "10.0.0.0/23", role="pod", managed_by="cluster:beta")
+
+    plan = plan_growth(ledger, "alpha", actor=ACTOR)
+    before = stored_state(ledger)
+
+    failed = [(check["check"], check["detail"]) for check in plan.body["checks"] if not check["ok"]]
+    assert failed == [
+        ("outside other clusters", "10.0.0.0/24 lies in the pod network 10.0.0.0/23 of cluster beta")
+    ]
+    with pytest.raises(ConflictError, match=r"failed 1 check\(s\) when it was made"):
+        apply_plan(ledger, plan.id, actor="bob")
+    assert stored_state(ledger) == before
+
+
+@pytest.mark.parametrize(
+    ("record", "in_the_way"),
+    [
+        (
+            lambda ledger: add_prefix(ledger, "10.0.0.0/24", role="pod", managed_by="cluster:beta"),
+            "10.0.0.0/25 cannot widen to 10.0.0.0/24: the pod network 10.0.0.0/24 of cluster beta is recorded there",
+        ),
+        (
+            lambda ledger: add_prefix(
+                ledger, "10.0.0.0/23", role="expansion-reserve", managed_by="cluster:beta"
+            ),
+            "10.0.0.0/25 cannot widen to 10.0.0.0/24: it would lie in the expansion reserve 10.0.0.0/23 "
+            "of cluster beta",
+        ),
+        (
+            lambda ledger: add_prefix(ledger, "10.0.0.0/24"),
+            "10.0.0.0/25 cannot widen to 10.0.0.0/24: prefix 10.0.0.0/24 (general, manual) is recorded there",
+        ),
+        (
+            lambda ledger: add_address(ledger, "10.0.0.129"),
+            "10.0.0.128/25 is no longer empty: it now holds 1 address(es)",
+        ),
+    ],
+    ids=[
+        "other-cluster-at-the-wider-block",
+        "other-cluster-reserve-around",
+        "wider-block-recorded",
+        "address",
+    ],
+)
+def test_apply_plan_growth_rechecks_the_wider_block_under_its_locks(
+    ledger: Ledger, record: Callable[[Ledger], object], in_the_way: str
+) -> None:
+    _new_cluster(ledger)
+    plan = plan_growth(ledger, "alpha", actor=ACTOR)
+    record(ledger)
+    before = stored_state(ledger)
+
+    with pytest.raises(ConflictError) as caught:
+        apply_plan(ledger, plan.id, actor="bob")
+
+    assert str(caught.value) == f"plan {plan.id} cannot be applied, nothing was changed: {in_the_way}"
+    assert stored_state(ledger) == before
+
+
+def test_apply_plan_growth_saved_as_delete_then_resize_still_widens_in_place(ledger: Ledger) -> None:
+    # Growth plans saved before widening in place deleted the reserve first, then resized.
+    _new_cluster(ledger)
+    _fill_with_a_range(ledger)
+    pod = prefix_of(ledger, "10.0.0.0/25")
+    changes = [
+        {"action": "delete", "kind": "prefix", "space": "global", "prefix": "10.0.0.128/25", "empty": True},
+        {
+            "action": "resize",
+            "kind": "prefix",
+            "space": "global",
+            "prefix": "10.0.0.0/25",
+            "to": "10.0.0.0/24",
+        },
+    ]
+    body = {"inputs": {"cluster": "alpha"}, "changes": changes, "checks": [], "capacity": {}}
+    plan = save_plan(ledger, "grow-cluster", "alpha", "grow cluster alpha", body, actor=ACTOR)
+
+    applied = apply_plan(ledger, plan.id, actor="bob")
+
+    assert applied.done == ("released 10.0.0.128/25", "widened 10.0.0.0/25 to 10.0.0.0/24")
+    assert prefix_of(ledger, "10.0.0.0/24").id == pod.id
+    assert error_findings(ledger) == []
+    check_against_recount(ledger, "after an old growth plan")
 
 
 def test_plan_growth_improves_the_capacity_of_the_plan(ledger: Ledger) -> None:
@@ -720,11 +1103,18 @@ def test_plan_growth_widens_the_ipv6_pod_network_of_a_dual_stack_cluster(ledger:
     add_prefix(ledger, POOL)
     add_prefix(ledger, POOL6)
     fields = replace(SMALL, dual_stack=True)
-    apply_plan(ledger, _plan(ledger, fields=fields, pools=_pools(POOL, POOL6)).id, actor="bob")
+    planned = _plan(ledger, fields=fields, pools=_pools(POOL, POOL6), node_subnet_prefixlen_v6=125)
+    apply_plan(ledger, planned.id, actor="bob")
+
+    add_address(ledger, "fd00::7")
+    pod = prefix_of(ledger, "fd00::/121")
 
     plan = plan_growth(ledger, "alpha", actor=ACTOR, family=6)
+    apply_plan(ledger, plan.id, actor="bob")
 
     assert plan.summary == "grow cluster alpha: pod fd00::/121 to fd00::/120 (its reserve fd00::80/121)"
+    assert prefix_of(ledger, "fd00::/120").id == pod.id
+    check_against_recount(ledger, "after widening an IPv6 prefix in place")
 
 
 # --- decommissioning -----------------------------------------------------------------------------

@@ -8,10 +8,10 @@ import pytest
 
 from ipledger.core.errors import ConflictError, InvalidInputError, NotFoundError, StaleVersionError
 from ipledger.core.findings import Severity
+from ipledger.service.cluster_overlaps import cluster_overlaps
 from ipledger.service.cluster_report import cluster_report
 from ipledger.service.clusters import (
     ClusterFields,
-    cluster_overlaps,
     create_cluster,
     delete_cluster,
     list_clusters,
@@ -91,6 +91,18 @@ def test_create_cluster_records_fields_in_canonical_form(ledger: Ledger) -> None
         ("c", {"ipam_mode": "aws-vpc-cni", "node_prefixlen": 24}, "aws-vpc-cni has no per-node blocks"),
         ("c", {"node_prefixlen": 33}, "/33 is out of range for IPv4"),
         ("c", {"node_prefixlen_v6": 129}, "/129 is out of range for IPv6"),
+        (
+            "c",
+            {"eni_count": 3, "ips_per_eni": 10},
+            "ENI figures apply to the AWS VPC CNI modes, not kube-controller-manager",
+        ),
+        ("c", {"ipam_mode": "aws-vpc-cni", "eni_count": 3}, "eni_count and ips_per_eni go together"),
+        (
+            "c",
+            {"ipam_mode": "aws-vpc-cni", "eni_count": 0, "ips_per_eni": 10},
+            "eni count 0: must be at least 1",
+        ),
+        ("c", {"ipam_mode": "aws-vpc-cni", "vcpus": 2}, "vcpus 2 only counts with eni_count and ips_per_eni"),
     ],
     ids=[
         "name-with-space",
@@ -105,6 +117,10 @@ def test_create_cluster_records_fields_in_canonical_form(ledger: Ledger) -> None
         "node-prefixlen-for-aws-vpc-cni",
         "node-prefixlen-v4-too-long",
         "node-prefixlen-v6-too-long",
+        "eni-figures-without-aws",
+        "eni-count-alone",
+        "eni-count-0",
+        "vcpus-alone",
     ],
 )
 def test_create_cluster_refuses_bad_input_naming_the_value(
@@ -443,3 +459,132 @@ def test_cluster_overlaps_ignores_what_is_not_two_clusters_overlapping(
         _network(ledger, cluster, cidr, role)
 
     assert cluster_overlaps(ledger) == []
+
+
+def _blue_with_reserve_and_range(ledger: Ledger) -> None:
+    """Cluster blue: pod 10.0.0.0/24, its reserve 10.0.1.0/24, and a load-balancer range in an
+    infrastructure prefix; cluster green, recorded without networks."""
+    add_cluster(ledger, "blue")
+    add_cluster(ledger, "green")
+    _network(ledger, "blue", "10.0.0.0/24", "pod")
+    _network(ledger, "blue", "10.0.1.0/24", "expansion-reserve")
+    add_prefix(ledger, "192.168.0.0/24", role="infrastructure")
+    add_range(ledger, "192.168.0.10-192.168.0.20", role="loadbalancer", managed_by="cluster:blue")
+
+
+@pytest.mark.parametrize(
+    ("cidr", "role", "kind", "subject", "words"),
+    [
+        pytest.param(
+            "10.0.1.64/26",
+            "pod",
+            "overlaps-cluster-reserve",
+            "blue expansion-reserve 10.0.1.0/24 / green pod 10.0.1.64/26",
+            "cluster blue's expansion reserve 10.0.1.0/24 overlaps cluster green's pod network 10.0.1.64/26 in "
+            "space global: cluster blue cannot grow into its reserve without colliding with the other",
+            id="network-in-reserve",
+        ),
+        pytest.param(
+            "10.0.0.0/23",
+            "expansion-reserve",
+            "overlaps-cluster-reserve",
+            "blue expansion-reserve 10.0.1.0/24 / green expansion-reserve 10.0.0.0/23",
+            "neither cluster can grow into its reserve",
+            id="reserves",
+        ),
+        pytest.param(
+            "192.168.0.0/27",
+            "service",
+            "clusters-overlap",
+            "blue loadbalancer 192.168.0.10-192.168.0.20 / green service 192.168.0.0/27",
+            "cluster blue's loadbalancer range 192.168.0.10-192.168.0.20 overlaps cluster green's service network "
+            "192.168.0.0/27 in space global: traffic between them is routed to the wrong cluster",
+            id="load-balancer-range",
+        ),
+    ],
+)
+def test_cluster_overlaps_include_reserves_and_load_balancer_ranges(
+    ledger: Ledger, cidr: str, role: str, kind: str, subject: str, words: str
+) -> None:
+    _blue_with_reserve_and_range(ledger)
+    _network(ledger, "green", cidr, role)
+
+    findings = cluster_overlaps(ledger)
+
+    overlaps = [(item.severity, item.kind, item.subject) for item in findings]
+    assert (Severity.ERROR, kind, subject) in overlaps
+    assert words in next(item.message for item in findings if item.subject == subject)
+    for name in ("blue", "green"):
+        assert subject in [item.subject for item in show_cluster(ledger, name).findings]
+
+
+def test_show_cluster_leaves_out_overlaps_of_other_clusters(ledger: Ledger) -> None:
+    _blue_with_reserve_and_range(ledger)
+    add_cluster(ledger, "red")
+    _network(ledger, "green", "10.0.1.64/26", "pod")
+
+    assert [item.kind for item in show_cluster(ledger, "red").findings] == []
+    assert [item.subject for item in show_cluster(ledger, "green").findings if "overlap" in item.kind] == [
+        "blue expansion-reserve 10.0.1.0/24 / green pod 10.0.1.64/26"
+    ]
+
+
+def test_show_cluster_checks_its_reserves_against_the_special_ranges(ledger: Ledger) -> None:
+    add_cluster(ledger, "blue")
+    _network(ledger, "blue", "172.16.0.0/16", "pod")
+    _network(ledger, "blue", "172.17.0.0/16", "expansion-reserve")
+
+    findings = show_cluster(ledger, "blue").findings
+
+    assert [(item.kind, item.subject) for item in findings] == [
+        ("overlaps-special-range", "blue: expansion-reserve 172.17.0.0/16")
+    ]
+
+
+# --- AWS VPC CNI instance figures ----------------------------------------------------------------
+
+# m5.large: 3 ENIs of 10 IPv4 addresses, 2 vCPUs (amazon-vpc-cni-k8s misc/eni-max-pods.txt: 29 pods).
+M5_LARGE = {"eni_count": 3, "ips_per_eni": 10, "vcpus": 2}
+
+
+@pytest.mark.parametrize(
+    ("mode", "max_pods", "limit"),
+    [
+        # Secondary IPs: 3 x (10 - 1) + 2 = 29.
+        ("aws-vpc-cni", 58, 29),
+        # Prefix delegation: 3 x (10 - 1) x 16 + 2 = 434, capped at 110 for 2 vCPUs.
+        ("aws-vpc-cni-prefix", 250, 110),
+    ],
+)
+def test_show_cluster_warns_when_max_pods_exceeds_what_the_instance_addresses(
+    ledger: Ledger, mode: str, max_pods: int, limit: int
+) -> None:
+    record = add_cluster(ledger, "eks-1", provider="eks", ipam_mode=mode, max_pods=max_pods, **M5_LARGE)
+
+    detail = show_cluster(ledger, "eks-1")
+
+    assert (record.eni_count, record.ips_per_eni, record.vcpus) == (3, 10, 2)
+    [finding] = [item for item in detail.findings if item.kind == "aws-max-pods"]
+    assert finding.severity is Severity.WARNING
+    assert f"max pods {max_pods} exceeds the {limit} pods these ENIs can address" in finding.message
+    [(_, worked)] = detail.capacity
+    assert ("pods the ENIs allow", limit) in [(figure.name, figure.value) for figure in worked.figures]
+
+
+def test_show_cluster_without_instance_figures_skips_the_max_pods_formula(ledger: Ledger) -> None:
+    add_cluster(ledger, "eks-1", provider="eks", ipam_mode="aws-vpc-cni", max_pods=58)
+
+    detail = show_cluster(ledger, "eks-1")
+
+    assert [item.kind for item in detail.findings if item.kind == "aws-max-pods"] == []
+
+
+def test_update_cluster_sets_instance_figures_and_records_them(ledger: Ledger) -> None:
+    add_cluster(ledger, "eks-1", provider="eks", ipam_mode="aws-vpc-cni", max_pods=29)
+
+    record = update_cluster(ledger, "eks-1", dict(M5_LARGE), actor=ACTOR)
+
+    assert (record.eni_count, record.ips_per_eni, record.vcpus) == (3, 10, 2)
+    after = all_changes(ledger)[-1].after or {}
+    assert {key: after[key] for key in M5_LARGE} == M5_LARGE
+    assert [item.kind for item in show_cluster(ledger, "eks-1").findings] == []

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from ipledger.core.errors import InvalidInputError
 from ipledger.core.findings import Severity
 from ipledger.kube.configs import ConfigError
 from ipledger.service.clusters import ClusterFields
@@ -21,7 +22,7 @@ from tests.service.factories import add_address, add_prefix, add_range
 CONFIGS = Path(__file__).resolve().parents[1] / "kube" / "configs"
 
 
-def _spec(directory: Path, name: str, *, pods: str, services: str) -> Path:
+def _spec(directory: Path, name: str, *, pods: str, services: str, extra: str = "") -> Path:
     path = directory / f"{name}.yaml"
     path.write_text(
         "apiVersion: ipledger.io/v1\n"
@@ -29,7 +30,7 @@ def _spec(directory: Path, name: str, *, pods: str, services: str) -> Path:
         f"metadata: {{name: {name}}}\n"
         "spec:\n"
         f"  podCIDRs: [{pods}]\n"
-        f"  serviceCIDRs: [{services}]\n",
+        f"  serviceCIDRs: [{services}]\n" + extra,
         encoding="utf-8",
     )
     return path
@@ -64,7 +65,7 @@ def test_check_config_k3s_dual_stack_too_small_for_the_nodes_given(ledger: Ledge
     assert all(
         "holds 256 nodes, fewer than the 1,000 needed" in finding.message for finding in report.findings
     )
-    assert report.assumed == ("growth: 2.0",)
+    assert report.assumed == ("ipam mode: flannel", "growth: 2.0")
 
 
 @pytest.mark.parametrize(
@@ -97,7 +98,7 @@ def test_check_config_explicit_inputs_win_over_the_file(
         (
             lambda ledger: add_prefix(ledger, "10.244.0.0/16", role="pod", managed_by="cluster:other"),
             "pod 10.244.0.0/16",
-            "is already recorded in space global (pod, managed by cluster:other)",
+            "is already recorded in space global as the pod network 10.244.0.0/16 of cluster other",
         ),
         (
             lambda ledger: (add_prefix(ledger, "10.96.0.0/12"), add_range(ledger, "10.96.5.1-10.96.5.9")),
@@ -134,6 +135,146 @@ def test_check_config_network_inside_a_recorded_prefix_is_information_only(ledge
     ]
     assert report.errors == 0
     assert "lies inside 10.0.0.0/8 (infrastructure, managed by manual)" in report.findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("role", "what"),
+    [
+        ("pod", "the pod network 10.0.0.0/8 of cluster prod-eu-2"),
+        ("node", "the node network 10.0.0.0/8 of cluster prod-eu-2"),
+        ("expansion-reserve", "the expansion reserve 10.0.0.0/8 of cluster prod-eu-2"),
+    ],
+)
+def test_check_config_network_inside_another_clusters_network_is_an_error(
+    ledger: Ledger, role: str, what: str
+) -> None:
+    add_prefix(ledger, "10.0.0.0/8", role=role, managed_by="cluster:prod-eu-2")
+
+    report = check_config(ledger, CONFIGS / "kind-default.yaml")
+
+    assert _kinds(report) == [
+        (Severity.ERROR, "collides-with-ledger", "pod 10.244.0.0/16"),
+        (Severity.ERROR, "collides-with-ledger", "service 10.96.0.0/16"),
+    ]
+    assert report.errors == 2
+    assert report.findings[0].message.startswith(
+        f"the pod network 10.244.0.0/16 lies in {what} in space global; both clusters would route its "
+        "addresses: pick another range"
+    )
+
+
+def test_check_config_innermost_cluster_network_around_is_named(ledger: Ledger) -> None:
+    add_prefix(ledger, "10.0.0.0/8", role="infrastructure")
+    add_prefix(ledger, "10.96.0.0/12", role="service", managed_by="cluster:prod-eu-2")
+
+    report = check_config(ledger, CONFIGS / "kind-default.yaml")
+
+    assert _kinds(report) == [
+        (Severity.INFO, "inside-recorded-prefix", "pod 10.244.0.0/16"),
+        (Severity.ERROR, "collides-with-ledger", "service 10.96.0.0/16"),
+    ]
+    assert "lies in the service network 10.96.0.0/12 of cluster prod-eu-2" in report.findings[1].message
+
+
+def test_check_config_range_of_another_cluster_names_the_cluster(ledger: Ledger) -> None:
+    add_prefix(ledger, "10.244.0.0/15", role="infrastructure")
+    add_range(ledger, "10.244.9.1-10.244.9.9", role="loadbalancer", managed_by="cluster:prod-eu-2")
+
+    report = check_config(ledger, CONFIGS / "kind-default.yaml")
+
+    assert [finding.message for finding in report.findings if finding.severity is Severity.ERROR] == [
+        "the pod network 10.244.0.0/16 overlaps the loadbalancer range 10.244.9.1-10.244.9.9 of cluster "
+        "prod-eu-2 in space global: pick another range, or fix the ledger if it is stale"
+    ]
+
+
+def test_check_config_own_cluster_network_around_is_information(ledger: Ledger, tmp_path: Path) -> None:
+    add_prefix(ledger, "10.20.0.0/14", role="pod", managed_by="cluster:prod")
+
+    report = check_config(ledger, _spec(tmp_path, "prod", pods="10.20.0.0/16", services="10.96.0.0/20"))
+
+    assert _kinds(report) == [(Severity.INFO, "inside-recorded-prefix", "pod 10.20.0.0/16")]
+
+
+@pytest.mark.parametrize(
+    ("pool", "expected", "words"),
+    [
+        pytest.param(
+            "169.254.0.10-169.254.0.20",
+            [(Severity.ERROR, "overlaps-special-range", "lb: loadbalancer 169.254.0.10-169.254.0.20")],
+            "the loadbalancer range 169.254.0.10-169.254.0.20 overlaps IPv4 link-local 169.254.0.0/16",
+            id="link-local",
+        ),
+        pytest.param(
+            "10.20.3.1-10.20.3.9",
+            [
+                (
+                    Severity.ERROR,
+                    "cluster-networks-overlap",
+                    "lb: pod 10.20.0.0/16 / loadbalancer 10.20.3.1-10.20.3.9",
+                )
+            ],
+            "the pod network 10.20.0.0/16 overlaps the loadbalancer range 10.20.3.1-10.20.3.9",
+            id="pod-network",
+        ),
+        pytest.param("192.168.9.1-192.168.9.5", [], "", id="apart"),
+    ],
+)
+def test_check_config_load_balancer_range_pool_is_checked_like_a_cidr(
+    ledger: Ledger, tmp_path: Path, pool: str, expected: list[tuple[Severity, str, str]], words: str
+) -> None:
+    path = _spec(
+        tmp_path, "lb", pods="10.20.0.0/16", services="10.96.0.0/20", extra=f"  loadBalancerPools: [{pool}]\n"
+    )
+
+    report = check_config(ledger, path)
+
+    assert _kinds(report) == expected
+    assert all(words in finding.message for finding in report.findings)
+
+
+def test_check_config_clusterspec_instance_figures_and_services_reach_the_checks(ledger: Ledger) -> None:
+    report = check_config(ledger, CONFIGS / "ipledger-clusterspec-eks.yaml")
+
+    # Pods share the node subnet: 3 x (10 - 1) + 2 = 29 pods an m5.large addresses, fewer than 58;
+    # a /24 gives 2^8 - 2 = 254 ClusterIPs, fewer than the 500 Services expected.
+    assert _kinds(report) == [
+        (Severity.WARNING, "service-cidr-too-small", "service CIDR /24"),
+        (Severity.WARNING, "aws-max-pods", "max pods"),
+    ]
+    assert "max pods 58 exceeds the 29 pods these ENIs can address" in report.findings[1].message
+    assert report.errors == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "given", "expected"),
+    [
+        pytest.param(ClusterFields(), (), ["service-cidr-too-small", "aws-max-pods"], id="from-the-file"),
+        pytest.param(
+            ClusterFields(expected_services=200, eni_count=4, ips_per_eni=15),
+            ("expected_services", "eni_count", "ips_per_eni"),
+            [],  # 254 >= 200; 4 x (15 - 1) + 2 = 58
+            id="given-win",
+        ),
+    ],
+)
+def test_check_config_given_services_and_enis_win_over_the_file(
+    ledger: Ledger, overrides: ClusterFields, given: tuple[str, ...], expected: list[str]
+) -> None:
+    report = check_config(ledger, CONFIGS / "ipledger-clusterspec-eks.yaml", overrides=overrides, given=given)
+
+    assert [finding.kind for finding in report.findings] == expected
+
+
+def test_check_config_enis_for_a_mode_without_them_is_refused(ledger: Ledger) -> None:
+    overrides = ClusterFields(eni_count=3, ips_per_eni=10)
+
+    with pytest.raises(
+        InvalidInputError, match="ENI figures apply to the AWS VPC CNI modes, not kube-controller-manager"
+    ):
+        check_config(
+            ledger, CONFIGS / "kind-default.yaml", overrides=overrides, given=("eni_count", "ips_per_eni")
+        )
 
 
 def test_check_config_service_cidr_on_the_docker_bridge_overlaps_a_special_range(
@@ -188,11 +329,24 @@ def test_check_config_space_not_in_the_ledger_is_reported_and_not_searched(ledge
     assert _kinds(report) == [(Severity.INFO, "space-not-recorded", "lab")]
 
 
+def test_check_config_rke2_calico_assumes_calico_ipam_blocks(ledger: Ledger) -> None:
+    report = check_config(ledger, CONFIGS / "rke2-dual-stack-calico.yaml")
+
+    # RKE2's calico chart leaves the Tigera operator's default IPAM: Calico, /26 blocks of 64 IPs;
+    # a node running 110 pods claims 2, so a /16 of 1,024 blocks holds 512 nodes.
+    assert report.assumed == ("ipam mode: calico", "max pods: 110", "expected nodes: 3", "growth: 2.0")
+    assert any(note.startswith("cni calico: Calico IPAM assumed") for note in report.config.notes)
+    ipv4 = dict(report.capacity)[4]
+    assert ipv4.node_capacity == 512
+    assert ("pod IPs per node block", 64) in [(figure.name, figure.value) for figure in ipv4.figures]
+
+
 def test_check_config_reports_the_sizing_inputs_it_assumed(ledger: Ledger) -> None:
     report = check_config(ledger, CONFIGS / "kind-default.yaml")
 
-    # kind states one node and kindnetd (kube-controller-manager); max pods and growth are assumed.
-    assert report.assumed == ("max pods: 110", "growth: 2.0")
+    # kind states one node; its default CNI kindnetd (kube-controller-manager), max pods and growth
+    # are assumed.
+    assert report.assumed == ("ipam mode: kube-controller-manager", "max pods: 110", "growth: 2.0")
     assert [(family, worked.nodes_needed, worked.node_capacity) for family, worked in report.capacity] == [
         (4, 2, 256)
     ]

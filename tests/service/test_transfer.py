@@ -129,6 +129,15 @@ def _fill_varied(ledger: Ledger) -> None:
         ),
         actor=WHO,
     )
+    # An m5.large's 3 ENIs of 10 IPv4 addresses and 2 vCPUs, for the AWS max-pods formula.
+    create_cluster(
+        ledger,
+        "edge-1",
+        ClusterFields(
+            provider="eks", ipam_mode="aws-vpc-cni", max_pods=29, eni_count=3, ips_per_eni=10, vcpus=2
+        ),
+        actor=WHO,
+    )
 
 
 def _derived(ledger: Ledger) -> dict[str, Any]:
@@ -174,6 +183,25 @@ def test_export_names_every_field_of_the_varied_ledger(ledger: Ledger) -> None:
     assert [space["name"] for space in document["spaces"]] == ["dmz", "global", "lab"]
     assert document["clusters"] == [
         {
+            "name": "edge-1",
+            "status": "active",
+            "space": "global",
+            "group": None,
+            "provider": "eks",
+            "ipam_mode": "aws-vpc-cni",
+            "max_pods": 29,
+            "node_prefixlen": None,
+            "node_prefixlen_v6": None,
+            "expected_nodes": 3,
+            "growth": 2.0,
+            "expected_services": None,
+            "eni_count": 3,
+            "ips_per_eni": 10,
+            "vcpus": 2,
+            "dual_stack": False,
+            "description": "",
+        },
+        {
             "name": "prod-1",
             "status": "active",
             "space": "global",
@@ -186,9 +214,12 @@ def test_export_names_every_field_of_the_varied_ledger(ledger: Ledger) -> None:
             "expected_nodes": 40,
             "growth": 1.5,
             "expected_services": None,
+            "eni_count": None,
+            "ips_per_eni": None,
+            "vcpus": None,
             "dual_stack": False,
             "description": "",
-        }
+        },
     ]
     assert {"name": "storage", "description": "SAN and NAS"} in document["roles"]
     assert document["groups"][2] == {
@@ -368,11 +399,17 @@ _BAD_DOCUMENTS: list[Any] = [
         id="cluster-bad-growth",
     ),
     pytest.param(
+        _top(clusters=[{"name": "k1", "ipam_mode": "calico", "eni_count": 3, "ips_per_eni": 10}]),
+        InvalidInputError,
+        "clusters[0]: ENI figures apply to the AWS VPC CNI modes, not calico",
+        id="cluster-eni-figures-without-aws",
+    ),
+    pytest.param(
         _top(clusters=[{"name": "k1", "colour": "blue"}]),
         InvalidInputError,
-        "clusters[0]: unknown field(s) colour (known: description, dual_stack, expected_nodes, "
-        "expected_services, group, growth, ipam_mode, max_pods, name, node_prefixlen, node_prefixlen_v6, "
-        "provider, space, status)",
+        "clusters[0]: unknown field(s) colour (known: description, dual_stack, eni_count, expected_nodes, "
+        "expected_services, group, growth, ipam_mode, ips_per_eni, max_pods, name, node_prefixlen, "
+        "node_prefixlen_v6, provider, space, status, vcpus)",
         id="cluster-unknown-field",
     ),
     pytest.param(

@@ -22,12 +22,23 @@ from ipledger.api.cluster_schemas import (
 from ipledger.api.deps import ActorDep, LedgerDep
 from ipledger.api.params import check_if_match, prefix_field, set_etag
 from ipledger.api.schemas import FindingRead
-from ipledger.service import cluster_plans, clusters, plans
+from ipledger.service import (
+    cluster_decommission,
+    cluster_growth,
+    cluster_overlaps,
+    cluster_plans,
+    clusters,
+    plans,
+)
 from ipledger.service.config_check import check_config_text
 
 router = APIRouter()
 
 _ROLES = ("pod", "service", "node", "loadbalancer")
+# The sizing inputs a configuration check may be given; each wins over the file.
+_CHECK_OVERRIDES = (
+    "expected_nodes", "max_pods", "growth", "expected_services", "eni_count", "ips_per_eni", "vcpus",
+)  # fmt: skip
 
 
 def _fields(body: ClusterCreate) -> clusters.ClusterFields:
@@ -65,7 +76,7 @@ def overlaps(ledger: LedgerDep, space: str | None = None) -> list[FindingRead]:
     """Networks of different clusters that overlap: an error within one space, info across spaces."""
     return [
         FindingRead(severity=item.severity.value, kind=item.kind, subject=item.subject, message=item.message)
-        for item in clusters.cluster_overlaps(ledger, space=space)
+        for item in cluster_overlaps.cluster_overlaps(ledger, space=space)
     ]
 
 
@@ -132,6 +143,7 @@ def plan_cluster(body: ClusterPlanCreate, ledger: LedgerDep, actor: ActorDep) ->
         actor=actor,
         pools={role: found for role, found in pools.items() if found},
         lb_addresses=body.loadbalancer_addresses,
+        node_subnet_prefixlen_v6=body.node_subnet_prefixlen_v6,
         defaulted=defaulted,
     )
     return PlanRead.of(record)
@@ -147,7 +159,7 @@ def plan_cluster(body: ClusterPlanCreate, ledger: LedgerDep, actor: ActorDep) ->
 def plan_growth(name: str, body: GrowthPlanCreate, ledger: LedgerDep, actor: ActorDep) -> PlanRead:
     """Plan widening one network of the cluster into its expansion reserve (/N to /N-1)."""
     return PlanRead.of(
-        cluster_plans.plan_growth(ledger, name, actor=actor, role=body.role, family=body.family)
+        cluster_growth.plan_growth(ledger, name, actor=actor, role=body.role, family=body.family)
     )
 
 
@@ -162,7 +174,9 @@ def plan_decommission(
     name: str, body: DecommissionPlanCreate, ledger: LedgerDep, actor: ActorDep
 ) -> PlanRead:
     """Plan the end of a cluster: its networks released or marked deprecated."""
-    return PlanRead.of(cluster_plans.plan_decommission(ledger, name, actor=actor, release=body.release))
+    return PlanRead.of(
+        cluster_decommission.plan_decommission(ledger, name, actor=actor, release=body.release)
+    )
 
 
 @router.get("/plans", response_model=list[PlanRead], tags=["plans"], summary="List plans, newest first")
@@ -201,7 +215,7 @@ def check_config(body: ConfigCheck, ledger: LedgerDep) -> ConfigReportRead:
     """Check the text of a kubeadm ClusterConfiguration, a k3s / RKE2 config.yaml, a kind
     config or an ipledger ClusterSpec before the cluster is built: what `ipledger check-config`
     reports. A malformed file answers 400 naming the line and the field."""
-    given = tuple(key for key in ("expected_nodes", "max_pods", "growth") if getattr(body, key) is not None)
+    given = tuple(key for key in _CHECK_OVERRIDES if getattr(body, key) is not None)
     overrides = clusters.ClusterFields(**{key: getattr(body, key) for key in given})
     report = check_config_text(
         ledger,
