@@ -25,6 +25,7 @@ from ipledger.service.ledger import Ledger
 from ipledger.service.lookup import load_prefix, load_range, load_space
 from ipledger.service.occupancy import network_of, span_of_range
 from ipledger.store import clusters as stored_clusters
+from ipledger.store import observed
 from ipledger.store import watch as stored
 from ipledger.store.database import Session
 from ipledger.store.models import Cluster, Prefix, Range
@@ -158,7 +159,24 @@ def prune_history(ledger: Ledger, *, now: datetime, retention: Retention = DEFAU
         latest = stored.latest_sample_ids(tx.session)
         dropped = [sample_id for sample_id in dropped if sample_id not in latest]
         stored.delete_samples(tx.session, dropped)
-        return len(dropped)
+        return len(dropped) + _prune_usage_samples(tx.session, now=now, retention=retention)
+
+
+def _prune_usage_samples(session: Session, *, now: datetime, retention: Retention) -> int:
+    """Thin each cluster's per-block usage samples the same way, a whole sync at a time (a sync
+    of 5,000 nodes writes some 10,000 rows; every 15 minutes that is a million a day). The
+    samples of a cluster's newest sync are its present and always stay."""
+    deleted = 0
+    for cluster in stored_clusters.list_clusters(session):
+        syncs = observed.list_usage_sync_times(session, cluster.id, before=now - retention.raw)
+        newest = observed.find_last_sync(session, cluster.id, status="ok")
+        drop = [
+            sync_id
+            for sync_id in samples_to_drop(syncs, now=now, retention=retention)
+            if newest is None or sync_id != newest.id
+        ]
+        deleted += observed.delete_usage_samples(session, cluster.id, drop)
+    return deleted
 
 
 def _with_present(samples: Sequence[Sample], now: datetime) -> list[Sample]:

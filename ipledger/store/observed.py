@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, cast, delete, func, or_, select, update
+from sqlalchemy import CursorResult, Float, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ipledger.store.bulk_insert import insert_columns
@@ -27,6 +27,7 @@ __all__ = [
     "BLOCK_ORDERS",
     "count_findings",
     "count_observed_blocks",
+    "delete_usage_samples",
     "find_last_sync",
     "find_usage_sample",
     "findings_at",
@@ -35,6 +36,7 @@ __all__ = [
     "list_observed_blocks",
     "list_syncs",
     "list_usage_samples",
+    "list_usage_sync_times",
     "observed_at",
     "previous_since",
     "replace_observations",
@@ -212,6 +214,35 @@ def list_usage_samples(
     if since is not None:
         statement = statement.where(UsageSample.at >= since)
     return session.scalars(statement.order_by(UsageSample.at, UsageSample.kind, UsageSample.name)).all()
+
+
+def list_usage_sync_times(
+    session: Session, cluster_id: int, *, before: datetime
+) -> list[tuple[int, datetime]]:
+    """(sync id, time) of every sync older than ``before`` that left usage samples, oldest first."""
+    rows = session.execute(
+        select(UsageSample.sync_id, UsageSample.at)
+        .where(UsageSample.cluster_id == cluster_id, UsageSample.at < before)
+        .distinct()
+        .order_by(UsageSample.at, UsageSample.sync_id)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+def delete_usage_samples(session: Session, cluster_id: int, sync_ids: Sequence[int]) -> int:
+    """Delete the usage samples these syncs took; returns how many rows went."""
+    deleted = 0
+    for start in range(0, len(sync_ids), _CHUNK):
+        result = session.execute(
+            delete(UsageSample).where(
+                UsageSample.cluster_id == cluster_id,
+                UsageSample.sync_id.in_(sync_ids[start : start + _CHUNK]),
+            ),
+            execution_options={"synchronize_session": False},
+        )
+        if isinstance(result, CursorResult):  # a DELETE's result always is; the check tells mypy
+            deleted += result.rowcount
+    return deleted
 
 
 def find_usage_sample(session: Session, sync: ClusterSync, *, kind: str) -> UsageSample | None:

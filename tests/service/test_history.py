@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from ipledger.core.errors import InvalidInputError
 from ipledger.core.forecast import Confidence
@@ -22,7 +23,7 @@ from ipledger.service.history import (
 from ipledger.service.ledger import Ledger
 from ipledger.service.sync import sync_from_objects
 from ipledger.service.usage_history import UsagePoint
-from ipledger.store.models import UtilizationSample
+from ipledger.store.models import UsageSample, UtilizationSample
 from tests.service.factories import add_address, add_cluster, add_prefix, count_rows, net
 from tests.service.k8s_dumps import NOW, node, pod, prod_objects
 from tests.service.monitoring import T0, Clock, clocked
@@ -151,3 +152,37 @@ def test_prune_history_thins_old_samples_and_keeps_the_recent(daily: Ledger) -> 
     # holds one sample, which downsampling keeps.
     assert dropped == 6
     assert count_rows(daily, UtilizationSample) == before - dropped
+
+
+def test_prune_history_thins_a_clusters_usage_samples_a_whole_sync_at_a_time(ledger: Ledger) -> None:
+    add_cluster(ledger, "prod")
+    add_prefix(ledger, "10.244.0.0/16", role="pod", managed_by="cluster:prod")
+    objects = [item for items in prod_objects().values() for item in items]
+    # Four syncs in one hour 10 days ago, then one now; the hourly bucket keeps its last sync.
+    old = NOW - timedelta(days=10)
+    for minutes in (0, 15, 30, 45):
+        sync_from_objects(
+            ledger, "prod", objects, source="test", actor="test", now=old + timedelta(minutes=minutes)
+        )
+    sync_from_objects(ledger, "prod", objects, source="test", actor="test", now=NOW)
+    per_sync = count_rows(ledger, UsageSample) // 5
+
+    dropped = prune_history(ledger, now=NOW)
+
+    assert count_rows(ledger, UsageSample) == 2 * per_sync
+    assert dropped >= 3 * per_sync
+    with ledger.reading() as session:
+        times = sorted({row.at for row in session.scalars(select(UsageSample))})
+    assert times == [old + timedelta(minutes=45), NOW]
+
+
+def test_prune_history_keeps_the_usage_samples_of_a_clusters_newest_sync_however_old(ledger: Ledger) -> None:
+    add_cluster(ledger, "prod")
+    add_prefix(ledger, "10.244.0.0/16", role="pod", managed_by="cluster:prod")
+    objects = [item for items in prod_objects().values() for item in items]
+    sync_from_objects(ledger, "prod", objects, source="test", actor="test", now=NOW)
+    kept = count_rows(ledger, UsageSample)
+
+    prune_history(ledger, now=NOW + timedelta(days=5000))
+
+    assert count_rows(ledger, UsageSample) == kept > 0
