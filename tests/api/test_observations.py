@@ -233,6 +233,29 @@ def test_cluster_report_answers_the_last_sync_and_its_usage(api: httpx.Client, l
     ]
 
 
+def test_cluster_report_pages_and_sorts_the_blocks_apart_from_the_findings(
+    api: httpx.Client, ledger: Ledger
+) -> None:
+    add_prod(ledger)
+    many = [
+        node(f"node-{index}", internal_ip=f"192.168.10.{20 + index}", pod_cidr=f"10.244.{10 + index}.0/24")
+        for index in range(5)
+    ]
+    upload(api, [*objects(), *many])
+
+    first = api.get("/clusters/prod/report", params={"block_limit": 2}).json()
+    rest = api.get("/clusters/prod/report", params={"block_limit": 2, "block_offset": 2}).json()
+    only = api.get("/clusters/prod/report", params={"block_kind": "calico-block"}).json()
+
+    assert (first["total_blocks"], first["block_counts"]) == (6, {"pod-cidr": 6})
+    assert [item["name"] for item in first["blocks"]] == ["node-0", "node-1"]
+    assert [item["name"] for item in rest["blocks"]] == ["node-2", "node-3"]
+    assert only["blocks"] == []
+    fullest = api.get("/clusters/prod/report", params={"block_sort": "fullest", "block_limit": 1}).json()
+    assert [item["name"] for item in fullest["blocks"]] == ["node-a"]  # the only node with a pod
+    assert_problem(api.get("/clusters/prod/report", params={"block_sort": "biggest"}), 422)
+
+
 def test_cluster_report_before_any_sync_has_no_syncs(api: httpx.Client, ledger: Ledger) -> None:
     add_prod(ledger)
 

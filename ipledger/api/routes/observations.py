@@ -13,7 +13,7 @@ from ipledger.api.params import MAX_PAGE
 from ipledger.api.schemas import AddressRead, FindingRead, Strict
 from ipledger.core.errors import InvalidInputError
 from ipledger.core.findings import Finding
-from ipledger.service.cluster_report import cluster_report, list_syncs
+from ipledger.service.cluster_report import BlockPage, cluster_report, list_syncs
 from ipledger.service.sightings import record_scan_text, stale_addresses
 from ipledger.service.sync import sync_from_objects
 
@@ -159,11 +159,27 @@ def read_report(
     kind: Annotated[str | None, Query(description="Only findings of this kind.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
+    block_kind: Annotated[
+        str | None,
+        Query(description="Only blocks of this kind (pod-cidr, calico-block, whereabouts-pool, ...)."),
+    ] = None,
+    block_sort: Annotated[
+        Literal["name", "fullest", "stranded"],
+        Query(
+            description="Blocks by kind and name, the largest share allocated first, or the most stranded first."
+        ),
+    ] = "name",
+    block_limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    block_offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ClusterReportRead:
     """Findings of the last good sync (stranded allocations with their release commands, drift),
-    pod-IP usage per block and pool, and the last sync's outcome."""
+    pod-IP usage per block and pool (paged apart from the findings: a cluster of 5,000 nodes has
+    more than 5,000 blocks; `total_blocks` and `block_counts` give the whole), and the last
+    sync's outcome."""
+    blocks = BlockPage(kind=block_kind, order=block_sort, limit=block_limit, offset=block_offset)
     return ClusterReportRead.model_validate(
-        cluster_report(ledger, name, kind=kind, limit=limit, offset=offset), from_attributes=True
+        cluster_report(ledger, name, kind=kind, limit=limit, offset=offset, blocks=blocks),
+        from_attributes=True,
     )
 
 
