@@ -54,12 +54,18 @@ def measure_cluster_pod_ips(
     session: Session, name: str, snapshot: Snapshot, stranded: Sequence[Stranded], *, at: datetime
 ) -> UsagePoint:
     """The pod IPs of cluster ``name`` in ``snapshot``, inside the prefixes with role pod that it
-    manages; their usable addresses (network and broadcast excluded) are the size."""
+    manages; their usable addresses (network and broadcast excluded) are the size.
+
+    A dual-stack cluster is measured on its IPv4 pod networks alone: each pod takes one address
+    of each family, and a sum with an IPv6 /64 (2^64 addresses) would read 0 % while IPv4 runs out.
+    """
     pods = [
         prefix
         for prefix in stored_clusters.list_cluster_prefixes(session, managed_label(name))
         if prefix.role == "pod"
     ]
+    if any(prefix.family == 4 for prefix in pods):
+        pods = [prefix for prefix in pods if prefix.family == 4]
     counted = count_pod_ips(snapshot, stranded, [network_of(prefix) for prefix in pods])
     size = sum(prefix.usable for prefix in pods)
     return UsagePoint(at, size, counted.in_use, counted.allocated, counted.stranded)

@@ -186,3 +186,26 @@ def test_prune_history_keeps_the_usage_samples_of_a_clusters_newest_sync_however
     prune_history(ledger, now=NOW + timedelta(days=5000))
 
     assert count_rows(ledger, UsageSample) == kept > 0
+
+
+def test_cluster_sync_measures_a_dual_stack_cluster_on_its_ipv4_pod_network(ledger: Ledger) -> None:
+    add_cluster(ledger, "prod")
+    add_prefix(ledger, "10.244.0.0/24", role="pod", managed_by="cluster:prod")
+    add_prefix(ledger, "fd00:10:244::/64", role="pod", managed_by="cluster:prod")
+    objects = [
+        node("node-a", internal_ip="192.168.10.11", pod_cidr="10.244.0.0/24"),
+        *(
+            pod(
+                "default",
+                f"web-{index}",
+                node_name="node-a",
+                ips=[f"10.244.0.{index + 2}", f"fd00:10:244::{index + 2}"],
+            )
+            for index in range(3)
+        ),
+    ]
+
+    sync_from_objects(ledger, "prod", objects, source="test", actor="test", now=NOW)
+
+    # 3 of the /24's 254 usable addresses; the /64 beside it would have made it 0 %.
+    assert cluster_report(ledger, "prod").pod_ips == UsagePoint(NOW, 254, 3, 3, 0)
