@@ -63,6 +63,7 @@ class CalicoOwner:
     borrowed: bool  # a node other than the block's affine host holds it
     use: str
     vm: str = ""  # KubeVirt: the "vmi-name" attribute of a virtual machine's address
+    service: str = ""  # the LoadBalancer controller's "service" attribute (with "namespace")
 
     @property
     def pod_ref(self) -> str | None:
@@ -112,6 +113,7 @@ def _owner(block: CalicoBlock, attribute: CalicoAttribute | None) -> CalicoOwner
         borrowed=named != "" and named != host,
         use=_use(block, attribute, values),
         vm=values.get("vmi-name", ""),
+        service=values.get("service", ""),
     )
 
 

@@ -230,7 +230,11 @@ def _leaked_ip(block: CalicoBlock, allocation: CalicoAllocation, live: Liveness)
         kind = f" ({owner.type})" if owner.type else ""
         why = f"it is the tunnel address{kind} of node {owner.node or '(none)'}, which no longer exists"
     elif owner.use == "loadbalancer":
-        why = "no LoadBalancer service lists it in status.loadBalancer.ingress"
+        claimed = f"{owner.namespace}/{owner.service}" if owner.service else "(none)"
+        why = (
+            "no LoadBalancer service lists it in status.loadBalancer.ingress "
+            f"(the allocation names service {claimed})"
+        )
     else:
         why = (
             f"no scheduled, unfinished pod carries it (the allocation names pod {owner.pod_ref or '(none)'})"
@@ -240,9 +244,18 @@ def _leaked_ip(block: CalicoBlock, allocation: CalicoAllocation, live: Liveness)
         rule="calico-leaked-ip",
         address=allocation.address,
         pool=_block_text(block),
-        owner=f"handle {owner.handle or '(none)'}, pod {owner.pod_ref or '(none)'}, node {owner.node or '(none)'}",
+        owner=_owner_text(owner),
         detail=f"{allocation.address} is allocated but {why}; calicoctl ipam check counts it leaked.{FROM_REPORT}",
         release=f"calicoctl ipam release --ip={allocation.address}",
+    )
+
+
+def _owner_text(owner: CalicoOwner) -> str:
+    if owner.use == "loadbalancer":
+        service = f"{owner.namespace}/{owner.service}" if owner.service else "(none)"
+        return f"handle {owner.handle or '(none)'}, service {service}"
+    return (
+        f"handle {owner.handle or '(none)'}, pod {owner.pod_ref or '(none)'}, node {owner.node or '(none)'}"
     )
 
 

@@ -1074,12 +1074,14 @@ CASES: tuple[RuleCase, ...] = (
                     "calico",
                     "203.0.113.20",
                     "IPAM block 203-0-113-0-26 (203.0.113.0/26)",
-                    f"handle {LB_HANDLE}, pod (none), node (none)",
+                    f"handle {LB_HANDLE}, service default/old-edge",
                     "calicoctl ipam release --ip=203.0.113.20",
                 )
             }
         ),
-        says=("no LoadBalancer service lists it in status.loadBalancer.ingress",),
+        says=(
+            "no LoadBalancer service lists it in status.loadBalancer.ingress (the allocation names service default/old-edge)",
+        ),
     ),
     RuleCase(
         "calico-leaked-ip-published-block",
