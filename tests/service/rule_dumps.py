@@ -1080,7 +1080,8 @@ CASES: tuple[RuleCase, ...] = (
             }
         ),
         says=(
-            "no LoadBalancer service lists it in status.loadBalancer.ingress (the allocation names service default/old-edge)",
+            "no LoadBalancer service lists it in status.loadBalancer.ingress "
+            "(the allocation names service default/old-edge)",
         ),
     ),
     RuleCase(
