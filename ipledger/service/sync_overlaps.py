@@ -13,8 +13,6 @@ clusters are planned, and is fine.
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from ipledger.core.addresses import address_from_int
 from ipledger.core.findings import Finding, Severity
 from ipledger.core.ranges import IPRange
@@ -23,6 +21,7 @@ from ipledger.service.ledger import Ledger
 from ipledger.service.occupancy import network_of, span_of_range
 from ipledger.store import clusters as stored
 from ipledger.store import queries
+from ipledger.store.database import Session
 from ipledger.store.models import Prefix, Range
 
 __all__ = ["find_overlaps"]

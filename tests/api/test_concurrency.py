@@ -101,9 +101,9 @@ def test_concurrency_threads_through_one_server_never_collide(api_base: str, led
     _check_no_collision(ledger, responses, expected=THREADS * ROUNDS)
 
 
+# Two server processes share a database on PostgreSQL (a SQLite file stays with one host).
+@pytest.mark.parametrize("ledger_url", ["postgresql"], indirect=True)
 def test_concurrency_two_server_processes_never_collide(ledger: Ledger, ledger_url: str) -> None:
-    if not ledger_url.startswith("postgresql"):
-        pytest.skip("two server processes share a database on PostgreSQL (a SQLite file stays with one host)")
     parents = _parents(ledger)
     tokens.current["alice"] = sign_in(ledger)
 
