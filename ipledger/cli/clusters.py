@@ -121,7 +121,7 @@ def _echo_detail(detail: ClusterDetail) -> None:
     echo_fields(
         [
             ("cluster", f"{item.name} ({item.status})"),
-            ("space / group", f"{item.space} / {text_or_dash(item.group)}"),
+            ("space / group", f"{_spaces(detail)} / {text_or_dash(item.group)}"),
             ("provider", item.provider),
             ("IPAM mode", item.ipam_mode),
             ("max pods per node", item.max_pods),
@@ -138,14 +138,24 @@ def _echo_detail(detail: ClusterDetail) -> None:
     )
     click.echo("\nNetworks:")
     rows: list[tuple[object, ...]] = [
-        (prefix.role, prefix.network, prefix.status, usage_text(prefix.usage, prefix.level.value))
+        (
+            prefix.role,
+            prefix.network,
+            prefix.space,
+            prefix.status,
+            usage_text(prefix.usage, prefix.level.value),
+        )
         for prefix in detail.prefixes
     ]
     rows += [
-        (span.role, span.span, span.status, f"{span.used} of {span.span.num_addresses} used")
+        (span.role, span.span, span.space, span.status, f"{span.used} of {span.span.num_addresses} used")
         for span in detail.ranges
     ]
-    echo_table(["role", "network", "status", "utilization"], rows, empty="  none recorded")
+    headers = ["role", "network", "space", "status", "utilization"]
+    if {row[2] for row in rows} <= {item.space}:  # the space column only says something when it varies
+        headers.remove("space")
+        rows = [(row[0], row[1], *row[3:]) for row in rows]
+    echo_table(headers, rows, empty="  none recorded")
     for family, worked in detail.capacity:
         click.echo(f"\nCapacity (IPv{family}):")
         echo_table(
@@ -156,6 +166,14 @@ def _echo_detail(detail: ClusterDetail) -> None:
     click.echo("\nFindings:" if detail.findings else "\nFindings: none")
     for finding in detail.findings:
         click.echo(f"  {finding.severity.value}: {finding.message}")
+
+
+def _spaces(detail: ClusterDetail) -> str:
+    """The cluster's space, and the other spaces its networks are recorded in (an IPv6 VRF, say)."""
+    home = detail.cluster.space
+    spaces = {prefix.space for prefix in detail.prefixes} | {span.space for span in detail.ranges}
+    others = sorted(spaces - {home})
+    return f"{home} (networks also in {', '.join(others)})" if others else home
 
 
 def _block(prefixlen: int | None) -> str:

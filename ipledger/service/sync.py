@@ -43,6 +43,7 @@ from ipledger.service.usage_history import measure_cluster_pod_ips
 from ipledger.service.watch import record_cluster_sample
 from ipledger.store import clusters as stored
 from ipledger.store import observed
+from ipledger.store.database import Session
 from ipledger.store.models import Cluster, ClusterSync, Space
 
 __all__ = [
@@ -188,7 +189,9 @@ def sync_with(
             space_row = None if cluster is None else session.get(Space, cluster.space_id)
             assert cluster is not None and space_row is not None  # foreign keys keep them
             findings += record_node_addresses(tx, space_row, name, cluster_id, snapshot, seen_at=taken_at)
-            observed.touch_addresses(session, cluster.space_id, seen_values(snapshot), taken_at)
+            seen = seen_values(snapshot)
+            for space_id in _spaces_of(session, cluster):
+                observed.touch_addresses(session, space_id, seen, taken_at)
             since = observed.previous_since(session, cluster_id)
             pod_ips = measure_cluster_pod_ips(session, name, snapshot, stranded, at=taken_at)
             observed.replace_observations(
@@ -270,6 +273,15 @@ def _fail(ledger: Ledger, sync_id: int, error: str, actor: Actor) -> None:
                     "group": names(session).group(cluster.group_id),
                 },
             )
+
+
+def _spaces_of(session: Session, cluster: Cluster) -> list[int]:
+    """The cluster's space and every other space its networks are recorded in (IPv6 in a VRF of
+    its own, say): address records the sync saw are in any of them."""
+    label = managed_label(cluster.name)
+    others = {item.space_id for item in stored.list_cluster_prefixes(session, label)}
+    others |= {item.space_id for item in stored.list_cluster_ranges(session, label)}
+    return [cluster.space_id, *sorted(others - {cluster.space_id})]
 
 
 def _documented(ledger: Ledger, name: str) -> Documented:

@@ -179,6 +179,20 @@ def test_cluster_show_gives_settings_networks_and_capacity(prod: Cli) -> None:
     assert text.endswith("Findings: none\n")
 
 
+def test_cluster_show_names_the_other_spaces_its_networks_are_in(prod: Cli) -> None:
+    prod.ok("space", "create", "v6")
+    prod.ok(
+        "prefix", "create", "fd00:10::/56", "--space", "v6", "--role", "pod", "--managed-by", "cluster:prod"
+    )
+
+    text = prod.ok("cluster", "show", "prod")
+
+    assert "global (networks also in v6) / kubernetes/prod" in text
+    rows = text.split("Networks:\n")[1].split("\n\n")[0].splitlines()
+    assert rows[0].split()[:3] == ["ROLE", "NETWORK", "SPACE"]
+    assert ["pod", "fd00:10::/56", "v6"] in [row.split()[:3] for row in rows[1:]]
+
+
 def test_cluster_show_lists_every_setting(cli: Cli) -> None:
     cli.ok(
         "cluster", "create", "eks-1", "--provider", "eks", "--ipam-mode", "aws-vpc-cni-prefix", "--max-pods", "250",

@@ -27,6 +27,7 @@ from ipledger.service.addresses import list_addresses, update_address
 from ipledger.service.cluster_report import BlockPage, BlockUsage, ClusterReport, cluster_report
 from ipledger.service.ledger import Ledger
 from ipledger.service.reports import Holder, whois
+from ipledger.service.spaces import create_space
 from ipledger.service.sync import LiveSource, SyncResult, sync_from_dump, sync_live
 from ipledger.service.usage_history import UsagePoint
 from ipledger.store.models import ObservedAddress, UsageSample
@@ -69,6 +70,7 @@ from tests.service.k8s_dumps import (
     prod_objects,
     prod_pods,
     rfc3339,
+    service,
     whereabouts_pool,
     whereabouts_reservation,
     write_dump,
@@ -1170,6 +1172,25 @@ def test_sync_from_dump_does_not_call_the_clusters_own_prefixes_overlaps(
 def _node_records(ledger: Ledger) -> list[tuple[str, str, str, str]]:
     records = list_addresses(ledger)
     return sorted((str(item.address), item.holder_kind, item.holder_name, item.source) for item in records)
+
+
+def test_sync_marks_seen_the_records_in_every_space_of_the_clusters_networks(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    # The cluster lives in global; its IPv6 load-balancer network is recorded in VRF v6.
+    add_prod(ledger)
+    create_space(ledger, "v6", actor=ACTOR)
+    add_prefix(ledger, "2001:db8:5::/64", space="v6", role="loadbalancer", managed_by="cluster:prod")
+    add_address(ledger, "2001:db8:5::10", space="v6", holder_kind="loadbalancer")
+    objects = prod_objects()
+    objects["core.json"].append(
+        service("default", "edge6", cluster_ip="10.96.0.30", ingress_ip="2001:db8:5::10")
+    )
+
+    sync(ledger, write_dump(tmp_path / "dump", objects))
+
+    [record] = list_addresses(ledger, space="v6")
+    assert (str(record.address), record.last_seen) == ("2001:db8:5::10", NOW)
 
 
 def test_sync_records_node_addresses_held_by_their_node(ledger: Ledger, tmp_path: Path) -> None:
