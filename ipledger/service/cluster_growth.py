@@ -13,7 +13,7 @@ from dataclasses import replace
 from ipledger.core.addresses import IPNetwork
 from ipledger.core.errors import InvalidInputError
 from ipledger.core.ranges import IPRange
-from ipledger.service.cluster_plans import capacity_json, finding_check
+from ipledger.service.cluster_plans import capacity_json, error_check, finding_check
 from ipledger.service.cluster_space import describe_claim, find_claims_around
 from ipledger.service.clusters import NETWORK_ROLES, cluster_record, load_cluster, managed_label, measure
 from ipledger.service.convert import names, prefix_record
@@ -67,30 +67,24 @@ def plan_growth(ledger: Ledger, name: str, *, actor: Actor, role: str = "pod", f
     grown = (*after, _replace_network(network, wider))
     capacity = measure(record, grown)
     checks = [
-        {
-            "check": "reserve is empty",
-            "ok": not inside,
-            "severity": "error",
-            "detail": f"{reserve.network} holds nothing"
-            if not inside
-            else f"{reserve.network} holds {inside}",
-        },
-        {
-            "check": "outside other clusters",
-            "ok": not claims,
-            "severity": "error",
-            "detail": f"{wider} lies in no other cluster's network or reserve"
-            if not claims
-            else f"{wider} lies in {describe_claim(claims[0])}",
-        },
-        {
-            "check": "wider block not recorded",
-            "ok": not recorded,
-            "severity": "error",
-            "detail": f"{wider} is not recorded yet"
-            if not recorded
-            else f"{wider} is recorded as {recorded[0]}",
-        },
+        error_check(
+            "reserve is empty",
+            not inside,
+            passed=f"{reserve.network} holds nothing",
+            failed=f"{reserve.network} holds {inside}",
+        ),
+        error_check(
+            "outside other clusters",
+            not claims,
+            passed=f"{wider} lies in no other cluster's network or reserve",
+            failed=f"{wider} lies in {describe_claim(claims[0])}" if claims else "",
+        ),
+        error_check(
+            "wider block not recorded",
+            not recorded,
+            passed=f"{wider} is not recorded yet",
+            failed=f"{wider} is recorded as {recorded[0]}" if recorded else "",
+        ),
     ]
     for _family, worked in capacity:
         checks += [finding_check(finding) for finding in worked.findings]

@@ -352,6 +352,11 @@ def _checks(
     return checks
 
 
+def error_check(check: str, ok: bool, *, passed: str, failed: str) -> dict[str, Any]:
+    """A check a plan must pass, with what it says either way."""
+    return {"check": check, "ok": ok, "severity": "error", "detail": passed if ok else failed}
+
+
 def finding_check(finding: Finding) -> dict[str, Any]:
     return {
         "check": finding.kind,
